@@ -1,0 +1,151 @@
+// Pass 1, RowStatistics: the log-sum-exp of every query row, lse2 = log2 Σ_j 2^(s_ij·c) over the
+// keys the row sees (c = scale·log2 e). A block keeps 64 query rows in registers as mma A
+// fragments and streams K tiles through a double-buffered cp.async ring; each thread keeps an
+// online (max, sum) for its two rows. With splits > 1 (few query tiles: decoding, SnapKV
+// windows) blockIdx.z takes one slice of the keys and writes a partial (max, sum) that
+// row_statistics_combine folds in a fixed order.
+#pragma once
+#include "problem.cuh"
+#include "tiles.cuh"
+#include "warp_mma.cuh"
+
+namespace colreduce {
+
+// Folds (m2, l2) into (m, l); -inf maxima stay exact and NaN propagates through l.
+__device__ __forceinline__ void merge_stats(float& m, float& l, float m2, float l2) {
+    float mn = fmaxf(m, m2);
+    float base = mn == -INFINITY ? 0.f : mn;
+    l = l * exp2f(m - base) + l2 * exp2f(m2 - base);
+    m = mn;
+}
+
+template <typename T, int DP>
+__device__ void row_statistics(const Problem& p) {
+    using TL = Tiles<DP>;
+    constexpr int BM = TL::RS_BM, BN = TL::RS_BN, CH = TL::CHUNKS, THREADS = TL::RS_WARPS * 32;
+    extern __shared__ uint4 smem[];
+    uint4* sQ = smem;
+    uint4* sK = smem + BM * CH;
+
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int qt = blockIdx.x, bh = blockIdx.y, split = blockIdx.z;
+    const int b = bh / p.Hq, h = bh % p.Hq, kvh = h / (p.Hq / p.Hkv);
+    const BatchMask mask = BatchMask::of(p, b);
+    const int64_t i0 = (int64_t)qt * BM;
+    const int64_t i1 = min(i0 + BM, mask.lenQ);
+
+    int64_t jlo = 0, jhi = 0;
+    if (i0 < i1) {
+        jlo = mask.keyLo(i0);
+        jhi = mask.keyHi(i1);
+    }
+    if (p.splits > 1) {
+        jlo = max(jlo, (int64_t)split * p.keysPerSplit);
+        jhi = min(jhi, (int64_t)(split + 1) * p.keysPerSplit);
+    }
+    const int64_t t0 = jlo / BN, t1 = jhi > jlo ? (jhi + BN - 1) / BN : t0;
+
+    const T* Q = (const T*)p.q + b * p.qsb + h * p.qsh;
+    const T* K = (const T*)p.k + b * p.ksb + kvh * p.ksh;
+
+    float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
+    const int g = lane >> 2, t = lane & 3;
+
+    if (t0 < t1) {
+        load_tile<BM, CH, THREADS>(sQ, Q, p.qsm, i0, p.M);
+        cp_async_commit();
+        load_tile<BN, CH, THREADS>(sK, K, p.ksn, t0 * BN, p.N);
+        cp_async_commit();
+        cp_async_wait<1>();
+        __syncthreads();
+        uint32_t qa[CH / 2][4];
+        load_a_fragments<CH>(qa, sQ, warp * 16);
+        const int64_t row0 = i0 + warp * 16 + g;
+
+        for (int64_t tt = t0; tt < t1; tt++) {
+            const int stage = (int)((tt - t0) & 1);
+            if (tt + 1 < t1) {
+                load_tile<BN, CH, THREADS>(sK + (stage ^ 1) * BN * CH, K, p.ksn, (tt + 1) * BN, p.N);
+            }
+            cp_async_commit();
+            cp_async_wait<1>();
+            __syncthreads();
+            const uint4* s = sK + stage * BN * CH;
+            float acc[BN / 8][4];
+#pragma unroll
+            for (int n = 0; n < BN / 8; n++) acc[n][0] = acc[n][1] = acc[n][2] = acc[n][3] = 0.f;
+#pragma unroll
+            for (int ks = 0; ks < CH / 2; ks++) {
+#pragma unroll
+                for (int n = 0; n < BN / 8; n += 2) {
+                    uint32_t b00, b01, b10, b11;
+                    load_b_pair<CH>(b00, b01, b10, b11, s, n * 8, ks);
+                    mma16816<T>(acc[n], qa[ks], b00, b01);
+                    mma16816<T>(acc[n + 1], qa[ks], b10, b11);
+                }
+            }
+            const int64_t j0 = tt * BN;
+            const bool full = mask.full(i0 + warp * 16, i0 + warp * 16 + 16, j0, j0 + BN);
+#pragma unroll
+            for (int n = 0; n < BN / 8; n++)
+#pragma unroll
+                for (int e = 0; e < 4; e++) {
+                    float x = acc[n][e] * p.c;
+                    if (!full) {
+                        int64_t i = row0 + (e >> 1) * 8, j = j0 + n * 8 + 2 * t + (e & 1);
+                        if (!mask.visible(i, j)) x = -INFINITY;
+                    }
+                    acc[n][e] = x;
+                }
+#pragma unroll
+            for (int r = 0; r < 2; r++) {
+                float mx = -INFINITY;
+#pragma unroll
+                for (int n = 0; n < BN / 8; n++) mx = fmaxf(mx, fmaxf(acc[n][2 * r], acc[n][2 * r + 1]));
+                mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+                mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+                float mn = fmaxf(m[r], mx);
+                float base = mn == -INFINITY ? 0.f : mn;
+                float sum = 0.f;
+#pragma unroll
+                for (int n = 0; n < BN / 8; n++) sum += fast_exp2(acc[n][2 * r] - base) + fast_exp2(acc[n][2 * r + 1] - base);
+                l[r] = l[r] * fast_exp2(m[r] - base) + sum;
+                m[r] = mn;
+            }
+            __syncthreads();
+        }
+    }
+    // fold the quad's partial sums (m is already quad-uniform) in a fixed order
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
+        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 2);
+    }
+    if (t == 0) {
+#pragma unroll
+        for (int r = 0; r < 2; r++) {
+            int64_t i = i0 + warp * 16 + g + r * 8;
+            if (i >= p.M) continue;
+            int64_t row = (int64_t)bh * p.M + i;
+            if (p.splits > 1) {
+                int64_t rows = (int64_t)p.B * p.Hq * p.M;
+                p.partial[(split * rows + row) * 2] = m[r];
+                p.partial[(split * rows + row) * 2 + 1] = l[r];
+            } else {
+                p.lse[row] = l[r] == 0.f ? -INFINITY : m[r] + __log2f(l[r]);
+            }
+        }
+    }
+}
+
+// lse of each row from the partial (max, sum) of its key splits, folded in split order.
+__device__ void row_statistics_combine(const Problem& p) {
+    int64_t rows = (int64_t)p.B * p.Hq * p.M;
+    int64_t row = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (row >= rows) return;
+    float m = -INFINITY, l = 0.f;
+    for (int s = 0; s < p.splits; s++) merge_stats(m, l, p.partial[(s * rows + row) * 2], p.partial[(s * rows + row) * 2 + 1]);
+    p.lse[row] = l == 0.f ? -INFINITY : m + log2f(l);
+}
+
+}  // namespace colreduce

@@ -1,0 +1,97 @@
+// Warp-level tensor-core primitives (sm_80+): cp.async into a swizzled shared-memory tile,
+// ldmatrix and mma.sync m16n8k16 with fp32 accumulators.
+#pragma once
+#include <cuda_fp16.h>
+#include <cuda_bf16.h>
+#include <stdint.h>
+
+namespace colreduce {
+
+template <typename T> struct MmaType;
+template <> struct MmaType<__half> { static constexpr bool BF16 = false; };
+template <> struct MmaType<__nv_bfloat16> { static constexpr bool BF16 = true; };
+
+// A tile row of DP 2-byte elements is DP/8 chunks of 16 bytes; chunk c of row r is stored at
+// c ^ (r & 7), so the 8 rows an ldmatrix phase reads fall in 8 different bank groups.
+template <int CHUNKS>
+__device__ __forceinline__ int swz(int row, int chunk) { return row * CHUNKS + (chunk ^ (row & 7)); }
+
+__device__ __forceinline__ uint32_t smem_u32(const void* p) { return (uint32_t)__cvta_generic_to_shared(p); }
+
+// 16-byte async copy; src_bytes 0 zero-fills (rows past the end).
+__device__ __forceinline__ void cp_async16(void* dst, const void* src, int src_bytes) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_u32(dst)), "l"(src), "r"(src_bytes));
+}
+__device__ __forceinline__ void cp_async4(void* dst, const void* src, int src_bytes) {
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(smem_u32(dst)), "l"(src), "r"(src_bytes));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int N>
+__device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
+
+__device__ __forceinline__ void ldmatrix_x4(uint32_t& r0, uint32_t& r1, uint32_t& r2, uint32_t& r3, const void* p) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(smem_u32(p)));
+}
+
+template <typename T>
+__device__ __forceinline__ void mma16816(float* c, const uint32_t* a, uint32_t b0, uint32_t b1) {
+    if constexpr (MmaType<T>::BF16) {
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+    } else {
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+    }
+}
+
+// Copies ROWS rows of a [rows][ld] global tile (rows from `first`, valid below `limit`) into a
+// swizzled shared tile; THREADS threads take part.
+template <int ROWS, int CHUNKS, int THREADS, typename T>
+__device__ __forceinline__ void load_tile(uint4* s, const T* g, int64_t stride, int64_t first, int64_t limit) {
+#pragma unroll
+    for (int e = threadIdx.x; e < ROWS * CHUNKS; e += THREADS) {
+        int r = e / CHUNKS, c = e % CHUNKS;
+        int64_t row = first + r;
+        bool ok = row < limit;
+        const T* src = ok ? g + row * stride + c * 8 : g;
+        cp_async16(&s[swz<CHUNKS>(r, c)], src, ok ? 16 : 0);
+    }
+}
+
+// A fragments (16 rows x DP) of a swizzled row-major tile, rows from row0.
+template <int CHUNKS>
+__device__ __forceinline__ void load_a_fragments(uint32_t (*a)[4], const uint4* s, int row0) {
+    int lane = threadIdx.x & 31;
+    int r = row0 + (lane & 15);
+#pragma unroll
+    for (int ks = 0; ks < CHUNKS / 2; ks++) {
+        int c = ks * 2 + (lane >> 4);
+        ldmatrix_x4(a[ks][0], a[ks][1], a[ks][2], a[ks][3], &s[swz<CHUNKS>(r, c)]);
+    }
+}
+
+// B fragments of two n8 tiles (rows n0..n0+15 of a row-major [n][k] tile) for k step ks.
+template <int CHUNKS>
+__device__ __forceinline__ void load_b_pair(uint32_t& b00, uint32_t& b01, uint32_t& b10, uint32_t& b11, const uint4* s, int n0, int ks) {
+    int lane = threadIdx.x & 31;
+    int r = n0 + (lane & 7) + ((lane >> 4) << 3);
+    int c = ks * 2 + ((lane >> 3) & 1);
+    ldmatrix_x4(b00, b01, b10, b11, &s[swz<CHUNKS>(r, c)]);
+}
+
+__device__ __forceinline__ float fast_exp2(float x) {
+    float y;
+    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+    return y;
+}
+// max that keeps NaN (fmaxf drops it)
+__device__ __forceinline__ float max_nan(float a, float b) {
+    float y;
+    asm("max.NaN.f32 %0, %1, %2;" : "=f"(y) : "f"(a), "f"(b));
+    return y;
+}
+
+}  // namespace colreduce

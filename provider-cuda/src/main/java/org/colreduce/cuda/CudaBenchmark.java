@@ -1,0 +1,107 @@
+package org.colreduce.cuda;
+
+import static org.bytedeco.cuda.global.cudart.*;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.bytedeco.cuda.cudart.CUevent_st;
+import org.colreduce.ColumnReduction;
+import org.colreduce.DType;
+import org.colreduce.Mask;
+import org.colreduce.Reduction;
+import org.colreduce.spi.ReduceProblem;
+
+/**
+ * Times the CUDA provider on the anchor shapes of issue 4 (F16, reduction SUM, Hq = Hkv) the way
+ * the peer's do_bench does: device-resident operands drawn on the device, the L2 cache flushed
+ * before each run, CUDA events around the kernels only, warm-up, then the median of many runs.
+ *
+ * <pre>run_java org.colreduce.cuda.CudaBenchmark [--shape B,H,M,N,D[,causal]]... [--reduction sum|mean|max] [--dtype f16|bf16]</pre>
+ * Prints one JSON line per shape, then a table.
+ */
+public final class CudaBenchmark {
+    static final String[] ANCHOR = {
+        "1,32,1024,1024,128", "16,32,1024,1024,128", "64,32,1024,1024,128",
+        "1,32,4096,4096,128", "1,32,16384,16384,128",
+        "1,32,4096,4096,128,causal", "1,32,16384,16384,128,causal",
+        "1,32,64,16384,128,causal", "16,32,64,16384,128,causal", "64,32,64,16384,128,causal",
+        "1,32,512,32768,128,causal", "1,32,512,131072,128,causal",
+        "1,32,4096,4096,64",
+    };
+
+    public static void main(String[] args) {
+        List<String> shapes = new ArrayList<>();
+        Reduction reduction = Reduction.SUM;
+        DType dtype = DType.F16;
+        double budgetMs = 300;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--shape" -> shapes.add(args[++i]);
+                case "--reduction" -> reduction = Reduction.valueOf(args[++i].toUpperCase(Locale.ROOT));
+                case "--dtype" -> dtype = args[++i].equalsIgnoreCase("bf16") ? DType.BF16 : DType.F16;
+                case "--rep-ms" -> budgetMs = Double.parseDouble(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        if (shapes.isEmpty()) shapes.addAll(Arrays.asList(ANCHOR));
+        CudaBackend backend = new CudaBackend();
+        if (!backend.availability().available()) {
+            System.out.println("{\"error\":\"" + backend.availability().reason() + "\"}");
+            return;
+        }
+        List<String> rows = new ArrayList<>();
+        try (CudaSession s = (CudaSession) backend.open()) {
+            System.out.println("{\"device\":\"" + CudaDriver.deviceName() + "\",\"multiprocessors\":" + s.multiprocessors() + "}");
+            long flushBytes = 256L << 20;
+            CudaResidentTensor flush = (CudaResidentTensor) s.allocate(DType.F32, flushBytes / 4);
+            CUevent_st start = new CUevent_st(), end = new CUevent_st();
+            CudaDriver.check(cuEventCreate(start, CU_EVENT_DEFAULT), "cuEventCreate");
+            CudaDriver.check(cuEventCreate(end, CU_EVENT_DEFAULT), "cuEventCreate");
+            long seed = 42;
+            for (String shape : shapes) {
+                String[] f = shape.split(",");
+                int b = Integer.parseInt(f[0]), h = Integer.parseInt(f[1]), m = Integer.parseInt(f[2]), n = Integer.parseInt(f[3]), d = Integer.parseInt(f[4]);
+                boolean causal = f.length > 5 && f[5].equals("causal");
+                try (CudaResidentTensor q = s.random(dtype, seed++, b, h, m, d);
+                     CudaResidentTensor k = s.random(dtype, seed++, b, h, n, d);
+                     CudaResidentTensor out = (CudaResidentTensor) s.allocate(DType.F32, b, h, n)) {
+                    ColumnReduction r = ColumnReduction.builder().reduction(reduction).mask(causal ? Mask.causal() : Mask.none()).build();
+                    ReduceProblem p = ReduceProblem.of(q, k, r, out, null, backend.capabilities());
+                    for (int w = 0; w < 3; w++) s.enqueue(p);
+                    s.sync();
+                    float first = time(s, p, flush, start, end);
+                    int reps = (int) Math.max(10, Math.min(400, budgetMs / Math.max(first, 1e-3)));
+                    float[] t = new float[reps];
+                    for (int i = 0; i < reps; i++) t[i] = time(s, p, flush, start, end);
+                    Arrays.sort(t);
+                    double median = reps % 2 == 1 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
+                    String json = String.format(Locale.ROOT, "{\"shape\":\"%s\",\"dtype\":\"%s\",\"reduction\":\"%s\",\"cuda_ms\":%.4f,\"min_ms\":%.4f,\"reps\":%d}",
+                            shape, dtype.name().toLowerCase(Locale.ROOT), reduction.name().toLowerCase(Locale.ROOT), median, t[0], reps);
+                    System.out.println(json);
+                    rows.add(String.format(Locale.ROOT, "%-34s %9.3f %9.3f", shape, median, t[0]));
+                } catch (RuntimeException e) {
+                    System.out.println("{\"shape\":\"" + shape + "\",\"error\":\"" + e.getMessage().replace('"', '\'') + "\"}");
+                    rows.add(String.format(Locale.ROOT, "%-34s %s", shape, "error: " + e.getMessage()));
+                }
+            }
+            cuEventDestroy(start);
+            cuEventDestroy(end);
+            flush.close();
+        }
+        System.out.printf(Locale.ROOT, "%-34s %9s %9s%n", "shape", "cuda_ms", "min_ms");
+        rows.forEach(System.out::println);
+    }
+
+    private static float time(CudaSession s, ReduceProblem p, CudaResidentTensor flush, CUevent_st start, CUevent_st end) {
+        CudaDriver.check(cuMemsetD32Async(flush.pointer(), 0, flush.elementCount(), s.stream()), "cuMemsetD32Async");
+        CudaDriver.check(cuEventRecord(start, s.stream()), "cuEventRecord");
+        s.enqueue(p);
+        CudaDriver.check(cuEventRecord(end, s.stream()), "cuEventRecord");
+        CudaDriver.check(cuEventSynchronize(end), "cuEventSynchronize");
+        float[] ms = new float[1];
+        CudaDriver.check(cuEventElapsedTime(ms, start, end), "cuEventElapsedTime");
+        return ms[0];
+    }
+}

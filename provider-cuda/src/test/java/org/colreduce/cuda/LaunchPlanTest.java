@@ -1,0 +1,65 @@
+package org.colreduce.cuda;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import org.colreduce.ColumnReduction;
+import org.colreduce.DType;
+import org.colreduce.HeadReduction;
+import org.colreduce.Tensor;
+import org.colreduce.spi.ReduceProblem;
+import org.junit.jupiter.api.Test;
+
+/** Grid and tile arithmetic, checked without a GPU. */
+class LaunchPlanTest {
+    private static ReduceProblem problem(DType t, int b, int hq, int hkv, int m, int n, int d, HeadReduction heads) {
+        Tensor q = Tensor.of(java.lang.foreign.MemorySegment.ofArray(new byte[8]), t, 0, new long[]{b, hq, m, d}, new long[]{0, 0, 0, 0});
+        Tensor k = Tensor.of(java.lang.foreign.MemorySegment.ofArray(new byte[8]), t, 0, new long[]{b, hkv, n, d}, new long[]{0, 0, 0, 0});
+        long[] os = ReduceProblem.outputShape(b, hq, hkv, n, heads);
+        Tensor out = Tensor.of(java.lang.foreign.MemorySegment.ofArray(new float[2]), DType.F32, 0, os, new long[os.length]);
+        return ReduceProblem.of(q, k, ColumnReduction.builder().heads(heads).build(), out, null, null);
+    }
+
+    @Test void paddings() {
+        assertEquals(64, LaunchPlan.paddedDim(1));
+        assertEquals(64, LaunchPlan.paddedDim(64));
+        assertEquals(128, LaunchPlan.paddedDim(65));
+        assertEquals(256, LaunchPlan.paddedDim(129));
+        assertEquals(256, LaunchPlan.paddedDim(256));
+        assertThrows(IllegalArgumentException.class, () -> LaunchPlan.paddedDim(257));
+    }
+
+    @Test void decodeSplitsKeysButLargePrefillDoesNot() {
+        LaunchPlan decode = LaunchPlan.of(problem(DType.F16, 1, 32, 32, 64, 16384, 128, HeadReduction.NONE), 132);
+        assertTrue(decode.splits() > 1, "few query tiles split the keys: " + decode);
+        assertTrue((long) decode.splits() * decode.keysPerSplit() >= 16384);
+        assertTrue((long) (decode.splits() - 1) * decode.keysPerSplit() < 16384, "no empty split");
+        assertEquals(0, decode.keysPerSplit() % decode.keyTile());
+        LaunchPlan prefill = LaunchPlan.of(problem(DType.F16, 16, 32, 32, 1024, 1024, 128, HeadReduction.NONE), 132);
+        assertEquals(1, prefill.splits());
+        assertEquals(16 * 32, prefill.rowBlocksY());
+        assertEquals(16, prefill.rowBlocksX());
+        assertEquals(16, prefill.columnBlocksX());
+        assertTrue(prefill.direct());
+    }
+
+    @Test void sharedMemoryAndKernelNames() {
+        LaunchPlan p = LaunchPlan.of(problem(DType.BF16, 1, 8, 2, 100, 100, 200, HeadReduction.GROUP_SUM), 132);
+        assertEquals(256, p.paddedDim());
+        assertEquals((64 + 64) * 256 * 2, p.rowSmem());
+        assertEquals("row_statistics_bf16_d256", p.rowKernel());
+        assertEquals("column_sum_bf16_d256", p.columnKernel(org.colreduce.Reduction.MEAN));
+        assertEquals(4, p.columnBlocksY() * 2 / 1 / 1);
+        assertFalse(p.direct(), "a head reduction needs the head pass");
+        LaunchPlan f = LaunchPlan.of(problem(DType.F32, 1, 1, 1, 10, 10, 33, HeadReduction.NONE), 132);
+        assertEquals(33, f.paddedDim());
+        assertEquals("column_max_f32_k", f.columnKernel(org.colreduce.Reduction.MAX));
+    }
+
+    @Test void bigProblemOffsetsNeed64Bits() {
+        // B=64, H=32, N=16384, D=128: 4.3e9 elements of K; the grid stays within launch limits
+        LaunchPlan p = LaunchPlan.of(problem(DType.F16, 64, 32, 32, 64, 16384, 128, HeadReduction.NONE), 132);
+        assertEquals(256, p.columnBlocksX());
+        assertEquals(2048, p.columnBlocksY());
+        assertTrue(64L * 32 * 16384 * 128 > Integer.MAX_VALUE);
+    }
+}
