@@ -220,6 +220,7 @@ final class CudaSession implements BackendSession {
         launch(plan.rowKernel(), plan.rowBlocksX(), plan.rowBlocksY(), plan.splits(), plan.rowThreads(), plan.rowSmem());
         if (plan.splits() > 1) launch("row_statistics_combine_k", LaunchPlan.ceilDiv(rows, 256), 1, 1, 256, 0);
         if (rowsDone != null) CudaDriver.check(cuEventRecord(rowsDone, stream), "cuEventRecord");
+        if (plan.stream()) block.i32(ProblemBlock.KEYS_PER_SPLIT, plan.columnKeysPerBlock());
         launch(plan.columnKernel(p.reduction()), plan.columnBlocksX(), plan.columnBlocksY(), 1, plan.columnThreads(), plan.columnSmem());
         if (!plan.direct()) launch("head_reduction_k", LaunchPlan.ceilDiv(outElems, 256), 1, 1, 256, 0);
 
