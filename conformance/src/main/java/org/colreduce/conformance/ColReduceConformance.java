@@ -63,6 +63,9 @@ public abstract class ColReduceConformance {
     private Session session;
     private Inputs in;
 
+    /** Random cases per element type in {@code spec7_1_tolerance}: 40, or {@code -Dcolreduce.cases=…} for a longer soak. */
+    protected int randomCases() { return Integer.getInteger("colreduce.cases", 40); }
+
     /** A fresh instance of the backend under test. */
     protected abstract ColReduceBackend backend();
 
@@ -555,7 +558,7 @@ public abstract class ColReduceConformance {
     @ParameterizedTest
     @EnumSource(DType.class)
     public void spec7_1_tolerance(DType dtype) {
-        for (int t = 0; t < 40; t++) {
+        for (int t = 0; t < randomCases(); t++) {
             Case c = in.randomCase(dtype);
             if (in.random().nextInt(4) == 0) check(c, in.previous(c.outputShape(), in.between(0, (int) c.k().size(2))));
             else check(c);
