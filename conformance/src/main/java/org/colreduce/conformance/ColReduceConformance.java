@@ -135,13 +135,14 @@ public abstract class ColReduceConformance {
         return all;
     }
 
-    /** Rows of batch b that see at least one key, and for each key j the number of rows that see it. */
+    /** For each key j of one batch, the number of rows that see it (the divisor of MEAN). */
     private static int[] rowsSeeing(Mask mask, int lenQ, int lenK, int m, int n) {
         int[] count = new int[n];
         for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) if (Reference.visible(mask, i, j, lenQ, lenK)) count[j]++;
         return count;
     }
 
+    /** The rows of one batch that see at least one key: each contributes a row of P summing to 1. */
     private static int rowsWithAKey(Mask mask, int lenQ, int lenK, int m, int n) {
         int rows = 0;
         for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) if (Reference.visible(mask, i, j, lenQ, lenK)) { rows++; break; }
