@@ -1,0 +1,44 @@
+package org.colreduce.cpu;
+
+/**
+ * The inner loops of both passes, over small float tiles in the layouts of {@link TileShape}.
+ * Two implementations: {@link VectorKernels} (jdk.incubator.vector) and {@link ScalarKernels}
+ * (plain loops), chosen by {@link #select}. Each loop has a fixed order of floating-point
+ * operations, so a result never depends on threads or timing.
+ */
+interface Kernels {
+    /**
+     * Scores of a tile: {@code s[i·KEYS + j] = Σ_d q[i·dim + d] · kT[d·KEYS + j]}, summed by fma
+     * in order of d, for i below {@code rows} rounded up to {@link TileShape#ROW_STEP} and j below
+     * {@code keys} (an implementation may fill columns up to KEYS).
+     */
+    void scores(float[] q, int rows, float[] kT, int keys, int dim, float[] s);
+
+    /** max of a[from, to); −∞ when empty, NaN when any is NaN. */
+    float max(float[] a, int from, int to);
+
+    /** Σ exp(a[j] − shift) over j in [from, to), in a fixed order. */
+    double sumExp(float[] a, int from, int to, float shift);
+
+    /** acc[j] += exp(s[row + j] − shift) for j in [from, to). */
+    void addExp(float[] s, int row, int from, int to, float shift, float[] acc);
+
+    /** acc[j] = max(acc[j], s[row + j] − shift) for j in [from, to). */
+    void maxShifted(float[] s, int row, int from, int to, float shift, float[] acc);
+
+    /** What runs, for the availability text: "Vector API, 512-bit species" or "scalar path…". */
+    String describe();
+
+    /** The Vector API kernels when jdk.incubator.vector is in the boot layer and not refused; else the scalar ones. */
+    static Kernels select(boolean forceScalar) {
+        if (forceScalar) return new ScalarKernels("scalar path (forced by " + CpuBackend.SCALAR_PROPERTY + "=true or by the caller)");
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty())
+            return new ScalarKernels("scalar path: run the JVM with --add-modules jdk.incubator.vector for the Vector API");
+        try {
+            // by name, so that a JVM without the module never loads a class that links to it
+            return (Kernels) Class.forName("org.colreduce.cpu.VectorKernels").getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return new ScalarKernels("scalar path: the Vector API failed to load (" + e + ")");
+        }
+    }
+}
