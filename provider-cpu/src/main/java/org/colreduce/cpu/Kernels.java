@@ -8,17 +8,20 @@ package org.colreduce.cpu;
  */
 interface Kernels {
     /**
-     * Scores of a tile: {@code s[i·KEYS + j] = Σ_d q[i·dim + d] · kT[d·KEYS + j]}, summed by fma
+     * Scores of a tile: {@code s[i·KEYS + j] = Σ_d q[q0 + i·dim + d] · kT[d·KEYS + j]}, summed by fma
      * in order of d, for i below {@code rows} rounded up to {@link TileShape#ROW_STEP} and j below
      * {@code keys} (an implementation may fill columns up to KEYS).
      */
-    void scores(float[] q, int rows, float[] kT, int keys, int dim, float[] s);
+    void scores(float[] q, int q0, int rows, float[] kT, int keys, int dim, float[] s);
 
     /** max of a[from, to); −∞ when empty, NaN when any is NaN. */
     float max(float[] a, int from, int to);
 
-    /** Σ exp(a[j] − shift) over j in [from, to), in a fixed order. */
-    double sumExp(float[] a, int from, int to, float shift);
+    /** Σ exp(a[j] − shift) over j in [from, to), in a fixed order; {@code lanes} is scratch of {@link #LANES_MAX} floats. */
+    double sumExp(float[] a, int from, int to, float shift, float[] lanes);
+
+    /** The most float lanes of any vector species (2048 bits). */
+    int LANES_MAX = 64;
 
     /** acc[j] += exp(s[row + j] − shift) for j in [from, to). */
     void addExp(float[] s, int row, int from, int to, float shift, float[] acc);

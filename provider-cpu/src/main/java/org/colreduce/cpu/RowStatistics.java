@@ -1,6 +1,7 @@
 package org.colreduce.cpu;
 
 import static org.colreduce.cpu.TileShape.KEYS;
+import static org.colreduce.cpu.TileShape.ROW_BLOCK;
 import static org.colreduce.cpu.TileShape.ROWS;
 
 import org.colreduce.Mask;
@@ -15,8 +16,8 @@ import org.colreduce.spi.ReduceProblem;
 final class RowStatistics {
     private RowStatistics() {}
 
-    /** Row blocks of ROWS rows, one task each. */
-    static int blocksPerHead(ReduceProblem p) { return (p.queries() + ROWS - 1) / ROWS; }
+    /** Row blocks of ROW_BLOCK rows, one task each. */
+    static int blocksPerHead(ReduceProblem p) { return (p.queries() + ROW_BLOCK - 1) / ROW_BLOCK; }
 
     static int tasks(ReduceProblem p) { return p.batch() * p.queryHeads() * blocksPerHead(p); }
 
@@ -24,9 +25,9 @@ final class RowStatistics {
     static void run(HostProblem hp, Kernels kern, int task, float[] lse) {
         ReduceProblem p = hp.p();
         int perHead = blocksPerHead(p);
-        int b = task / (p.queryHeads() * perHead), h = task / perHead % p.queryHeads(), row0 = task % perHead * ROWS;
+        int b = task / (p.queryHeads() * perHead), h = task / perHead % p.queryHeads(), row0 = task % perHead * ROW_BLOCK;
         int lenQ = p.queryLengths()[b], lenK = p.keyLengths()[b];
-        int rows = Math.min(ROWS, p.queries() - row0);
+        int rows = Math.min(ROW_BLOCK, p.queries() - row0);
         int base = hp.rowIndex(b, h, row0);
         for (int i = 0; i < rows; i++) lse[base + i] = Float.NEGATIVE_INFINITY;
         rows = Math.min(rows, lenQ - row0); // rows ≥ lenQ see nothing
@@ -53,15 +54,21 @@ final class RowStatistics {
         for (int j0 = lo; j0 <= hi; j0 += KEYS) {
             int keys = Math.min(KEYS, hi + 1 - j0);
             hp.kTiles().transposed(b, kvHead, j0, keys, sc.kT, KEYS, sc);
-            kern.scores(sc.q, rows, sc.kT, keys, dim, sc.s);
-            for (int i = 0; i < rows; i++) {
-                int from = Math.max(sc.firstKey[i], j0) - j0, to = Math.min(sc.lastKey[i], j0 + keys - 1) - j0 + 1;
-                if (from >= to) continue;
-                int at = i * KEYS;
-                float m = Math.max(sc.rowMax[i], kern.max(sc.s, at + from, at + to));
-                // rescale the running sum to the new max; exp(−∞) = 0 covers the first tile
-                sc.rowSum[i] = sc.rowSum[i] * StrictMath.exp((double) sc.rowMax[i] - m) + kern.sumExp(sc.s, at + from, at + to, m);
-                sc.rowMax[i] = m;
+            for (int t0 = 0; t0 < rows; t0 += ROWS) {
+                // skip score tiles whose rows see none of these keys (causal: above the diagonal)
+                int tileRows = Math.min(ROWS, rows - t0);
+                if (sc.lastKey[t0 + tileRows - 1] < j0 || sc.firstKey[t0] >= j0 + keys) continue;
+                kern.scores(sc.q, t0 * dim, tileRows, sc.kT, keys, dim, sc.s);
+                for (int i = 0; i < tileRows; i++) {
+                    int r = t0 + i;
+                    int from = Math.max(sc.firstKey[r], j0) - j0, to = Math.min(sc.lastKey[r], j0 + keys - 1) - j0 + 1;
+                    if (from >= to) continue;
+                    int at = i * KEYS;
+                    float m = Math.max(sc.rowMax[r], kern.max(sc.s, at + from, at + to));
+                    // rescale the running sum to the new max; exp(−∞) = 0 covers the first tile
+                    sc.rowSum[r] = sc.rowSum[r] * FastExp.exp(sc.rowMax[r] - m) + kern.sumExp(sc.s, at + from, at + to, m, sc.lanes);
+                    sc.rowMax[r] = m;
+                }
             }
         }
         for (int i = 0; i < rows; i++)

@@ -12,13 +12,13 @@ final class ScalarKernels implements Kernels {
     ScalarKernels(String description) { this.description = description; }
 
     @Override
-    public void scores(float[] q, int rows, float[] kT, int keys, int dim, float[] s) {
+    public void scores(float[] q, int q0, int rows, float[] kT, int keys, int dim, float[] s) {
         int padded = (rows + ROW_STEP - 1) / ROW_STEP * ROW_STEP;
         for (int i = 0; i < padded; i++) {
             int si = i * KEYS;
             Arrays.fill(s, si, si + keys, 0f);
             for (int d = 0; d < dim; d++) {
-                float qv = q[i * dim + d];
+                float qv = q[q0 + i * dim + d];
                 int kd = d * KEYS;
                 for (int j = 0; j < keys; j++) s[si + j] = Math.fma(qv, kT[kd + j], s[si + j]);
             }
@@ -33,7 +33,7 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public double sumExp(float[] a, int from, int to, float shift) {
+    public double sumExp(float[] a, int from, int to, float shift, float[] lanes) {
         float sum = 0f;
         for (int j = from; j < to; j++) sum += FastExp.exp(a[j] - shift);
         return sum;

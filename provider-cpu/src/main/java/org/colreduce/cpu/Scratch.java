@@ -1,6 +1,7 @@
 package org.colreduce.cpu;
 
 import static org.colreduce.cpu.TileShape.KEYS;
+import static org.colreduce.cpu.TileShape.ROW_BLOCK;
 import static org.colreduce.cpu.TileShape.ROWS;
 
 /**
@@ -11,7 +12,7 @@ final class Scratch {
     private static final ThreadLocal<Scratch> PER_THREAD = new ThreadLocal<>();
 
     final int dim;
-    /** Q tile, row-major [ROWS][D], scale folded in. */
+    /** Q rows, row-major [ROW_BLOCK][D], scale folded in. */
     final float[] q;
     /** K tile, transposed [D][KEYS]. */
     final float[] kT;
@@ -24,13 +25,15 @@ final class Scratch {
     final float[] blockSum = new float[KEYS], colMax = new float[KEYS];
     final double[] colSum = new double[KEYS], outSum = new double[KEYS];
     /** Per-row running statistics of a row block. */
-    final float[] rowMax = new float[ROWS];
-    final double[] rowSum = new double[ROWS];
-    final int[] firstKey = new int[ROWS], lastKey = new int[ROWS];
+    final float[] rowMax = new float[ROW_BLOCK];
+    final double[] rowSum = new double[ROW_BLOCK];
+    final int[] firstKey = new int[ROW_BLOCK], lastKey = new int[ROW_BLOCK];
+    /** The lanes of one vector. */
+    final float[] lanes = new float[Kernels.LANES_MAX];
 
     private Scratch(int dim) {
         this.dim = dim;
-        this.q = new float[ROWS * dim];
+        this.q = new float[ROW_BLOCK * dim];
         this.kT = new float[dim * KEYS];
         this.s = new float[ROWS * KEYS];
         this.row = new float[dim];

@@ -20,6 +20,7 @@ final class DoubleReference {
         int outHeads = switch (heads) { case NONE -> hq; case SUM, MEAN -> 1; default -> hkv; };
         double[] out = new double[b * outHeads * n];
         double[] s = new double[n];
+        float[] qf = q.toFloatArray(), kf = k.toFloatArray();
         for (int bb = 0; bb < b; bb++) {
             int lenQ = r.queryLengths() == null ? m : r.queryLengths()[bb];
             int lenK = r.keyLengths() == null ? n : r.keyLengths()[bb];
@@ -32,7 +33,8 @@ final class DoubleReference {
                     for (int j = 0; j < n; j++) {
                         if (!mask.visible(i, j, lenQ, lenK)) continue;
                         double acc = 0;
-                        for (int e = 0; e < d; e++) acc += (double) q.get(bb, h, i, e) * k.get(bb, h / g, j, e);
+                        int qi = ((bb * hq + h) * m + i) * d, kj = ((bb * hkv + h / g) * n + j) * d;
+                        for (int e = 0; e < d; e++) acc += (double) qf[qi + e] * kf[kj + e];
                         s[j] = scale * acc;
                         mx = Math.max(mx, s[j]);
                     }
