@@ -83,7 +83,7 @@ final class ColumnPass {
         for (long r0 = firstRow; r0 <= lastRow; r0 += ROWS) {
             int row0 = (int) r0, rows = (int) Math.min(ROWS, lastRow + 1 - r0);
             hp.qTiles().rows(b, h, row0, rows, p.scale(), sc.q, sc);
-            kern.scores(sc.q, 0, rows, sc.kT, keys, dim, sc.s);
+            kern.scores(sc.q, rows, sc.kT, keys, dim, sc.s);
             if (!max) Arrays.fill(sc.blockSum, 0, keys, 0f);
             int base = hp.rowIndex(b, h, row0);
             for (int i = 0; i < rows; i++) {

@@ -38,13 +38,13 @@ final class CpuSession implements BackendSession {
         ensureOpen();
         HostProblem hp = HostProblem.of(p);
         float[] lse = rowStatistics(hp);
-        workers.forEach(ColumnPass.tasks(p), t -> ColumnPass.run(hp, kernels, t, lse));
+        workers.forEach(ColumnPass.tasks(p), hp.shareable(), t -> ColumnPass.run(hp, kernels, t, lse));
     }
 
     /** Pass 1 alone: lse per (b, query head, row), [B, Hq, M] row-major; −∞ for rows that see no key. */
     float[] rowStatistics(HostProblem hp) {
         float[] lse = new float[Math.multiplyExact(Math.multiplyExact(hp.p().batch(), hp.p().queryHeads()), hp.p().queries())];
-        workers.forEach(RowStatistics.tasks(hp.p()), t -> RowStatistics.run(hp, kernels, t, lse));
+        workers.forEach(RowStatistics.tasks(hp.p()), hp.shareable(), t -> RowStatistics.run(hp, kernels, t, lse));
         return lse;
     }
 

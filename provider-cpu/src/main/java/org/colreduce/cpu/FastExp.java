@@ -7,10 +7,11 @@ package org.colreduce.cpu;
  * paths give the same bits, in the interpreter and in compiled code alike (the JDK's own vector
  * EXP may not: its fallback and its intrinsic differ in the last bit, which would break the
  * bitwise determinism of SPEC 8.1 between a cold and a warm call).
- * Inputs below −88 give 0, NaN gives NaN.
+ * Inputs below −87.3 give 0 (not the subnormal), above 88 give ∞, NaN gives NaN.
  */
 final class FastExp {
-    static final float LOW = -88f, HIGH = 88f;
+    /** exp(LOW) is about the smallest normal float; 2^n of larger inputs above HIGH would overflow the exponent. */
+    static final float LOW = -87.3f, HIGH = 88f;
     static final float LOG2E = 1.44269504088896341f;
     /** 1.5·2²³: adding it rounds a float of magnitude < 2²² to an integer in the low mantissa bits. */
     static final float ROUNDER = 12582912f;
@@ -22,7 +23,6 @@ final class FastExp {
     private FastExp() {}
 
     static float exp(float x) {
-        x = Math.min(Math.max(x, LOW), HIGH);
         float t = Math.fma(x, LOG2E, ROUNDER);
         float n = t - ROUNDER;
         float r = Math.fma(n, -LN2_HI, x);
@@ -33,8 +33,8 @@ final class FastExp {
         p = Math.fma(p, r, P4);
         p = Math.fma(p, r, P5);
         float y = Math.fma(p, r * r, r) + 1f;
-        // 2^n with n in [−127, 127]; n = −127 gives 0 (inputs whose exp is subnormal flush to 0)
         float twoN = Float.intBitsToFloat((Float.floatToRawIntBits(t) - ROUNDER_BITS + 127) << 23);
-        return y * twoN;
+        // outside [LOW, HIGH] 2^n is not a normal float: 0 below, ∞ above; NaN compares false and stays NaN
+        return x < LOW ? 0f : x > HIGH ? Float.POSITIVE_INFINITY : y * twoN;
     }
 }

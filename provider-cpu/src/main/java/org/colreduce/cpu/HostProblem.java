@@ -21,6 +21,18 @@ record HostProblem(ReduceProblem p, Tensor q, Tensor k, Tensor out, Tensor previ
         throw new IllegalArgumentException("operand " + o + " is neither a host Tensor nor a cpu resident tensor");
     }
 
+    private static final Thread ANOTHER_THREAD = new Thread(() -> {});
+
+    /**
+     * Whether worker threads may read and write the operands: false when one lives in a confined
+     * arena (then the call runs on the caller's thread alone).
+     */
+    boolean shareable() {
+        for (Tensor t : new Tensor[]{q, k, out, previous})
+            if (t != null && !t.segment().isAccessibleBy(ANOTHER_THREAD)) return false;
+        return true;
+    }
+
     /** Index of (b, h, row) in a [B, H, M] array of per-row values. */
     int rowIndex(int b, int h, int row) { return (b * p.queryHeads() + h) * p.queries() + row; }
 }

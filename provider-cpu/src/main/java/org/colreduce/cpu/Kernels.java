@@ -14,7 +14,10 @@ interface Kernels {
      */
     void scores(float[] q, int q0, int rows, float[] kT, int keys, int dim, float[] s);
 
-    /** max of a[from, to); −∞ when empty, NaN when any is NaN. */
+    /** {@link #scores(float[], int, int, float[], int, int, float[])} of the tile at the start of q. */
+    default void scores(float[] q, int rows, float[] kT, int keys, int dim, float[] s) { scores(q, 0, rows, kT, keys, dim, s); }
+
+    /** max of the non-NaN values of a[from, to), −∞ when there are none (a NaN shows up later, in the sum of exp). */
     float max(float[] a, int from, int to);
 
     /** Σ exp(a[j] − shift) over j in [from, to), in a fixed order; {@code lanes} is scratch of {@link #LANES_MAX} floats. */

@@ -28,7 +28,7 @@ final class ScalarKernels implements Kernels {
     @Override
     public float max(float[] a, int from, int to) {
         float m = Float.NEGATIVE_INFINITY;
-        for (int j = from; j < to; j++) m = Math.max(m, a[j]);
+        for (int j = from; j < to; j++) if (a[j] > m) m = a[j];
         return m;
     }
 

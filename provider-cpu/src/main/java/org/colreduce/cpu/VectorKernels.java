@@ -81,11 +81,17 @@ final class VectorKernels implements Kernels {
 
     @Override
     public float max(float[] a, int from, int to) {
-        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        // compare-and-blend on two chains: cheaper than Java's max, which orders NaN and −0; a NaN
+        // skipped here still makes the row's sum of exp NaN, which is all the callers need
+        FloatVector m0 = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY), m1 = m0;
         int j = from;
-        for (; j <= to - L; j += L) m = m.max(FloatVector.fromArray(F, a, j));
-        float r = m.reduceLanes(VectorOperators.MAX); // max is exact: any order gives the same bits
-        for (; j < to; j++) r = Math.max(r, a[j]);
+        for (; j <= to - 2 * L; j += 2 * L) {
+            FloatVector v0 = FloatVector.fromArray(F, a, j), v1 = FloatVector.fromArray(F, a, j + L);
+            m0 = m0.blend(v0, v0.compare(VectorOperators.GT, m0));
+            m1 = m1.blend(v1, v1.compare(VectorOperators.GT, m1));
+        }
+        float r = m0.blend(m1, m1.compare(VectorOperators.GT, m0)).reduceLanes(VectorOperators.MAX); // exact in any order
+        for (; j < to; j++) if (a[j] > r) r = a[j];
         return r;
     }
 
@@ -131,7 +137,6 @@ final class VectorKernels implements Kernels {
 
     /** {@link FastExp#exp} lane by lane: the same operations in the same order. */
     static FloatVector exp(FloatVector x) {
-        x = x.max(FastExp.LOW).min(FastExp.HIGH);
         FloatVector t = x.fma(FastExp.LOG2E, FastExp.ROUNDER);
         FloatVector n = t.sub(FastExp.ROUNDER);
         FloatVector r = n.fma(c(-FastExp.LN2_HI), x);
@@ -144,7 +149,8 @@ final class VectorKernels implements Kernels {
         FloatVector y = p.fma(r.mul(r), r).add(1f);
         IntVector bits = (IntVector) t.reinterpretAsInts();
         FloatVector twoN = bits.sub(FastExp.ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return y.mul(twoN);
+        // outside [LOW, HIGH] 2^n is not a normal float: 0 below, ∞ above; NaN compares false and stays NaN
+        return y.mul(twoN).blend(0f, x.lt(FastExp.LOW)).blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, FastExp.HIGH));
     }
 
     private static FloatVector c(float v) { return FloatVector.broadcast(F, v); }

@@ -16,6 +16,15 @@ final class Workers implements AutoCloseable {
 
     int parallelism() { return own == null ? ForkJoinPool.getCommonPoolParallelism() : own.getParallelism(); }
 
+    /** Runs tasks 0..n−1, in parallel unless {@code parallel} is false (then in order, on this thread). */
+    void forEach(int n, boolean parallel, IntConsumer task) {
+        if (!parallel) {
+            for (int t = 0; t < n; t++) task.accept(t);
+            return;
+        }
+        forEach(n, task);
+    }
+
     void forEach(int n, IntConsumer task) {
         if (n == 1) task.accept(0);
         else if (own == null) IntStream.range(0, n).parallel().forEach(task);

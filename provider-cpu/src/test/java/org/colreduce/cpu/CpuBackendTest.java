@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Random;
@@ -130,6 +132,26 @@ class CpuBackendTest {
             s.columnReduce(q, k, r, out, out); // in place
             float[] twice = out.toFloatArray();
             for (int i = 0; i < twice.length; i++) assertEquals(got[i] + fresh[i], twice[i], 1e-4);
+        }
+    }
+
+    @Test
+    void nativeSegmentsSharedOrConfined() {
+        Random rnd = new Random(SEED + 9);
+        ColumnReduction r = ColumnReduction.builder().mask(Mask.causal()).heads(HeadReduction.GROUP_SUM).build();
+        for (DType t : new DType[]{DType.F32, DType.F16}) {
+            Tensor q = random(rnd, t, 1, 2, 4, 90, 20), k = random(rnd, t, 1, 2, 2, 150, 20);
+            for (boolean confined : new boolean[]{false, true}) {
+                try (Arena arena = confined ? Arena.ofConfined() : Arena.ofShared(); Session s = ColReduce.open(new CpuBackend(false, 2))) {
+                    Tensor nq = Tensor.of(arena.allocate(q.elementCount() * t.byteSize()), t, q.shape());
+                    Tensor nk = Tensor.of(arena.allocate(k.elementCount() * t.byteSize()), t, k.shape());
+                    MemorySegment.copy(q.segment(), 0, nq.segment(), 0, nq.segment().byteSize());
+                    MemorySegment.copy(k.segment(), 0, nk.segment(), 0, nk.segment().byteSize());
+                    Tensor out = Tensor.of(arena.allocate(2 * 2 * 150 * 4), DType.F32, 2, 2, 150);
+                    s.columnReduce(nq, nk, r, out);
+                    assertArrayEquals(s.columnReduce(q, k, r), out.toFloatArray(), t + (confined ? " confined" : " shared"));
+                }
+            }
         }
     }
 
