@@ -172,6 +172,36 @@ public abstract class AttendConformance {
         }
     }
 
+    /** SPEC §7.3 for V: a NaN in V makes NaN exactly the outputs that read it (rows that see that key, that column); the rest and the scores stay finite. */
+    @Test
+    public void spec7_3_nanInValueReachesOnlyRowsThatSeeIt() {
+        for (Mask mask : MASKS) {
+            DType t = pick(DType.values());
+            int m = 40, n = 40, dv = 12, key = 17, column = 5;
+            ColumnReduction r = ColumnReduction.builder().mask(mask).build();
+            Tensor q = randomTensor(t, new long[]{1, 2, m, 16}, 1f, false), k = randomTensor(t, new long[]{1, 1, n, 16}, 1f, false);
+            Tensor v = randomTensor(t, new long[]{1, 1, n, dv}, 1f, false);
+            v.set(Float.NaN, 0, 0, key, column);
+            Tensor o = sentinel(DType.F32, new long[]{1, 2, m, dv}), s = sentinel(DType.F32, new long[]{1, 2, n});
+            session.attend(q, k, v, r, o, s, null);
+            AttentionReference.Result ref = AttentionReference.attend(q, k, v, r);
+            String what = context(t + " " + mask + ": NaN at v[0, 0, " + key + ", " + column + "]");
+            float[] out = o.toFloatArray();
+            double[] finite = ref.output().clone();
+            for (int h = 0; h < 2; h++)
+                for (int i = 0; i < m; i++)
+                    for (int c = 0; c < dv; c++) {
+                        int at = (h * m + i) * dv + c;
+                        boolean reads = c == column && mask.visible(i, key, m, n);
+                        if (reads != Float.isNaN(out[at]))
+                            fail(what + ": O[0, " + h + ", " + i + ", " + c + "] = " + out[at] + (reads ? " but the row sees the NaN" : " but the row does not see the NaN"));
+                        if (reads) { out[at] = 0; finite[at] = 0; }
+                    }
+            compareOutput(what, out, finite, t, DType.F32);
+            compareScores(what, s.toFloatArray(), ref.scores(), t);
+        }
+    }
+
     /** SPEC §9 for attend: a bad V or output is an IllegalArgumentException naming it and the values; nothing is written; the session stays usable. */
     @Test
     public void spec9_attendRejectsBadValueOrOutput() {
@@ -213,6 +243,8 @@ public abstract class AttendConformance {
         IllegalArgumentException nullV = assertThrows(IllegalArgumentException.class,
                 () -> session.attend(q, k, null, r, Tensor.zerosF32(b, hq, m, dv), Tensor.zerosF32(b, hq, n), null), context("null v"));
         assertTrue(nullV.getMessage().startsWith("v "), context("null v") + ": " + nullV.getMessage());
+        nullV = assertThrows(IllegalArgumentException.class, () -> session.attend(q, k, null, r), context("null v, new outputs"));
+        assertTrue(nullV.getMessage().startsWith("v "), context("null v, new outputs") + ": " + nullV.getMessage());
         // the session is still usable
         check(new Case(DType.F32, DType.F32, b, hq, hkv, m, n, d, dv, false, r));
     }
