@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.lang.reflect.Method;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Random;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
 import org.colreduce.ColReduce;
@@ -19,45 +20,53 @@ import org.colreduce.DType;
 import org.colreduce.HeavyHitterTracker;
 import org.colreduce.Session;
 import org.colreduce.Tensor;
+import org.colreduce.conformance.Inputs.Layout;
 import org.colreduce.spi.Availability;
 import org.colreduce.spi.ColReduceBackend;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * {@link HeavyHitterTracker} on a backend (docs/TRACKER.md, rules T1–T3): a scripted decode
  * loop checked step by step against a float64 shadow that recomputes the attention with
  * {@link AttentionReference}, accumulates the scores in double and applies the same policy with
- * code of its own. A provider extends this class and returns its backend. Fresh random inputs
- * per run; a failure prints the seed, {@code -Dcolreduce.seed=N} replays it.
+ * code of its own. A provider extends this class and returns its backend; one session per
+ * class. Inputs from {@link Inputs} (fresh seed per run, {@code -Dcolreduce.seed=…} replays it).
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class TrackerConformance {
+    /** For subclasses: one per backend. */
+    protected TrackerConformance() {}
+
     /** The backend under test. */
     protected abstract ColReduceBackend backend();
 
+    private ColReduceBackend backend;
+    private Availability availability;
     private Session session;
-    private long seed;
-    private Random random;
-    private String test;
+    private Inputs in;
 
-    @BeforeEach
-    void openSession(TestInfo info) {
-        ColReduceBackend backend = backend();
-        Availability a = backend.availability();
-        Assumptions.assumeTrue(a.available(), () -> "backend '" + backend.name() + "' unavailable: " + a.reason());
-        session = ColReduce.open(backend);
-        Long fixed = Long.getLong("colreduce.seed");
-        seed = fixed != null ? fixed : new Random().nextLong() ^ System.nanoTime();
-        random = new Random(seed);
-        test = info.getDisplayName();
+    @BeforeAll
+    public final void openSession() {
+        backend = backend();
+        availability = backend.availability();
+        if (availability.available()) session = ColReduce.open(backend);
     }
 
-    @AfterEach
-    void closeSession() {
+    @AfterAll
+    public final void closeSession() {
         if (session != null) session.close();
+    }
+
+    @BeforeEach
+    public final void beforeEach(TestInfo info) {
+        Assumptions.assumeTrue(availability.available(), () -> "backend '" + backend.name() + "' is unavailable: " + availability.reason());
+        in = Inputs.forName(getClass().getName() + "#" + info.getTestMethod().map(Method::getName).orElse("") + info.getDisplayName());
     }
 
     /**
@@ -68,7 +77,7 @@ public abstract class TrackerConformance {
      */
     @Test
     public void tracker_decodeLoopFollowsFloat64Policy() {
-        for (DType t : new DType[]{DType.F32, pick(DType.F16, DType.BF16)}) {
+        for (DType t : new DType[]{DType.F32, in.pick(new DType[]{DType.F16, DType.BF16})}) {
             if (!session.capabilities().dtypes().contains(t)) continue;
             decodeLoop(t);
         }
@@ -88,8 +97,10 @@ public abstract class TrackerConformance {
                 int n = (int) k.size(2);
                 shadow = accumulate(shadow, ref.scores(), b * hkv, n);
                 assertEquals(n, tracker.length(), context(what) + ": length");
-                compare(what + ": O", o.toFloatArray(), ref.output(), t == DType.F32 ? 1e-5 : 2e-3);
-                compare(what + ": scores", tracker.scores(), shadow, t == DType.F32 ? 1e-5 : 1e-4);
+                Compare.Errors e = Compare.measure(ref.output(), o.toFloatArray());
+                double limit = t == DType.F32 ? AttendConformance.OUTPUT_F32 : AttendConformance.OUTPUT_HALF;
+                assertTrue(e.nanMismatch() < 0 && e.relative() <= limit, context(what) + ": O relative Frobenius error " + e.relative() + " > " + limit);
+                Compare.assertClose(shadow, tracker.scores(), new long[]{b, hkv, n}, t, context(what) + ": scores");
 
                 if (step > 0 && step % 5 == 0) {
                     int[][][] kept = tracker.select(budget, recent);
@@ -207,18 +218,6 @@ public abstract class TrackerConformance {
 
     // ---- helpers ----
 
-    private void compare(String what, float[] actual, double[] expected, double tol) {
-        assertEquals(expected.length, actual.length, context(what) + ": length");
-        double err = 0, norm = 0;
-        for (int x = 0; x < actual.length; x++) {
-            if (!Float.isFinite(actual[x])) fail(context(what) + ": element " + x + " is " + actual[x]);
-            err += (actual[x] - expected[x]) * (actual[x] - expected[x]);
-            norm += expected[x] * expected[x];
-        }
-        double rel = norm == 0 ? Math.sqrt(err) : Math.sqrt(err / norm);
-        if (rel > tol) fail(context(what) + ": relative Frobenius error " + rel + " > " + tol);
-    }
-
     private static Tensor append(Tensor cache, Tensor more) {
         long[] s = cache.shape();
         long n = s[2] + more.size(2);
@@ -231,11 +230,7 @@ public abstract class TrackerConformance {
         return out;
     }
 
-    private Tensor randomTensor(DType t, long... shape) {
-        Tensor tensor = zeros(t, shape);
-        for (long x = 0; x < tensor.elementCount(); x++) tensor.setAt(x, (float) random.nextGaussian());
-        return tensor;
-    }
+    private Tensor randomTensor(DType t, int b, int h, int s, int d) { return in.normal(t, Layout.CONTIGUOUS, b, h, s, d, 1); }
 
     private static Tensor zeros(DType t, long... shape) {
         int size = Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact));
@@ -246,9 +241,7 @@ public abstract class TrackerConformance {
         };
     }
 
-    private DType pick(DType... options) { return options[random.nextInt(options.length)]; }
-
     private String context(String what) {
-        return test + ": " + what + " [seed " + seed + "; replay with -Dcolreduce.seed=" + seed + "]";
+        return "backend " + backend.name() + "; " + what + "; " + in.seedText();
     }
 }
