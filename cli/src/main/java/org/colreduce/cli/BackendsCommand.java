@@ -1,0 +1,71 @@
+package org.colreduce.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.colreduce.ColReduce;
+import org.colreduce.spi.Availability;
+import org.colreduce.spi.Capabilities;
+import org.colreduce.spi.ColReduceBackend;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code colreduce backends}: every backend found, available or not, and why. */
+@Command(name = "backends", mixinStandardHelpOptions = true,
+        description = {"Lists every backend found on the class path, highest priority first: whether it can run here and why,",
+                "and what it offers. Automatic selection takes the first available one. Exit code 1 when none is available."})
+final class BackendsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        List<ColReduceBackend> all = ColReduce.backends();
+        if (all.isEmpty()) {
+            out.println("no backend found: is a provider module (colreduce-provider-cpu, -vulkan, -cuda) on the class path?");
+            return Main.CANNOT_RUN;
+        }
+        String forced = System.getProperty(ColReduce.PROPERTY);
+        if (forced == null || forced.isBlank()) forced = System.getenv(ColReduce.ENVIRONMENT);
+        ColReduceBackend auto = null;
+        for (ColReduceBackend b : all) {
+            Availability a = availability(b);
+            if (a.available() && auto == null) auto = b;
+            out.printf("%-8s priority %-4d %s%s%n", b.name(), b.priority(), a.available() ? "available" : "unavailable",
+                    a.available() && auto == b ? "  (automatic selection)" : "");
+            out.println("         " + a.reason());
+            if (a.available()) out.println("         " + capabilities(b));
+        }
+        if (forced != null && !forced.isBlank())
+            out.println("selection is set to '" + forced.trim() + "' by " + (System.getProperty(ColReduce.PROPERTY) != null
+                    ? "-D" + ColReduce.PROPERTY : "$" + ColReduce.ENVIRONMENT));
+        if (auto == null) {
+            out.println("no backend is available here");
+            return Main.CANNOT_RUN;
+        }
+        return 0;
+    }
+
+    /** A backend's own answer; a probe that throws (against its contract) is shown, not fatal. */
+    private static Availability availability(ColReduceBackend b) {
+        try {
+            return b.availability();
+        } catch (RuntimeException | LinkageError e) {
+            return Availability.unavailable("probing failed: " + e);
+        }
+    }
+
+    private static String capabilities(ColReduceBackend b) {
+        try {
+            Capabilities c = b.capabilities();
+            String types = c.dtypes().stream().sorted().map(Enum::name).collect(Collectors.joining(" "));
+            return "device: " + c.device() + "; dtypes: " + types + "; max D: " + c.maxHeadDim()
+                    + "; memory: " + (c.memoryBytes() > 0 ? String.format("%.1f GiB", c.memoryBytes() / (double) (1L << 30)) : "unknown");
+        } catch (RuntimeException | LinkageError e) {
+            return "capabilities unknown: " + e;
+        }
+    }
+}
