@@ -58,7 +58,7 @@ final class AttendCommand implements Callable<Integer> {
         NpyFiles.checkWritable("--scores", scores);
         if (out.toAbsolutePath().normalize().equals(scores.toAbsolutePath().normalize()))
             throw new IllegalArgumentException("--out and --scores must be different files, both are " + out);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             Tensor tq = NpyFiles.rank4(arena, "--q", q, problem.bf16, "[B, Hq, M, D]");
             Tensor tk = NpyFiles.rank4(arena, "--k", k, problem.bf16, "[B, Hkv, N, D]");
             Tensor tv = NpyFiles.rank4(arena, "--v", v, problem.bf16, "[B, Hkv, N, Dv]");

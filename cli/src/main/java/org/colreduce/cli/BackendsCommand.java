@@ -28,20 +28,20 @@ final class BackendsCommand implements Callable<Integer> {
             out.println("no backend found: is a provider module (colreduce-provider-cpu, -vulkan, -cuda) on the class path?");
             return Main.CANNOT_RUN;
         }
-        String forced = System.getProperty(ColReduce.PROPERTY);
-        if (forced == null || forced.isBlank()) forced = System.getenv(ColReduce.ENVIRONMENT);
+        int width = all.stream().mapToInt(b -> b.name().length()).max().orElse(0) + 2;
+        String indent = " ".repeat(width);
         ColReduceBackend auto = null;
         for (ColReduceBackend b : all) {
             Availability a = availability(b);
             if (a.available() && auto == null) auto = b;
-            out.printf("%-8s priority %-4d %s%s%n", b.name(), b.priority(), a.available() ? "available" : "unavailable",
+            out.printf("%-" + width + "spriority %-4d %s%s%n", b.name(), b.priority(), a.available() ? "available" : "unavailable",
                     a.available() && auto == b ? "  (automatic selection)" : "");
-            out.println("         " + a.reason());
-            if (a.available()) out.println("         " + capabilities(b));
+            out.println(indent + a.reason());
+            if (a.available()) out.println(indent + capabilities(b));
         }
-        if (forced != null && !forced.isBlank())
-            out.println("selection is set to '" + forced.trim() + "' by " + (System.getProperty(ColReduce.PROPERTY) != null
-                    ? "-D" + ColReduce.PROPERTY : "$" + ColReduce.ENVIRONMENT));
+        String property = System.getProperty(ColReduce.PROPERTY), environment = System.getenv(ColReduce.ENVIRONMENT);
+        if (property != null && !property.isBlank()) out.println("-D" + ColReduce.PROPERTY + "=" + property + " chooses the backend instead");
+        else if (environment != null && !environment.isBlank()) out.println(ColReduce.ENVIRONMENT + "=" + environment + " chooses the backend instead");
         if (auto == null) {
             out.println("no backend is available here");
             return Main.CANNOT_RUN;

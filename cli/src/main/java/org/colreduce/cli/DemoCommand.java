@@ -81,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
         long s0 = seed == null ? new Random().nextLong() : seed;
         ColumnReduction r = ColumnReduction.builder().reduction(reduction).mask(mask).build();
         PrintWriter out = spec.commandLine().getOut();
-        try (Session s = backend.open(); Arena arena = Arena.ofConfined()) {
+        try (Session s = backend.open(); Arena arena = Arena.ofShared()) {
             out.printf("backend   %s (%s)%n", s.backend(), s.capabilities().device());
             Random random = new Random(s0);
             Tensor q = randomTensor(arena, random, batch, queryHeads, queries, dim);
@@ -120,7 +120,7 @@ final class DemoCommand implements Callable<Integer> {
     /** The same kind of call on a small, odd-sized GQA case, against the float64 reference on the same rounded inputs. */
     private boolean checkSmallCase(Session s, ColumnReduction r, Random random, PrintWriter out) {
         int m = queries <= keys ? 37 : 53, n = queries <= keys ? 53 : 37;
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             Tensor q = randomTensor(arena, random, 2, 4, m, dim);
             Tensor k = randomTensor(arena, random, 2, 2, n, dim);
             Tensor got = Tensor.zerosF32(Session.outputShape(q, k, r.heads()));

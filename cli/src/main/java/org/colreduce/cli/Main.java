@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code colreduce} command line. Exit codes: 0 success; 1 the work could not run here (no
@@ -43,7 +44,10 @@ public final class Main implements Runnable {
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, args) -> {
             String name = ex.getCommandLine().getCommandSpec().qualifiedName();
-            ex.getCommandLine().getErr().println(name + ": " + ex.getMessage() + " (see '" + name + " --help')");
+            String hint = ex instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()
+                    ? "did you mean " + String.join(" or ", u.getSuggestions()) + "? see '" + name + " --help'"
+                    : "see '" + name + " --help'";
+            ex.getCommandLine().getErr().println(name + ": " + ex.getMessage() + " (" + hint + ")");
             return BAD_INPUT;
         });
         cl.setExecutionExceptionHandler((ex, command, parsed) -> {

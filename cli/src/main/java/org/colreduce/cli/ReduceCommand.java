@@ -49,7 +49,7 @@ final class ReduceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ColumnReduction r = problem.reduction();
         NpyFiles.checkWritable("--out", out);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             Tensor tq = NpyFiles.rank4(arena, "--q", q, problem.bf16, "[B, Hq, M, D]");
             Tensor tk = NpyFiles.rank4(arena, "--k", k, problem.bf16, "[B, Hkv, N, D]");
             Tensor prev = previous == null ? null : NpyFiles.read(arena, "--previous", previous, false).tensor();

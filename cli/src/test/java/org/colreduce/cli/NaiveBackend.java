@@ -1,6 +1,7 @@
 package org.colreduce.cli;
 
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.colreduce.DType;
 import org.colreduce.ResidentTensor;
 import org.colreduce.Tensor;
@@ -42,15 +43,16 @@ public class NaiveBackend implements ColReduceBackend {
 
         @Override public void close() {}
 
+        /** Works on another thread, as real backends do: inputs in a confined arena would fail here. */
         @Override
         public void columnReduce(ReduceProblem p) {
-            writeScores(p, DoubleReference.compute(p, null).scores());
+            CompletableFuture.runAsync(() -> writeScores(p, DoubleReference.compute(p, null).scores())).join();
         }
 
         @Override
         public void attend(AttendProblem a) {
             if (!attends) BackendSession.super.attend(a);
-            DoubleReference.Result r = DoubleReference.compute(a.scores(), (Tensor) a.v());
+            DoubleReference.Result r = CompletableFuture.supplyAsync(() -> DoubleReference.compute(a.scores(), (Tensor) a.v())).join();
             writeScores(a.scores(), r.scores());
             Tensor o = (Tensor) a.output();
             long[] s = o.shape();

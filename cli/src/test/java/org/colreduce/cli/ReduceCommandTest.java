@@ -179,6 +179,7 @@ class ReduceCommandTest {
         assertTrue(none.oneErrorLine() && none.err().contains("missing command"), none.toString());
         Cli unknown = Cli.run("reduc");
         assertEquals(2, unknown.exitCode(), unknown.toString());
+        assertTrue(unknown.oneErrorLine() && unknown.err().contains("did you mean reduce?"), unknown.toString());
         Cli version = Cli.run("--version");
         assertEquals(0, version.exitCode(), version.toString());
         assertTrue(version.out().startsWith("colreduce "), version.out());
