@@ -14,10 +14,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code colreduce attend}: attention output O = P.V and the column scores of the same P, in one call. */
-@Command(name = "attend", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Computes O = softmax(Q.K^T.scale + mask).V and the column reduction of the same P in one pass.",
-                "Q.npy [B, Hq, M, D], K.npy [B, Hkv, N, D], V.npy [B, Hkv, N, Dv] of one dtype (float32, float16, or",
-                "bfloat16 with --bf16). O.npy is float32 [B, Hq, M, Dv]; S.npy float32 as for 'reduce'."})
+@Command(name = "attend", header = "Attention output O = P.V and the column scores of the same P, in one call.",
+        mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Computes O = softmax(Q.K^T.scale + mask).V and the column reduction of the same P in one pass. "
+                + "Q.npy [B, Hq, M, D], K.npy [B, Hkv, N, D], V.npy [B, Hkv, N, Dv] of one dtype (float32, float16,"
+                + " or bfloat16 with --bf16). O.npy is float32 [B, Hq, M, Dv]; S.npy float32 as for 'reduce'.")
 final class AttendCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -38,8 +39,8 @@ final class AttendCommand implements Callable<Integer> {
     Path scores;
 
     @Option(names = "--scores-in", paramLabel = "PREV.npy",
-            description = {"Running scores to add to (float32, the scores' shape with a last extent <= N, zero-padded).",
-                    "May be the same file as --scores."})
+            description = "Running scores to add to (float32, the scores' shape with a last extent <= N, zero-padded). May "
+                    + "be the same file as --scores.")
     Path scoresIn;
 
     @Mixin

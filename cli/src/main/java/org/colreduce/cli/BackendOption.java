@@ -7,8 +7,8 @@ import picocli.CommandLine.Option;
 /** {@code --backend}: which backend runs the call. */
 final class BackendOption {
     @Option(names = "--backend", paramLabel = "auto|cpu|vulkan|cuda",
-            description = {"Backend to run on (default: $COLREDUCE_BACKEND or -Dcolreduce.backend, else auto:",
-                    "the fastest available; 'colreduce backends' lists them)."})
+            description = "Backend to run on (default: $COLREDUCE_BACKEND or -Dcolreduce.backend, else auto: the fastest "
+                    + "available; 'colreduce backends' lists them).")
     String name;
 
     /** Opens the chosen backend: IllegalArgumentException for an unknown name, IllegalStateException when unavailable. */

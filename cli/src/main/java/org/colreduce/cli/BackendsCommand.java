@@ -13,9 +13,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code colreduce backends}: every backend found, available or not, and why. */
-@Command(name = "backends", mixinStandardHelpOptions = true,
-        description = {"Lists every backend found on the class path, highest priority first: whether it can run here and why,",
-                "and what it offers. Automatic selection takes the first available one. Exit code 1 when none is available."})
+@Command(name = "backends", header = "Lists every backend found, whether it can run here, and why not.",
+        mixinStandardHelpOptions = true,
+        description = "Lists every backend found on the class path, highest priority first: whether it can run here and"
+                + " why, and what it offers. Automatic selection takes the first available one. Exit code 1 when "
+                + "none is available.")
 final class BackendsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

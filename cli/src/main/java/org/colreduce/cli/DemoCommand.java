@@ -24,10 +24,12 @@ import picocli.CommandLine.TypeConversionException;
  * {@code colreduce demo}: times one column reduction of a realistic size on the chosen backend,
  * then checks the backend against the float64 reference on a small case of the same kind.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Runs a column reduction on random inputs of a realistic size (default: B=1, H=8, M=N=1024, D=64,",
-                "float16, causal) on the automatically chosen backend, prints the time (median after a warm-up), and",
-                "checks the backend against a float64 reference on a small case. Exit code 1 when the check fails."})
+@Command(name = "demo", header = "Times a realistic problem on the chosen backend and checks it against float64.",
+        mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Runs a column reduction on random inputs of a realistic size (default: B=1, H=8, M=N=1024, D=64,"
+                + " float16, causal) on the automatically chosen backend, prints the time (median after a warm-up),"
+                + " and checks the backend against a float64 reference on a small case. Exit code 1 when the check "
+                + "fails.")
 final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -17,8 +17,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Command(name = "colreduce", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         subcommands = {ReduceCommand.class, AttendCommand.class, BackendsCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
-        description = {"Column reductions (sum, mean, max over query rows) of the softmax attention matrix",
-                "P = softmax(Q.K^T.scale + mask), computed without materialising P; and attention output with column scores."},
+        description = "Column reductions (sum, mean, max over query rows) of the softmax attention matrix P = "
+                + "softmax(Q.K^T.scale + mask), computed without materialising P; and attention output with column "
+                + "scores.",
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success", "  1  no backend can run it here, or the demo's check failed", "  2  bad input: options, files, dtypes or shapes"})
 public final class Main implements Runnable {

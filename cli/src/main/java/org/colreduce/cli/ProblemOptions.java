@@ -27,14 +27,14 @@ final class ProblemOptions {
 
     @Option(names = "--heads", paramLabel = "none|sum|mean|group-sum|group-mean", defaultValue = "none",
             converter = HeadsConverter.class, completionCandidates = HeadsConverter.class,
-            description = {"Head reduction of the result (default: ${DEFAULT-VALUE}): none gives [B, Hq, N], sum and mean",
-                    "[B, N], group-sum and group-mean (over the query heads sharing a KV head) [B, Hkv, N]."})
+            description = "Head reduction of the result (default: ${DEFAULT-VALUE}): none gives [B, Hq, N], sum and mean "
+                    + "[B, N], group-sum and group-mean (over the query heads sharing a KV head) [B, Hkv, N].")
     HeadReduction heads;
 
     @Option(names = "--mask", paramLabel = "MASK", converter = MaskConverter.class,
-            description = {"none (default), causal (bottom-right aligned: the last query sees every key),",
-                    "causal-top-left (key j visible to query i iff j <= i), window:W (causal sliding window of W keys),",
-                    "window-top-left:W."})
+            description = "none (default), causal (bottom-right aligned: the last query sees every key), causal-top-left "
+                    + "(key j visible to query i iff j <= i), window:W (causal sliding window of W keys), "
+                    + "window-top-left:W.")
     Mask mask;
 
     @Option(names = "--causal", description = "Short for --mask causal.")

@@ -14,10 +14,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code colreduce reduce}: column reduction of P from .npy files into a float32 .npy file. */
-@Command(name = "reduce", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Reduces the columns of P = softmax(Q.K^T.scale + mask) over the query rows, without materialising P.",
-                "Q.npy [B, Hq, M, D] and K.npy [B, Hkv, N, D]: C or Fortran order, float32 or float16 (or bfloat16 with --bf16),",
-                "Hq a multiple of Hkv. OUT.npy is float32 [B, Hq, N], [B, N] or [B, Hkv, N] by --heads."})
+@Command(name = "reduce", header = "Column reduction of P from .npy files, without materialising P.",
+        mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Reduces the columns of P = softmax(Q.K^T.scale + mask) over the query rows, without "
+                + "materialising P. Q.npy [B, Hq, M, D] and K.npy [B, Hkv, N, D]: C or Fortran order, float32 or "
+                + "float16 (or bfloat16 with --bf16), Hq a multiple of Hkv. OUT.npy is float32 [B, Hq, N], [B, N] "
+                + "or [B, Hkv, N] by --heads.")
 final class ReduceCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -32,8 +34,8 @@ final class ReduceCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--previous", paramLabel = "PREV.npy",
-            description = {"Running scores to add this result to (float32, the result's shape with a last extent <= N,",
-                    "read as zero-padded): a decode loop's accumulated scores. May be the same file as --out."})
+            description = "Running scores to add this result to (float32, the result's shape with a last extent <= N, read "
+                    + "as zero-padded): a decode loop's accumulated scores. May be the same file as --out.")
     Path previous;
 
     @Mixin
