@@ -2,9 +2,11 @@ package org.colreduce.cli;
 
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.colreduce.ColumnReduction;
 import org.colreduce.DType;
 import org.colreduce.ResidentTensor;
 import org.colreduce.Tensor;
+import org.colreduce.conformance.Reference;
 import org.colreduce.spi.AttendProblem;
 import org.colreduce.spi.Availability;
 import org.colreduce.spi.BackendSession;
@@ -13,9 +15,9 @@ import org.colreduce.spi.ColReduceBackend;
 import org.colreduce.spi.ReduceProblem;
 
 /**
- * A test-only backend ("naive", lowest priority) that runs {@link DoubleReference}: it lets the
- * command tests check the CLI's plumbing (files, options, outputs) independently of any real
- * provider. Host tensors only.
+ * A test-only backend ("naive", lowest priority) over the conformance module's float64
+ * {@link Reference}: it lets the command tests check the CLI's plumbing (files, options, outputs)
+ * independently of any real provider. Host tensors only.
  */
 public class NaiveBackend implements ColReduceBackend {
     @Override public String name() { return "naive"; }
@@ -46,36 +48,51 @@ public class NaiveBackend implements ColReduceBackend {
         /** Works on another thread, as real backends do: inputs in a confined arena would fail here. */
         @Override
         public void columnReduce(ReduceProblem p) {
-            CompletableFuture.runAsync(() -> writeScores(p, DoubleReference.compute(p, null).scores())).join();
+            CompletableFuture.runAsync(() -> write((Tensor) p.out(), scores(p))).join();
         }
 
         @Override
         public void attend(AttendProblem a) {
             if (!attends) BackendSession.super.attend(a);
-            DoubleReference.Result r = CompletableFuture.supplyAsync(() -> DoubleReference.compute(a.scores(), (Tensor) a.v())).join();
-            writeScores(a.scores(), r.scores());
-            Tensor o = (Tensor) a.output();
-            long[] s = o.shape();
-            int at = 0;
-            for (long b = 0; b < s[0]; b++)
-                for (long h = 0; h < s[1]; h++)
-                    for (long i = 0; i < s[2]; i++)
-                        for (long e = 0; e < s[3]; e++) o.set((float) r.output()[at++], b, h, i, e);
+            CompletableFuture.runAsync(() -> {
+                double[] s = scores(a.scores()), o = output(a);
+                write((Tensor) a.output(), o);
+                write((Tensor) a.scores().out(), s);
+            }).join();
         }
 
-        /** out = previous (zero-padded) + result, element by element (out may be previous itself). */
-        private static void writeScores(ReduceProblem p, double[] result) {
-            Tensor out = (Tensor) p.out(), prev = (Tensor) p.previous();
-            long[] shape = out.shape();
-            int n = (int) shape[shape.length - 1], rows = result.length / n, lastPrev = p.previousLength();
-            for (int r = 0; r < rows; r++) {
-                long[] idx = new long[shape.length];
-                for (int d = shape.length - 2, rest = r; d >= 0; d--) { idx[d] = rest % shape[d]; rest /= (int) shape[d]; }
-                for (int j = 0; j < n; j++) {
-                    idx[shape.length - 1] = j;
-                    double before = prev != null && j < lastPrev ? prev.get(idx) : 0;
-                    out.set((float) (before + result[r * n + j]), idx);
-                }
+        private static double[] scores(ReduceProblem p) {
+            ColumnReduction r = ColumnReduction.builder().reduction(p.reduction()).heads(p.heads()).mask(p.mask()).scale(p.scale())
+                    .queryLengths(p.queryLengths()).keyLengths(p.keyLengths()).build();
+            return Reference.columnReduce((Tensor) p.q(), (Tensor) p.k(), r, (Tensor) p.previous());
+        }
+
+        /** O = P·V row by row, from the reference's rows of P; a row that sees no key gives 0. */
+        private static double[] output(AttendProblem a) {
+            ReduceProblem p = a.scores();
+            Tensor q = (Tensor) p.q(), k = (Tensor) p.k(), v = (Tensor) a.v();
+            int dv = a.valueDim();
+            double[] o = new double[p.batch() * p.queryHeads() * p.queries() * dv];
+            for (int b = 0; b < p.batch(); b++)
+                for (int h = 0; h < p.queryHeads(); h++)
+                    for (int i = 0; i < p.queries(); i++) {
+                        int kvh = h / p.groupSize();
+                        double[] row = Reference.rowProbabilities(q, k, p.mask(), p.scale(), b, h, kvh, i, p.keys(), p.headDim(),
+                                p.queryLengths()[b], p.keyLengths()[b]);
+                        if (row == null) continue;
+                        int at = ((b * p.queryHeads() + h) * p.queries() + i) * dv;
+                        for (int j = 0; j < p.keys(); j++)
+                            for (int e = 0; e < dv; e++) o[at + e] += row[j] * v.get(b, kvh, j, e);
+                    }
+            return o;
+        }
+
+        /** Row-major values into a (possibly strided) view. */
+        private static void write(Tensor out, double[] values) {
+            long[] shape = out.shape(), idx = new long[shape.length];
+            for (double x : values) {
+                out.set((float) x, idx);
+                for (int d = shape.length - 1; d >= 0; d--) { if (++idx[d] < shape[d]) break; idx[d] = 0; }
             }
         }
     }
