@@ -163,9 +163,13 @@ final class Npy {
     /** Magic, version and the padded header: version 1.0 unless the header needs 2.0's longer length field. */
     static byte[] header(NpyHeader h) {
         byte[] dict = h.format().getBytes(StandardCharsets.ISO_8859_1);
-        int major = dict.length + 1 + 10 <= 0xFFFF ? 1 : 2;
-        int prefix = 8 + (major == 1 ? 2 : 4);
+        int major = 1, prefix = 10;
         int total = (prefix + dict.length + 1 + ALIGN - 1) / ALIGN * ALIGN;
+        if (total - prefix > 0xFFFF) {
+            major = 2;
+            prefix = 12;
+            total = (prefix + dict.length + 1 + ALIGN - 1) / ALIGN * ALIGN;
+        }
         ByteBuffer b = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
         b.put(MAGIC).put((byte) major).put((byte) 0);
         if (major == 1) b.putShort((short) (total - prefix));
