@@ -39,7 +39,7 @@ final class BackendsCommand implements Callable<Integer> {
             out.printf("%-" + width + "spriority %-4d %s%s%n", b.name(), b.priority(), a.available() ? "available" : "unavailable",
                     a.available() && auto == b ? "  (automatic selection)" : "");
             out.println(indent + a.reason());
-            if (a.available()) out.println(indent + capabilities(b));
+            if (a.available()) out.println(indent + capabilities(b, a.reason()));
         }
         String property = System.getProperty(ColReduce.PROPERTY), environment = System.getenv(ColReduce.ENVIRONMENT);
         if (property != null && !property.isBlank()) out.println("-D" + ColReduce.PROPERTY + "=" + property + " chooses the backend instead");
@@ -60,11 +60,12 @@ final class BackendsCommand implements Callable<Integer> {
         }
     }
 
-    private static String capabilities(ColReduceBackend b) {
+    /** What it offers; the device only where the availability text has not named it already. */
+    private static String capabilities(ColReduceBackend b, String reason) {
         try {
             Capabilities c = b.capabilities();
             String types = c.dtypes().stream().sorted().map(Enum::name).collect(Collectors.joining(" "));
-            return "device: " + c.device() + "; dtypes: " + types + "; max D: " + c.maxHeadDim()
+            return (reason.contains(c.device()) || c.device().contains(reason) ? "" : "device: " + c.device() + "; ") + "dtypes: " + types + "; max D: " + c.maxHeadDim()
                     + "; memory: " + (c.memoryBytes() > 0 ? String.format("%.1f GiB", c.memoryBytes() / (double) (1L << 30)) : "unknown");
         } catch (RuntimeException | LinkageError e) {
             return "capabilities unknown: " + e;

@@ -102,12 +102,21 @@ final class DemoCommand implements Callable<Integer> {
                 ms[i] = (System.nanoTime() - t0) / 1e6;
             }
             Arrays.sort(ms);
-            out.printf("time      median %.3f ms of %d runs after %d warm-up (min %.3f, max %.3f)%n", ms[runs / 2], runs, warmup, ms[0], ms[runs - 1]);
+            out.printf("time      median %.3f ms of %d runs after %d warm-up (min %.3f, max %.3f): %.1f GFLOP/s%n", ms[runs / 2], runs, warmup,
+                    ms[0], ms[runs - 1], flops(q, k) / (ms[runs / 2] * 1e6));
+            out.println("          (counting the matrix work only: 2 passes x 2*D flops per visible query-key pair)");
             if (reduction == Reduction.SUM) out.println("sum       " + rowSumCheck(result, q, k));
 
             boolean ok = checkSmallCase(s, r, random, out);
             return ok ? 0 : Main.CANNOT_RUN;
         }
+    }
+
+    /** Q·Kᵀ is computed twice (row statistics, then the column pass): 2·2·D flops per visible pair. */
+    private double flops(Tensor q, Tensor k) {
+        long m = q.size(2), n = k.size(2), pairs = 0;
+        for (long i = 0; i < m; i++) pairs += Math.max(0, mask.lastKey(i, m, n) - mask.firstKey(i, m, n) + 1);
+        return 4.0 * dim * pairs * q.size(0) * q.size(1);
     }
 
     /** SUM over all columns equals the number of rows that see a key: each row of P sums to 1. */
