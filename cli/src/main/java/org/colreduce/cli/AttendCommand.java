@@ -67,8 +67,8 @@ final class AttendCommand implements Callable<Integer> {
             long[] qs = tq.shape();
             long[] oShape = {qs[0], qs[1], qs[2], tv.shape()[3]};
             long[] sShape = Session.outputShape(tq, tk, r.heads());
-            Tensor o = Tensor.of(arena.allocate(Math.multiplyExact(ReduceCommand.count(oShape), 4L), 64), DType.F32, oShape);
-            Tensor s = Tensor.of(arena.allocate(Math.multiplyExact(ReduceCommand.count(sShape), 4L), 64), DType.F32, sShape);
+            Tensor o = Tensors.allocate(arena, DType.F32, oShape);
+            Tensor s = Tensors.allocate(arena, DType.F32, sShape);
             try (Session session = backend.open()) {
                 long t0 = System.nanoTime();
                 try {
@@ -82,8 +82,8 @@ final class AttendCommand implements Callable<Integer> {
                 NpyFiles.write("--scores", scores, s);
                 if (verbose)
                     spec.commandLine().getErr().printf("attend on %s: q %s %s, k %s, v %s, %s -> %s %s, %s %s in %.3f ms%n", session.backend(),
-                            Shapes.text(qs), tq.dtype(), Shapes.text(tk.shape()), Shapes.text(tv.shape()), r,
-                            Shapes.text(oShape), out, Shapes.text(sShape), scores, (t1 - t0) / 1e6);
+                            Tensors.text(qs), tq.dtype(), Tensors.text(tk.shape()), Tensors.text(tv.shape()), r,
+                            Tensors.text(oShape), out, Tensors.text(sShape), scores, (t1 - t0) / 1e6);
             }
         }
         return 0;

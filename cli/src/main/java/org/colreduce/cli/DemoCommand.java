@@ -90,9 +90,9 @@ final class DemoCommand implements Callable<Integer> {
             Tensor q = randomTensor(arena, random, batch, queryHeads, queries, dim);
             Tensor k = randomTensor(arena, random, batch, hkv, keys, dim);
             long[] shape = Session.outputShape(q, k, r.heads());
-            Tensor result = Tensor.of(arena.allocate(4 * ReduceCommand.count(shape), 64), DType.F32, shape);
-            out.printf("inputs    Q %s, K %s, %s, normal(0, 1), seed %d%n", Shapes.text(q.shape()), Shapes.text(k.shape()), dtype, s0);
-            out.printf("call      %s over rows, mask %s, scale 1/sqrt(D) -> %s float32%n", reduction, ProblemOptions.MaskConverter.name(mask), Shapes.text(shape));
+            Tensor result = Tensors.allocate(arena, DType.F32, shape);
+            out.printf("inputs    Q %s, K %s, %s, normal(0, 1), seed %d%n", Tensors.text(q.shape()), Tensors.text(k.shape()), dtype, s0);
+            out.printf("call      %s over rows, mask %s, scale 1/sqrt(D) -> %s float32%n", reduction, ProblemOptions.MaskConverter.name(mask), Tensors.text(shape));
 
             for (int i = 0; i < warmup; i++) s.columnReduce(q, k, r, result);
             double[] ms = new double[runs];
@@ -142,14 +142,14 @@ final class DemoCommand implements Callable<Integer> {
             double maxErr = e.nanMismatch() >= 0 ? Double.POSITIVE_INFINITY : e.maxAbsolute(), maxLimit = Compare.ELEMENT_OF_MAX * e.maxReference();
             boolean ok = rel <= relLimit && maxErr <= maxLimit;
             out.printf("check     Q %s, K %s vs float64 reference: relative error %.2e (limit %.0e), max error %.2e (limit %.2e): %s%n",
-                    Shapes.text(q.shape()), Shapes.text(k.shape()), rel, relLimit, maxErr, maxLimit, ok ? "OK" : "FAILED");
+                    Tensors.text(q.shape()), Tensors.text(k.shape()), rel, relLimit, maxErr, maxLimit, ok ? "OK" : "FAILED");
             return ok;
         }
     }
 
     /** Normal(0, 1) values rounded to the demo's dtype. */
     private Tensor randomTensor(Arena arena, Random random, long... shape) {
-        Tensor t = Tensor.of(arena.allocate(ReduceCommand.count(shape) * dtype.byteSize(), 64), dtype, shape);
+        Tensor t = Tensors.allocate(arena, dtype, shape);
         for (long i = 0, n = t.elementCount(); i < n; i++) t.setAt(i, (float) random.nextGaussian());
         return t;
     }

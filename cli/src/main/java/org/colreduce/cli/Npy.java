@@ -60,7 +60,7 @@ final class Npy {
         }
 
         /** Python's spelling of the shape, as a NumPy user knows it: {@code (1, 8, 64, 64)}. */
-        String shapeText() { return Shapes.text(shape); }
+        String shapeText() { return Tensors.text(shape); }
     }
 
     /**

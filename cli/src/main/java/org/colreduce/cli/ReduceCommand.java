@@ -56,23 +56,17 @@ final class ReduceCommand implements Callable<Integer> {
             Tensor tk = NpyFiles.rank4(arena, "--k", k, problem.bf16, "[B, Hkv, N, D]");
             Tensor prev = previous == null ? null : NpyFiles.read(arena, "--previous", previous, false).tensor();
             long[] shape = Session.outputShape(tq, tk, r.heads());
-            Tensor result = Tensor.of(arena.allocate(Math.multiplyExact(count(shape), 4L), 64), DType.F32, shape);
+            Tensor result = Tensors.allocate(arena, DType.F32, shape);
             try (Session s = backend.open()) {
                 long t0 = System.nanoTime();
                 s.columnReduce(tq, tk, r, result, prev);
                 long t1 = System.nanoTime();
                 NpyFiles.write("--out", out, result);
                 if (verbose)
-                    spec.commandLine().getErr().printf("reduce on %s: q %s %s, k %s, %s -> %s %s in %.3f ms%n", s.backend(), Shapes.text(tq.shape()),
-                            tq.dtype(), Shapes.text(tk.shape()), r, Shapes.text(shape), out, (t1 - t0) / 1e6);
+                    spec.commandLine().getErr().printf("reduce on %s: q %s %s, k %s, %s -> %s %s in %.3f ms%n", s.backend(), Tensors.text(tq.shape()),
+                            tq.dtype(), Tensors.text(tk.shape()), r, Tensors.text(shape), out, (t1 - t0) / 1e6);
             }
         }
         return 0;
-    }
-
-    static long count(long[] shape) {
-        long n = 1;
-        for (long s : shape) n = Math.multiplyExact(n, s);
-        return n;
     }
 }

@@ -18,7 +18,7 @@ final class NpyFixtures {
 
     /** A random normal tensor of the given type (values rounded to it), written to {@code path}. */
     static Tensor random(Path path, Random random, DType dtype, long... shape) throws IOException {
-        int n = (int) ReduceCommand.count(shape);
+        int n = (int) Tensors.count(shape);
         Tensor t = switch (dtype) {
             case F32 -> Tensor.f32(new float[n], shape);
             case F16 -> Tensor.f16(new short[n], shape);
@@ -33,6 +33,21 @@ final class NpyFixtures {
         Tensor t = Tensor.f32(data, shape);
         Npy.write(path, t);
         return t;
+    }
+
+    /** Writes {@code t} in Fortran (column-major) order, as NumPy saves an {@code np.asfortranarray}. */
+    static void writeFortran(Path path, Tensor t) throws IOException {
+        Tensor reversed = t;
+        for (int a = 0, b = t.rank() - 1; a < b; a++, b--) reversed = reversed.transpose(a, b);
+        Path c = path.resolveSibling("c-order-" + path.getFileName());
+        Npy.write(c, reversed); // C order of the reversed axes is Fortran order of the original
+        byte[] file = java.nio.file.Files.readAllBytes(c);
+        String descr = t.dtype() == DType.F32 ? "<f4" : "<f2";
+        int skip = Npy.header(new NpyHeader(descr, false, reversed.shape())).length;
+        byte[] header = Npy.header(new NpyHeader(descr, true, t.shape()));
+        byte[] out = java.util.Arrays.copyOf(header, header.length + file.length - skip);
+        System.arraycopy(file, skip, out, header.length, file.length - skip);
+        java.nio.file.Files.write(path, out);
     }
 
     /** A float32 output file's shape and values. */

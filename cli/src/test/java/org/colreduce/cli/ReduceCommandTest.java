@@ -107,6 +107,24 @@ class ReduceCommandTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"naive", "cpu"})
+    void fortranOrderFilesGiveTheSameResult(String backend) throws IOException {
+        NpyFixtures.assumeBackend(backend);
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        Tensor tq = NpyFixtures.random(q, random, DType.F16, 2, 3, 5, 7);
+        Tensor tk = NpyFixtures.random(k, random, DType.F16, 2, 3, 6, 7);
+        String[] args = {"reduce", "--q", q.toString(), "--k", k.toString(), "--out", out.toString(), "--backend", backend, "--causal"};
+        assertEquals(0, Cli.run(args).exitCode());
+        float[] cOrder = NpyFixtures.read(out, 2, 3, 6);
+        NpyFixtures.writeFortran(q, tq);
+        NpyFixtures.writeFortran(k, tk);
+        Cli r = Cli.run(args);
+        assertEquals(0, r.exitCode(), r.toString());
+        assertArrayEquals(cOrder, NpyFixtures.read(out, 2, 3, 6), 1e-6f, "seed " + seed);
+    }
+
     @Test
     void verboseSaysWhatRan() {
         Cli r = Cli.run("reduce", "--q", q.toString(), "--k", k.toString(), "--out", out.toString(), "--backend", "naive", "-v");
