@@ -15,7 +15,23 @@ final class ScalarKernels implements Kernels {
      */
     @Override
     public void scores(float[] q, int q0, int rows, float[] kT, int keys, int dim, float[] s) {
-        for (int i = 0; i < rows; i += 4) {
+        int full = rows / 4 * 4;
+        for (int i = full; i < rows; i++) {
+            int r = q0 + i * dim;
+            for (int j = 0; j < keys; j += 4) {
+                float c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+                for (int d = 0, kd = j; d < dim; d++, kd += KEYS) {
+                    float a = q[r + d];
+                    c0 = Math.fma(a, kT[kd], c0);
+                    c1 = Math.fma(a, kT[kd + 1], c1);
+                    c2 = Math.fma(a, kT[kd + 2], c2);
+                    c3 = Math.fma(a, kT[kd + 3], c3);
+                }
+                int si = i * KEYS + j;
+                s[si] = c0; s[si + 1] = c1; s[si + 2] = c2; s[si + 3] = c3;
+            }
+        }
+        for (int i = 0; i < full; i += 4) {
             int r0 = q0 + i * dim, r1 = r0 + dim, r2 = r1 + dim, r3 = r2 + dim;
             for (int j = 0; j < keys; j += 4) {
                 float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0,
