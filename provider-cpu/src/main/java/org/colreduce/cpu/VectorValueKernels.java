@@ -1,0 +1,73 @@
+package org.colreduce.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * P·V on the Vector API, register-tiled: four output rows × one vector of V's columns, so each
+ * key costs one load of V and four broadcasts of p for four fmas. Keys all four rows see go
+ * through a branch-free loop; keys at the edges of the rows' ranges (the diagonal of a causal
+ * tile, a window's edges) are added row by row. Same bits as {@link ValueKernels.Scalar}: the
+ * same fmas in the same order. Loaded only through {@link ValueKernels#matching}.
+ */
+final class VectorValueKernels implements ValueKernels {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    private static final int ROW_STEP = 4;
+
+    @Override
+    public void weightedRows(float[][] p, int rows, int[] from, int[] to, float[] v, int dv, float[] out) {
+        for (int i0 = 0; i0 < rows; i0 += ROW_STEP) {
+            int n = Math.min(ROW_STEP, rows - i0);
+            // lo..hi: keys some row sees; common..commonEnd: keys every row of the step sees
+            int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE, common = Integer.MIN_VALUE, commonEnd = Integer.MAX_VALUE;
+            for (int r = 0; r < ROW_STEP; r++) {
+                int i = i0 + r;
+                if (r < n && from[i] < to[i]) {
+                    lo = Math.min(lo, from[i]);
+                    hi = Math.max(hi, to[i]);
+                    common = Math.max(common, from[i]);
+                    commonEnd = Math.min(commonEnd, to[i]);
+                } else {
+                    common = Integer.MAX_VALUE; // a row that sees nothing: no key is common
+                    commonEnd = Integer.MIN_VALUE;
+                }
+            }
+            float[] p0 = p[i0], p1 = p[i0 + Math.min(1, n - 1)], p2 = p[i0 + Math.min(2, n - 1)], p3 = p[i0 + Math.min(3, n - 1)];
+            int c = 0;
+            for (; c <= dv - L; c += L) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                for (int j = lo; j < hi; j++) {
+                    FloatVector vj = FloatVector.fromArray(F, v, j * dv + c);
+                    if (j >= common && j < commonEnd) {
+                        a0 = FloatVector.broadcast(F, p0[j]).fma(vj, a0);
+                        a1 = FloatVector.broadcast(F, p1[j]).fma(vj, a1);
+                        a2 = FloatVector.broadcast(F, p2[j]).fma(vj, a2);
+                        a3 = FloatVector.broadcast(F, p3[j]).fma(vj, a3);
+                    } else {
+                        if (sees(from, to, i0, n, 0, j)) a0 = FloatVector.broadcast(F, p0[j]).fma(vj, a0);
+                        if (sees(from, to, i0, n, 1, j)) a1 = FloatVector.broadcast(F, p1[j]).fma(vj, a1);
+                        if (sees(from, to, i0, n, 2, j)) a2 = FloatVector.broadcast(F, p2[j]).fma(vj, a2);
+                        if (sees(from, to, i0, n, 3, j)) a3 = FloatVector.broadcast(F, p3[j]).fma(vj, a3);
+                    }
+                }
+                a0.intoArray(out, i0 * dv + c);
+                if (n > 1) a1.intoArray(out, (i0 + 1) * dv + c);
+                if (n > 2) a2.intoArray(out, (i0 + 2) * dv + c);
+                if (n > 3) a3.intoArray(out, (i0 + 3) * dv + c);
+            }
+            // the last dv mod L columns, by the scalar loop's fmas
+            for (int r = 0; r < n; r++) {
+                int i = i0 + r, at = i * dv;
+                for (int cc = c; cc < dv; cc++) out[at + cc] = 0f;
+                float[] pi = p[i];
+                for (int j = from[i]; j < to[i]; j++)
+                    for (int cc = c, vj = j * dv; cc < dv; cc++) out[at + cc] = Math.fma(pi[j], v[vj + cc], out[at + cc]);
+            }
+        }
+    }
+
+    private static boolean sees(int[] from, int[] to, int i0, int n, int r, int j) {
+        return r < n && j >= from[i0 + r] && j < to[i0 + r];
+    }
+}
