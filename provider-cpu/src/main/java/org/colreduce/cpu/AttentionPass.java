@@ -15,9 +15,10 @@ import org.colreduce.spi.ReduceProblem;
  * over K and V per row tile gives both O and the columns, as p = exp(s − lse) is already
  * normalised: O = Σ p·v needs no final division, and p is the very value the columns reduce.
  * <p>
- * A task owns a chunk of consecutive row tiles of one (batch, query head). For each row tile it
- * streams the K and V tiles its rows see once: scores, p, p·V into the rows' outputs, and p into
- * the chunk's column partials. Then {@link #combine} adds the chunks (in order) and the heads (in
+ * A task owns a chunk of consecutive row tiles of one (batch, query head). It streams the K and
+ * V tiles its rows see once per {@link #GROUP} row tiles (the loads cost about a third of the
+ * pass when every row tile loads its own): per row tile, scores, p, p·V into the rows' outputs,
+ * and p into the chunk's column partials. Then {@link #combine} adds the chunks (in order) and the heads (in
  * order), adds {@code previous} and writes the scores. The chunking is a function of the problem
  * alone, never of the thread count, and every sum has a fixed order (SPEC §8.1). Memory: the
  * column partials, B·Hq·chunks·N floats with chunks·B·Hq ≤ max(B·Hq, {@link #TARGET_TASKS}),
@@ -27,6 +28,8 @@ import org.colreduce.spi.ReduceProblem;
  * across tiles; a column in float within a row tile, then across row tiles and chunks.
  */
 final class AttentionPass {
+    /** Row tiles that share each K and V tile they read: fewer tile loads, at GROUP·ROWS·Dv doubles of O in flight. */
+    static final int GROUP = Math.min(4, TileShape.ROW_BLOCK / ROWS); // Scratch holds ROW_BLOCK rows of Q
     /** How many tasks the chunking aims for: a head's rows split into several chunks only when B·Hq is below it. */
     static final int TARGET_TASKS = 64;
 
@@ -69,8 +72,17 @@ final class AttentionPass {
 
     /** O for the rows of one chunk, and the chunk's column partials. */
     void run(Kernels kern, int task, float[] lse) {
-        ValueKernels values = ValueKernels.matching(kern);
         int b = task / (p.queryHeads() * chunks), h = task / chunks % p.queryHeads(), chunk = task % chunks;
+        int first = chunk * tilesPerChunk, end = Math.min(rowTiles, first + tilesPerChunk);
+        for (int tile = first; tile < end; tile += GROUP) runGroup(kern, b, h, chunk, tile, Math.min(GROUP, end - tile), lse);
+    }
+
+    /**
+     * A group of row tiles that share every K and V tile they read: per key tile, the scores of
+     * each row tile, p, the columns and p·V; O in double across key tiles, written at the end.
+     */
+    private void runGroup(Kernels kern, int b, int h, int chunk, int tile0, int tiles, float[] lse) {
+        ValueKernels values = ValueKernels.matching(kern);
         int kv = h / p.groupSize(), dim = p.headDim(), dv = valueDim;
         int lenQ = p.queryLengths()[b], lenK = p.keyLengths()[b];
         Mask mask = p.mask();
@@ -78,38 +90,44 @@ final class AttentionPass {
         Scratch sc = Scratch.forDim(Math.max(dim, dv));
         Tiles t = Tiles.forDim(dv);
         int colBase = ((b * p.queryHeads() + h) * chunks + chunk) * p.keys();
+        int row0 = tile0 * ROWS, rows = Math.min(tiles * ROWS, p.queries() - row0);
+        int base = hp.rowIndex(b, h, row0);
 
-        for (int tile = chunk * tilesPerChunk, end = Math.min(rowTiles, tile + tilesPerChunk); tile < end; tile++) {
-            int row0 = tile * ROWS, rows = Math.min(ROWS, p.queries() - row0);
-            int base = hp.rowIndex(b, h, row0);
-            int lo = Integer.MAX_VALUE, hi = -1;
-            for (int i = 0; i < rows; i++) {
-                // a row beyond lenQ or seeing no key has lse = −∞ and gets O = 0
-                boolean sees = lse[base + i] != Float.NEGATIVE_INFINITY;
-                sc.firstKey[i] = sees ? (int) mask.firstKey(row0 + i, lenQ, lenK) : 0;
-                sc.lastKey[i] = sees ? (int) mask.lastKey(row0 + i, lenQ, lenK) : -1;
-                if (sc.firstKey[i] <= sc.lastKey[i]) {
-                    lo = Math.min(lo, sc.firstKey[i]);
-                    hi = Math.max(hi, sc.lastKey[i]);
-                }
-            }
-            Arrays.fill(t.out, 0, rows * dv, 0);
-            if (hi >= 0) hp.qTiles().rows(b, h, row0, rows, p.scale(), sc.q, sc);
-            for (int j0 = lo; j0 <= hi; j0 += KEYS) {
-                int keys = Math.min(KEYS, hi + 1 - j0);
-                hp.kTiles().transposed(b, kv, j0, keys, sc.kT, KEYS, sc);
-                vTiles.rows(b, kv, j0, keys, 1f, t.v, sc);
-                kern.scores(sc.q, 0, rows, sc.kT, keys, dim, sc.s);
+        // the keys each row sees (none for a row with lse = −∞: beyond lenQ, or masked out), and each tile's span
+        int lo = Integer.MAX_VALUE, hi = -1;
+        for (int tt = 0; tt < tiles; tt++) { t.tileLo[tt] = Integer.MAX_VALUE; t.tileHi[tt] = -1; }
+        for (int i = 0; i < rows; i++) {
+            boolean sees = lse[base + i] != Float.NEGATIVE_INFINITY;
+            sc.firstKey[i] = sees ? (int) mask.firstKey(row0 + i, lenQ, lenK) : 0;
+            sc.lastKey[i] = sees ? (int) mask.lastKey(row0 + i, lenQ, lenK) : -1;
+            if (sc.firstKey[i] > sc.lastKey[i]) continue;
+            int tt = i / ROWS;
+            t.tileLo[tt] = Math.min(t.tileLo[tt], sc.firstKey[i]);
+            t.tileHi[tt] = Math.max(t.tileHi[tt], sc.lastKey[i]);
+            lo = Math.min(lo, sc.firstKey[i]);
+            hi = Math.max(hi, sc.lastKey[i]);
+        }
+        Arrays.fill(t.out, 0, rows * dv, 0);
+        if (hi >= 0) hp.qTiles().rows(b, h, row0, rows, p.scale(), sc.q, sc);
+        for (int j0 = lo; j0 <= hi; j0 += KEYS) {
+            int keys = Math.min(KEYS, hi + 1 - j0);
+            hp.kTiles().transposed(b, kv, j0, keys, sc.kT, KEYS, sc);
+            vTiles.rows(b, kv, j0, keys, 1f, t.v, sc);
+            for (int tt = 0; tt < tiles; tt++) {
+                if (t.tileHi[tt] < j0 || t.tileLo[tt] >= j0 + keys) continue; // e.g. above a causal diagonal
+                int r0 = tt * ROWS, tileRows = Math.min(ROWS, rows - r0);
+                kern.scores(sc.q, r0 * dim, tileRows, sc.kT, keys, dim, sc.s);
                 if (!max) Arrays.fill(sc.blockSum, 0, keys, 0f);
-                for (int i = 0; i < rows; i++) {
-                    int from = Math.max(sc.firstKey[i], j0) - j0, to = Math.min(sc.lastKey[i], j0 + keys - 1) - j0 + 1;
+                for (int i = 0; i < tileRows; i++) {
+                    int r = r0 + i;
+                    int from = Math.max(sc.firstKey[r], j0) - j0, to = Math.min(sc.lastKey[r], j0 + keys - 1) - j0 + 1;
                     if (from >= to) from = to = 0;
                     t.from[i] = from;
                     t.to[i] = to;
                     if (from == to) continue;
                     float[] pr = t.p[i];
                     Arrays.fill(pr, from, to, 0f);
-                    kern.addExp(sc.s, i * KEYS, from, to, lse[base + i], pr);
+                    kern.addExp(sc.s, i * KEYS, from, to, lse[base + r], pr);
                     if (max) {
                         for (int j = from; j < to; j++) partial[colBase + j0 + j] = Math.max(partial[colBase + j0 + j], pr[j]);
                     } else {
@@ -117,11 +135,11 @@ final class AttentionPass {
                     }
                 }
                 if (!max) for (int j = 0; j < keys; j++) partial[colBase + j0 + j] += sc.blockSum[j];
-                values.weightedRows(t.p, rows, t.from, t.to, t.v, dv, t.acc);
-                for (int x = 0, e = rows * dv; x < e; x++) t.out[x] += t.acc[x];
+                values.weightedRows(t.p, tileRows, t.from, t.to, t.v, dv, t.acc);
+                for (int x = 0, o = r0 * dv, e = tileRows * dv; x < e; x++) t.out[o + x] += t.acc[x];
             }
-            writeRows(b, h, row0, rows, t.out);
         }
+        writeRows(b, h, row0, rows, t.out);
     }
 
     private void writeRows(int b, int h, int row0, int rows, double[] values) {
@@ -183,14 +201,16 @@ final class AttentionPass {
         final int[] from = new int[ROWS], to = new int[ROWS];
         /** p·V of the tile, [ROWS][Dv]. */
         final float[] acc;
-        /** O of a row tile, [ROWS][Dv], summed over key tiles. */
+        /** O of a group of row tiles, [GROUP·ROWS][Dv], summed over key tiles. */
         final double[] out;
+        /** The keys each row tile of a group sees: [tileLo, tileHi]. */
+        final int[] tileLo = new int[GROUP], tileHi = new int[GROUP];
 
         private Tiles(int dv) {
             this.dv = dv;
             this.v = new float[KEYS * dv];
             this.acc = new float[ROWS * dv];
-            this.out = new double[ROWS * dv];
+            this.out = new double[GROUP * ROWS * dv];
         }
 
         static Tiles forDim(int dv) {

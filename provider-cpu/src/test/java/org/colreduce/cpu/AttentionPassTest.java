@@ -36,6 +36,27 @@ class AttentionPassTest {
     }
 
     @Test
+    void groupsOfRowTilesMatchTheReference() {
+        // B·Hq ≥ TARGET_TASKS: one chunk per head, so its row tiles go in groups sharing K and V tiles
+        int hq = AttentionPass.TARGET_TASKS, m = AttentionPass.GROUP * TileShape.ROWS + 5, n = 300;
+        Tensor q = random(1, hq, m, 8), k = random(1, 8, n, 8), v = random(1, 8, n, 12);
+        ColumnReduction[] specs = {
+                ColumnReduction.builder().mask(Mask.causal()).heads(HeadReduction.GROUP_SUM).build(),
+                ColumnReduction.builder().mask(Mask.slidingWindow(40, Mask.Alignment.TOP_LEFT)).build(),
+                ColumnReduction.builder().reduction(org.colreduce.Reduction.MAX).queryLengths(m - 70).keyLengths(n - 90).build()};
+        try (Session s = ColReduce.open(new CpuBackend())) {
+            for (ColumnReduction r : specs) {
+                Session.Attention a = s.attend(q, k, v, r);
+                AttentionReference.Result ref = AttentionReference.attend(q, k, v, r);
+                double err = relative(a.output().toFloatArray(), ref.output());
+                assertTrue(err <= 1e-5, r + ": O relative Frobenius error " + err + " [seed " + seed + "]");
+                err = relative(a.scores().toFloatArray(), ref.scores());
+                assertTrue(err <= 1e-5, r + ": scores relative Frobenius error " + err + " [seed " + seed + "]");
+            }
+        }
+    }
+
+    @Test
     void longDecodeRowStaysWithinF32Tolerance() {
         Tensor q = random(1, 4, 1, 128), k = random(1, 2, 6000, 128), v = random(1, 2, 6000, 128);
         ColumnReduction r = ColumnReduction.builder().mask(Mask.causal()).build();
