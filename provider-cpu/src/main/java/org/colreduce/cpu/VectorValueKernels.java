@@ -6,10 +6,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * P·V on the Vector API, register-tiled: four output rows × two vectors of V's columns, so each
  * key costs two loads of V and four broadcasts of p for eight fmas (then one vector, then plain
- * fmas for the last Dv mod L columns). Keys all four rows see go through a branch-free step;
- * keys at the edges of the rows' ranges (a causal diagonal, a window's edges) are added row by
- * row. Same bits as {@link ValueKernels.Scalar}: the same fmas in the same order. Loaded only
- * through {@link ValueKernels#matching}.
+ * fmas for the last Dv mod L columns); fewer than four last rows (a decode step's one) go one at
+ * a time. Keys all four rows see go through a branch-free step; keys at the edges of the rows'
+ * ranges (a causal diagonal, a window's edges) are added row by row. Same bits as
+ * {@link ValueKernels.Scalar}: the same fmas in the same order. Loaded only through
+ * {@link ValueKernels#matching}.
  */
 final class VectorValueKernels implements ValueKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -20,6 +21,10 @@ final class VectorValueKernels implements ValueKernels {
     public void weightedRows(float[][] p, int rows, int[] from, int[] to, float[] v, int dv, float[] out) {
         for (int i0 = 0; i0 < rows; i0 += ROW_STEP) {
             int n = Math.min(ROW_STEP, rows - i0);
+            if (n < ROW_STEP) { // the last rows (a decode step's only one) go one at a time: no wasted fmas
+                for (int i = i0; i < rows; i++) oneRow(p[i], from[i], to[i], v, dv, out, i * dv);
+                break;
+            }
             // lo..hi: keys some row sees; common..commonEnd: keys every row of the step sees
             int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE, common = Integer.MIN_VALUE, commonEnd = Integer.MAX_VALUE;
             for (int r = 0; r < ROW_STEP; r++) {
@@ -91,6 +96,19 @@ final class VectorValueKernels implements ValueKernels {
                     for (int cc = c, vj = j * dv; cc < dv; cc++) out[at + cc] = Math.fma(pi[j], v[vj + cc], out[at + cc]);
             }
         }
+    }
+
+    /** out[at + c] = Σ_{j in [from, to)} p[j] · v[j·dv + c], one vector of columns at a time. */
+    private static void oneRow(float[] p, int from, int to, float[] v, int dv, float[] out, int at) {
+        int c = 0;
+        for (; c <= dv - L; c += L) {
+            FloatVector a = FloatVector.zero(F);
+            for (int j = from; j < to; j++) a = FloatVector.broadcast(F, p[j]).fma(FloatVector.fromArray(F, v, j * dv + c), a);
+            a.intoArray(out, at + c);
+        }
+        for (int cc = c; cc < dv; cc++) out[at + cc] = 0f;
+        for (int j = from; j < to; j++)
+            for (int cc = c, vj = j * dv; cc < dv; cc++) out[at + cc] = Math.fma(p[j], v[vj + cc], out[at + cc]);
     }
 
     private static void store(float[] out, int i0, int n, int dv, int c, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
