@@ -80,6 +80,9 @@ public final class Session implements AutoCloseable {
 
     /** Attention with new F32 outputs: O [B, Hq, M, Dv] and the scores. */
     public Attention attend(Operand q, Operand k, Operand v, ColumnReduction r) {
+        if (q == null) throw new IllegalArgumentException("q must not be null");
+        if (v == null) throw new IllegalArgumentException("v must not be null");
+        if (r == null) throw new IllegalArgumentException("reduction must not be null");
         long[] qs = q.shape(), vs = v.shape();
         if (qs.length != 4 || vs.length != 4) throw new IllegalArgumentException("q and v must have rank 4");
         Tensor o = Tensor.zerosF32(qs[0], qs[1], qs[2], vs[3]);
