@@ -65,10 +65,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "Reduction over query rows (default: ${DEFAULT-VALUE}).")
     Reduction reduction;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "2", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--runs", paramLabel = "N", defaultValue = "5", description = "Timed runs; the median is shown (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "7", description = "Timed runs; the median is shown (default: ${DEFAULT-VALUE}).")
     int runs;
 
     @Option(names = "--seed", paramLabel = "S", description = "Random seed (default: a fresh one, printed).")
