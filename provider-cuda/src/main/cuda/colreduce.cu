@@ -12,7 +12,7 @@
 
 using namespace colreduce;
 
-static_assert(sizeof(Problem) == 216, "Problem layout changed: update org.colreduce.cuda.ProblemBlock");
+static_assert(sizeof(Problem) == 224, "Problem layout changed: update org.colreduce.cuda.ProblemBlock");
 
 // mma.sync kernels (every architecture) and, with the suffix _wg, the wgmma kernels (sm_90a;
 // elsewhere they trap, and the Java side never picks them off sm_90)

@@ -3,7 +3,7 @@
 // S^T = K·Q^T on tensor cores (wgmma on sm_90a, mma.sync elsewhere) with K held in registers.
 // Keys sit on accumulator rows, so the reduction over queries stays inside a thread and ends with
 // one fixed-order quad shuffle: no atomics, the same bits on every run (SPEC §8.1).
-// SUM/MEAN add p = 2^(s·c − lse2); MAX keeps the largest s·c − lse2 and takes one exp2 at the end.
+// SUM/MEAN add p = 2^((t − lse_t)·c); MAX keeps the largest (t − lse_t)·c and takes one exp2 at the end.
 // Writes one value per (batch, query head, key) into colval: the head reduction and the
 // previous scores are head_reduction's job.
 #pragma once
@@ -94,7 +94,7 @@ __device__ void column_pass(const Problem& p) {
 #pragma unroll
             for (int e = 0; e < 4; e++) {
                 const int qi = n * 8 + 2 * t + (e & 1);
-                float x = fmaf(acc[n][e], p.c, -lse[qi]);
+                float x = fmaf(acc[n][e], p.sgn, -lse[qi]) * p.c;
                 bool vis = full || mask.visible(i0 + qi, jw0 + g + (e >> 1) * 8);
                 if (IS_MAX) red[e >> 1] = vis ? max_nan(red[e >> 1], x) : red[e >> 1];
                 else red[e >> 1] += vis ? fast_exp2(x) : 0.f;

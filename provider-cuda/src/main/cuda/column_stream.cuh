@@ -85,7 +85,7 @@ __device__ void column_stream(const Problem& p) {
 #pragma unroll
                     for (int e = 0; e < 4; e++) {
                         const int qi = n * 8 + 2 * t + (e & 1);
-                        float x = fmaf(acc[n][e], p.c, -lse[qi]);
+                        float x = fmaf(acc[n][e], p.sgn, -lse[qi]) * p.c;
                         bool vis = full || mask.visible(i0 + qi, jw0 + g + (e >> 1) * 8);
                         if (IS_MAX) red[e >> 1] = vis ? max_nan(red[e >> 1], x) : red[e >> 1];
                         else red[e >> 1] += vis ? fast_exp2(x) : 0.f;

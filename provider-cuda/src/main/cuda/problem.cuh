@@ -30,7 +30,8 @@ struct Problem {
     int reduction;          // 0 SUM, 1 MEAN, 2 MAX
     int outHeads, headDivisor, prevLen;
     int ld;                 // row length in elements of q and k
-    float c;                // scale * log2(e)
+    float c;                // |scale| * log2(e)
+    float sgn;              // sign of scale: scores are handled as t = sgn·q·k, p = 2^((t − lse_t)·c)
 };
 
 constexpr int REDUCE_SUM = 0, REDUCE_MEAN = 1, REDUCE_MAX = 2;

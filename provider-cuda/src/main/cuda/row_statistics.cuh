@@ -1,5 +1,7 @@
-// Pass 1, RowStatistics: the log-sum-exp of every query row, lse2 = log2 Σ_j 2^(s_ij·c) over the
-// keys the row sees (c = scale·log2 e). A block (one warpgroup) keeps 64 query rows in registers
+// Pass 1, RowStatistics: the log-sum-exp of every query row over the keys it sees, kept in the
+// units of the raw scores: with t = sgn(scale)·q·k and c = |scale|·log2 e,
+// lse_t = max t + log2(Σ_j 2^((t_j − max t)·c)) / c, so that p = 2^((t − lse_t)·c). Subtracting
+// before scaling keeps p exact to rounding for huge logits and never overflows (SPEC §7.2). A block (one warpgroup) keeps 64 query rows in registers
 // as A fragments and streams K tiles through a cp.async ring of STAGES tiles; S = Q·K^T comes from
 // wgmma on sm_90a (WG) or mma.sync elsewhere. Each thread keeps an online (max, sum) for its two
 // rows. With splits > 1 (few query tiles: decoding, SnapKV windows) blockIdx.z takes one slice
@@ -12,13 +14,17 @@
 
 namespace colreduce {
 
-// Folds (m2, l2) into (m, l); -inf maxima stay exact and NaN propagates through l.
-__device__ __forceinline__ void merge_stats(float& m, float& l, float m2, float l2) {
+// Folds (m2, l2) into (m, l) (maxima in raw units, c scales them); -inf maxima stay exact and
+// NaN propagates through l.
+__device__ __forceinline__ void merge_stats(float& m, float& l, float m2, float l2, float c) {
     float mn = fmaxf(m, m2);
     float base = mn == -INFINITY ? 0.f : mn;
-    l = l * exp2f(m - base) + l2 * exp2f(m2 - base);
+    l = l * exp2f((m - base) * c) + l2 * exp2f((m2 - base) * c);
     m = mn;
 }
+
+// lse_t of a row from its raw max and sum; -inf where the row sees nothing
+__device__ __forceinline__ float row_lse(float m, float l, float c) { return l == 0.f ? -INFINITY : m + log2f(l) / c; }
 
 // acc (16 rows of this warp x N columns) = A fragments x the rows of a shared [N][DP] tile.
 // On sm_90a (WG) this only starts a wgmma group, finished by tile_mma_wait; mma.sync is immediate.
@@ -113,7 +119,7 @@ __device__ void row_statistics(const Problem& p) {
             for (int n = 0; n < BN / 8; n++)
 #pragma unroll
                 for (int e = 0; e < 4; e++) {
-                    float x = acc[n][e] * p.c;
+                    float x = acc[n][e] * p.sgn;
                     if (!full) {
                         int64_t i = row0 + (e >> 1) * 8, j = j0 + n * 8 + 2 * t + (e & 1);
                         if (!mask.visible(i, j)) x = -INFINITY;
@@ -131,8 +137,9 @@ __device__ void row_statistics(const Problem& p) {
                 float base = mn == -INFINITY ? 0.f : mn;
                 float sum = 0.f;
 #pragma unroll
-                for (int n = 0; n < BN / 8; n++) sum += fast_exp2(acc[n][2 * r] - base) + fast_exp2(acc[n][2 * r + 1] - base);
-                l[r] = l[r] * fast_exp2(m[r] - base) + sum;
+                for (int n = 0; n < BN / 8; n++)
+                    sum += fast_exp2((acc[n][2 * r] - base) * p.c) + fast_exp2((acc[n][2 * r + 1] - base) * p.c);
+                l[r] = l[r] * fast_exp2((m[r] - base) * p.c) + sum;
                 m[r] = mn;
             }
         };
@@ -172,7 +179,7 @@ __device__ void row_statistics(const Problem& p) {
                 p.partial[(split * rows + row) * 2] = m[r];
                 p.partial[(split * rows + row) * 2 + 1] = l[r];
             } else {
-                p.lse[row] = l[r] == 0.f ? -INFINITY : m[r] + __log2f(l[r]);
+                p.lse[row] = row_lse(m[r], l[r], p.c);
             }
         }
     }
@@ -184,8 +191,8 @@ __device__ void row_statistics_combine(const Problem& p) {
     int64_t row = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (row >= rows) return;
     float m = -INFINITY, l = 0.f;
-    for (int s = 0; s < p.splits; s++) merge_stats(m, l, p.partial[(s * rows + row) * 2], p.partial[(s * rows + row) * 2 + 1]);
-    p.lse[row] = l == 0.f ? -INFINITY : m + log2f(l);
+    for (int s = 0; s < p.splits; s++) merge_stats(m, l, p.partial[(s * rows + row) * 2], p.partial[(s * rows + row) * 2 + 1], p.c);
+    p.lse[row] = row_lse(m, l, p.c);
 }
 
 }  // namespace colreduce

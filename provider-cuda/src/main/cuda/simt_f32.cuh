@@ -42,10 +42,10 @@ __device__ void row_statistics_f32(const Problem& p) {
             hi = min(hi, (int64_t)(blockIdx.z + 1) * p.keysPerSplit);
         }
         for (int64_t j = lo + lane; j < hi; j += 32) {
-            float x = dot_f32(sq[warp], K + j * p.ksn, p.D) * p.c;
+            float x = dot_f32(sq[warp], K + j * p.ksn, p.D) * p.sgn;
             float mn = fmaxf(m, x);
             float base = mn == -INFINITY ? 0.f : mn;
-            l = l * exp2f(m - base) + exp2f(x - base);
+            l = l * exp2f((m - base) * p.c) + exp2f((x - base) * p.c);
             m = mn;
         }
     }
@@ -54,7 +54,7 @@ __device__ void row_statistics_f32(const Problem& p) {
         float m2 = __shfl_xor_sync(0xffffffffu, m, o), l2 = __shfl_xor_sync(0xffffffffu, l, o);
         // both lanes of a pair fold in the same order (lower lane first): identical bits
         if (lane & o) { float tm = m, tl = l; m = m2; l = l2; m2 = tm; l2 = tl; }
-        merge_stats(m, l, m2, l2);
+        merge_stats(m, l, m2, l2, p.c);
     }
     if (lane == 0) {
         int64_t row = (int64_t)bh * p.M + i;
@@ -63,7 +63,7 @@ __device__ void row_statistics_f32(const Problem& p) {
             p.partial[(blockIdx.z * rows + row) * 2] = m;
             p.partial[(blockIdx.z * rows + row) * 2 + 1] = l;
         } else {
-            p.lse[row] = l == 0.f ? -INFINITY : m + log2f(l);
+            p.lse[row] = row_lse(m, l, p.c);
         }
     }
 }
@@ -96,7 +96,7 @@ __device__ void column_pass_f32(const Problem& p) {
             if (j < j1) {
                 for (int r = 0; r < QR && i0 + r < rhi; r++) {
                     if (!mask.visible(i0 + r, j)) continue;
-                    float x = dot_f32(sqf + r * p.D, K + j * p.ksn, p.D) * p.c - sl[r];
+                    float x = (dot_f32(sqf + r * p.D, K + j * p.ksn, p.D) * p.sgn - sl[r]) * p.c;
                     if (IS_MAX) red = max_nan(red, x);
                     else red += exp2f(x);
                 }

@@ -38,7 +38,7 @@ public final class CudaBenchmark {
         Reduction reduction = Reduction.SUM;
         DType dtype = DType.F16;
         double budgetMs = 300;
-        String[] variants = {System.getProperty(LaunchPlan.KERNELS, "wgmma")};
+        String[] variants = {System.getProperty(LaunchPlan.KERNELS, "wgmma8")};
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--shape" -> shapes.add(args[++i]);

@@ -9,14 +9,14 @@ import org.bytedeco.javacpp.PointerPointer;
  * field at the same offsets (the .cu file asserts its size). Reused across launches.
  */
 final class ProblemBlock implements AutoCloseable {
-    static final int SIZE = 216;
+    static final int SIZE = 224;
     // pointers
     static final int Q = 0, K = 8, LSE = 16, PARTIAL = 24, COLVAL = 32, PREVIOUS = 40, OUT = 48, LEN_Q = 56, LEN_K = 64, AUX = 72;
     // 64-bit
     static final int QSB = 80, QSH = 88, QSM = 96, KSB = 104, KSH = 112, KSN = 120, WINDOW = 128, COUNT = 136, SEED = 144;
     // 32-bit
     static final int B = 152, HQ = 156, HKV = 160, M = 164, N = 168, D = 172, CAUSAL = 176, TOP_LEFT = 180, SPLITS = 184,
-            KEYS_PER_SPLIT = 188, REDUCTION = 192, OUT_HEADS = 196, HEAD_DIVISOR = 200, PREV_LEN = 204, LD = 208, C = 212;
+            KEYS_PER_SPLIT = 188, REDUCTION = 192, OUT_HEADS = 196, HEAD_DIVISOR = 200, PREV_LEN = 204, LD = 208, C = 212, SGN = 216;
 
     final BytePointer bytes = new BytePointer(SIZE);
     final PointerPointer<BytePointer> params = new PointerPointer<>(1);
