@@ -215,8 +215,10 @@ final class CudaSession implements BackendSession {
                 .i32(ProblemBlock.REDUCTION, LaunchPlan.reductionCode(p.reduction()))
                 .i32(ProblemBlock.OUT_HEADS, p.outputHeads()).i32(ProblemBlock.HEAD_DIVISOR, p.headDivisor())
                 .i32(ProblemBlock.PREV_LEN, p.previousLength()).i32(ProblemBlock.LD, ld)
-                .f32(ProblemBlock.C, (float) Math.abs(p.scale() * 1.4426950408889634))
-                .f32(ProblemBlock.SGN, p.scale() < 0 ? -1f : 1f);
+                // scores in raw units t = sgn·q·k, p = 2^((t − lse_t)·c); scale 0 makes every t 0
+                // (a uniform row; NaN·0 stays NaN) with any positive c
+                .f32(ProblemBlock.C, p.scale() == 0 ? 1f : (float) Math.abs(p.scale() * 1.4426950408889634))
+                .f32(ProblemBlock.SGN, Math.signum(p.scale()));
 
         launch(plan.rowKernel(), plan.rowBlocksX(), plan.rowBlocksY(), plan.splits(), plan.rowThreads(), plan.rowSmem());
         if (plan.splits() > 1) launch("row_statistics_combine_k", LaunchPlan.ceilDiv(rows, 256), 1, 1, 256, 0);

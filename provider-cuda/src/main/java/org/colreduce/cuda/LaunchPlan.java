@@ -42,11 +42,14 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
 
     static long ceilDiv(long a, long b) { return (a + b - 1) / b; }
 
-    /** Key splits of the row statistics: enough blocks to fill the GPU, at least 4 key tiles each. */
+    /**
+     * Key splits of the row statistics: about 8 blocks per multiprocessor, so that the last wave's
+     * tail is short; a split keeps at least 4 key tiles where the GPU would otherwise idle (fewer
+     * than 2 blocks per multiprocessor), else at least 32.
+     */
     static int splits(long rowBlocks, long keyTiles, int multiprocessors) {
-        if (rowBlocks >= 2L * multiprocessors) return 1;
-        long want = ceilDiv(4L * multiprocessors, rowBlocks);
-        long max = Math.max(1, keyTiles / 4);
+        long want = ceilDiv(8L * multiprocessors, rowBlocks);
+        long max = Math.max(1, keyTiles / (rowBlocks < 2L * multiprocessors ? 4 : 32));
         return (int) Math.max(1, Math.min(Math.min(want, max), 128));
     }
 
