@@ -14,8 +14,8 @@ import org.colreduce.spi.ReduceProblem;
  * Pass 2: a task owns one key block (KEYS columns) of one batch for a group of query heads (see
  * {@link #run}). For each query head, in head order, it streams the rows that see the block,
  * recomputes s, and reduces p = exp(s − lse) over rows into its columns; then it combines the
- * heads where asked, adds {@code previous} and writes {@code out}. No two tasks write the same column and
- * every sum has a fixed order, so the bits do not depend on the thread count (SPEC 8.1).
+ * heads where asked, adds {@code previous} and writes {@code out}. No two tasks write the same
+ * column and every sum has a fixed order, so the bits do not depend on the thread count (SPEC 8.1).
  * <p>
  * Row sums go in two levels, a float sum over one row tile then a double sum of the tiles, which
  * keeps the error near (ROWS + M/ROWS)·ε instead of M·ε. MAX takes the max of s − lse and one
