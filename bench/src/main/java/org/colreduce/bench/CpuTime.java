@@ -52,7 +52,7 @@ public final class CpuTime {
         }
     }
 
-    private static void measure(ForkJoinPool pool, long worker, String shape, String path, Runnable call) {
+    static void measure(ForkJoinPool pool, long worker, String shape, String path, Runnable call) {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long warmUntil = System.nanoTime() + 4_000_000_000L;
         while (System.nanoTime() < warmUntil) pool.submit(call).join();
