@@ -19,7 +19,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
-/** What to compute, shared by {@code reduce} and {@code attend}: options that build a {@link ColumnReduction}. */
+/** Shared by {@code reduce} and {@code attend}: what to compute (a {@link ColumnReduction}) and how the input files are read. */
 final class ProblemOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
