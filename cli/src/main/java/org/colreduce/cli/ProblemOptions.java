@@ -1,5 +1,8 @@
 package org.colreduce.cli;
 
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -8,6 +11,7 @@ import org.colreduce.ColumnReduction;
 import org.colreduce.HeadReduction;
 import org.colreduce.Mask;
 import org.colreduce.Reduction;
+import org.colreduce.Tensor;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -15,7 +19,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
-/** What to compute, shared by {@code reduce} and {@code attend}: options that build a {@link ColumnReduction}. */
+/** Shared by {@code reduce} and {@code attend}: what to compute (a {@link ColumnReduction}) and how the input files are read. */
 final class ProblemOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
@@ -55,6 +59,27 @@ final class ProblemOptions {
             description = "Read 16-bit word arrays ('<u2', '<i2', '|V2') as bfloat16 bits; NumPy has no bfloat16 type.")
     boolean bf16;
 
+    @Option(names = "--layout", paramLabel = "bhsd|bshd", defaultValue = "bhsd", converter = LayoutConverter.class,
+            description = "How Q, K, V (and O) lie in their files: bhsd is [B, H, S, D] (default); bshd is [B, S, H, D], as many "
+                    + "models keep them before the transpose, read through a transposed view without a copy.")
+    Layout layout;
+
+    /** The dimension order of the tensors in the files. */
+    enum Layout { BHSD, BSHD }
+
+    /**
+     * A rank-4 input as the [B, H, S, D] view the API takes; {@code h}, {@code s}, {@code d} name
+     * the dimensions in messages ("Hkv", "N", "D").
+     */
+    Tensor input(Arena arena, String option, Path path, String h, String s, String d) throws IOException {
+        boolean bshd = layout == Layout.BSHD;
+        Tensor t = NpyFiles.rank4(arena, option, path, bf16, "[B, " + (bshd ? s + ", " + h : h + ", " + s) + ", " + d + "]");
+        return bshd ? t.transpose(1, 2) : t;
+    }
+
+    /** A [B, H, S, D] result in the files' layout (a view; the writer copies it in order). */
+    Tensor asFileLayout(Tensor bhsd) { return layout == Layout.BSHD ? bhsd.transpose(1, 2) : bhsd; }
+
     /** The reduction the options describe; a contradiction is a usage error. */
     ColumnReduction reduction() {
         Mask m = mask == null ? Mask.none() : mask;
@@ -93,6 +118,10 @@ final class ProblemOptions {
         public Iterator<String> iterator() {
             return Arrays.stream(type.getEnumConstants()).map(ProblemOptions::optionName).iterator();
         }
+    }
+
+    static final class LayoutConverter extends EnumConverter<Layout> {
+        LayoutConverter() { super(Layout.class); }
     }
 
     static final class ReductionConverter extends EnumConverter<Reduction> {

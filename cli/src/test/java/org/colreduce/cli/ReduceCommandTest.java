@@ -125,6 +125,29 @@ class ReduceCommandTest {
         assertArrayEquals(cOrder, NpyFixtures.read(out, 2, 3, 6), 1e-6f, "seed " + seed);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"naive", "cpu"})
+    void bshdFilesAreReadThroughATransposedView(String backend) throws IOException {
+        NpyFixtures.assumeBackend(backend);
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        Tensor tq = NpyFixtures.random(q, random, DType.F32, 2, 4, 5, 3);
+        Tensor tk = NpyFixtures.random(k, random, DType.F32, 2, 2, 6, 3);
+        String[] args = {"reduce", "--q", q.toString(), "--k", k.toString(), "--out", out.toString(), "--backend", backend, "--heads", "group-sum"};
+        assertEquals(0, Cli.run(args).exitCode());
+        float[] bhsd = NpyFixtures.read(out, 2, 2, 6);
+        Npy.write(q, tq.transpose(1, 2)); // [B, M, Hq, D] in C order
+        Npy.write(k, tk.transpose(1, 2));
+        String[] bshd = java.util.Arrays.copyOf(args, args.length + 2);
+        bshd[args.length] = "--layout";
+        bshd[args.length + 1] = "bshd";
+        Cli r = Cli.run(bshd);
+        assertEquals(0, r.exitCode(), r.toString());
+        assertArrayEquals(bhsd, NpyFixtures.read(out, 2, 2, 6), 1e-6f, "seed " + seed);
+        r = Cli.run(args); // the same files read as [B, H, S, D]: Hq = 5 is no multiple of Hkv = 6
+        assertEquals(2, r.exitCode(), r.toString());
+    }
+
     @Test
     void verboseSaysWhatRan() {
         Cli r = Cli.run("reduce", "--q", q.toString(), "--k", k.toString(), "--out", out.toString(), "--backend", "naive", "-v");
