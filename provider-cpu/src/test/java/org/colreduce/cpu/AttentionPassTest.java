@@ -37,7 +37,7 @@ class AttentionPassTest {
 
     @Test
     void groupsOfRowTilesMatchTheReference() {
-        // B·Hq ≥ TARGET_TASKS: one chunk per head, so its row tiles go in groups sharing K and V tiles
+        // 8 query heads per KV head, packed: chunks of several row tiles, in groups sharing K and V tiles, tiles mixing heads
         int hq = AttentionPass.TARGET_TASKS, m = AttentionPass.GROUP * TileShape.ROWS + 5, n = 160;
         Tensor q = random(1, hq, m, 8), k = random(1, 8, n, 8), v = random(1, 8, n, 12);
         ColumnReduction[] specs = {
