@@ -1,0 +1,296 @@
+package org.colreduce.vulkan;
+
+import static org.lwjgl.vulkan.VK10.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.colreduce.DType;
+import org.colreduce.HeadReduction;
+import org.colreduce.Mask;
+import org.colreduce.Operand;
+import org.colreduce.ResidentTensor;
+import org.colreduce.Tensor;
+import org.colreduce.spi.BackendSession;
+import org.colreduce.spi.ReduceProblem;
+import org.lwjgl.system.MemoryStack;
+import org.lwjgl.vulkan.VkBufferCopy;
+import org.lwjgl.vulkan.VkCommandBuffer;
+
+/**
+ * A session on one Vulkan device. A column reduction is one command buffer: host views are
+ * packed densely into host-visible staging buffers and copied to device-local buffers (resident
+ * tensors are bound as they are), then three dispatches — row statistics (lse per row), the
+ * column pass (a workgroup owns a key tile and streams the rows of its query heads) and the head
+ * reduction with accumulation — and the result is copied back and written into the caller's
+ * view only once the whole submission has succeeded.
+ */
+final class VulkanSession implements BackendSession {
+    /** Zeroed bytes after every Q/K buffer: cooperative-matrix tile loads may run up to 64 rows of D ≤ 256 F16 past the end. */
+    static final long SLACK_BYTES = 64L * 256 * 2 + 16;
+    static final int ROW_TILE = 32, KEY_TILE = 32, COOP_TILE = 64;
+
+    private final VulkanDevice device;
+    private final boolean forcePortable;
+    private final Set<VulkanResidentTensor> resident = new LinkedHashSet<>();
+    private final Map<String, GpuBuffer> scratch = new HashMap<>();
+    private boolean closed;
+    private long lastGpuNanos = -1;
+
+    VulkanSession(VulkanDevice device, boolean forcePortable) {
+        this.device = device;
+        this.forcePortable = forcePortable;
+    }
+
+    boolean isClosed() { return closed; }
+
+    /** GPU time of the last column reduction, from timestamp queries (−1 where unsupported). */
+    long lastGpuNanos() { return lastGpuNanos; }
+
+    /** Whether problems of this type and head dimension take the cooperative-matrix path. */
+    boolean cooperative(DType dtype, int headDim) {
+        return device.cooperativeMatrix && !forcePortable && dtype == DType.F16 && headDim % 16 == 0;
+    }
+
+    VulkanDevice device() { return device; }
+
+    // ---- resident tensors -------------------------------------------------------------------
+
+    @Override
+    public ResidentTensor upload(Tensor source) {
+        ensureOpen();
+        long bytes = HostViews.bytes(source);
+        GpuBuffer buf = device.buffer(bytes + SLACK_BYTES, false);
+        try {
+            GpuBuffer stage = scratch("stage.upload", bytes, true);
+            HostViews.pack(source, stage.segment());
+            device.submit(cb -> {
+                vkCmdFillBuffer(cb, buf.handle, 0, VK_WHOLE_SIZE, 0);
+                VulkanDevice.barrier(cb);
+                copy(cb, stage, buf, bytes);
+            });
+        } catch (RuntimeException e) {
+            buf.close();
+            throw e;
+        }
+        return track(new VulkanResidentTensor(this, buf, source.dtype(), source.shape()));
+    }
+
+    @Override
+    public ResidentTensor allocate(DType dtype, long... shape) {
+        ensureOpen();
+        long n = 1;
+        for (long s : shape) n = Math.multiplyExact(n, s);
+        GpuBuffer buf = device.buffer(n * dtype.byteSize() + SLACK_BYTES, false);
+        try {
+            device.submit(cb -> vkCmdFillBuffer(cb, buf.handle, 0, VK_WHOLE_SIZE, 0));
+        } catch (RuntimeException e) {
+            buf.close();
+            throw e;
+        }
+        return track(new VulkanResidentTensor(this, buf, dtype, shape));
+    }
+
+    /** A resident tensor of random values in [−amplitude, amplitude), made on the device (benchmarks). */
+    VulkanResidentTensor random(DType dtype, long seed, float amplitude, long... shape) {
+        VulkanResidentTensor t = (VulkanResidentTensor) allocate(dtype, shape);
+        long n = t.elementCount();
+        Pipelines.Pipeline fill = device.pipelines.get("random_fill", "#define NO_COMMON\n#define ELEM_" + dtype + "\n", 1, false);
+        long words = dtype == DType.F32 ? n : (n + 1) / 2;
+        device.submit(cb -> {
+            long set = device.descriptorSet(fill, t.buffer);
+            bind(cb, fill, set);
+            for (long first = 0; first < words; first += 65535L * 256) {
+                push(cb, fill, ints((int) Math.min(words, Integer.MAX_VALUE), (int) first, (int) seed, Float.floatToRawIntBits(amplitude)));
+                long groups = Math.min(65535, (words - first + 255) / 256);
+                vkCmdDispatch(cb, (int) groups, 1, 1);
+            }
+        });
+        return t;
+    }
+
+    @Override
+    public void download(ResidentTensor source, Tensor destination) {
+        ensureOpen();
+        VulkanResidentTensor src = (VulkanResidentTensor) source;
+        long bytes = src.bytes();
+        GpuBuffer back = scratch("stage.readback", bytes, true);
+        device.submit(cb -> copy(cb, src.buffer, back, bytes));
+        HostViews.unpack(back.segment(), destination);
+    }
+
+    @Override
+    public boolean owns(ResidentTensor tensor) {
+        return tensor instanceof VulkanResidentTensor v && v.session == this && !v.isClosed();
+    }
+
+    private VulkanResidentTensor track(VulkanResidentTensor t) {
+        resident.add(t);
+        return t;
+    }
+
+    void release(VulkanResidentTensor t) {
+        if (resident.remove(t)) t.free();
+    }
+
+    // ---- column reduction -------------------------------------------------------------------
+
+    @Override
+    public void columnReduce(ReduceProblem p) {
+        ensureOpen();
+        boolean coop = cooperative(p.dtype(), p.headDim());
+        String preamble = preamble(p.dtype(), coop);
+        Pipelines.Pipeline rowPass = coop
+                ? device.pipelines.get("row_statistics_coopmat", preamble, 4, true)
+                : device.pipelines.get("row_statistics", preamble, 4, false);
+        Pipelines.Pipeline columnPass = coop
+                ? device.pipelines.get("column_pass_coopmat", preamble, 5, true)
+                : device.pipelines.get("column_pass", preamble, 5, false);
+        Pipelines.Pipeline headPass = device.pipelines.get("head_reduce", "#define NO_COMMON\n", 3, false);
+
+        int b = p.batch(), hq = p.queryHeads(), hkv = p.kvHeads(), m = p.queries(), n = p.keys();
+        boolean grouped = p.heads() != HeadReduction.NONE;
+        int rows = b * p.outputHeads();
+
+        // inputs: resident buffers as they are, host views packed and copied
+        Staged q = stage("q", p.q(), SLACK_BYTES);
+        Staged k = stage("k", p.k(), SLACK_BYTES);
+        Staged prev = p.previous() == null ? null : stage("previous", p.previous(), 0);
+        GpuBuffer lens = scratch("lengths", 8L * b, true);
+        MemorySegment ls = lens.segment();
+        for (int i = 0; i < b; i++) {
+            ls.setAtIndex(ValueLayout.JAVA_INT, i, p.queryLengths()[i]);
+            ls.setAtIndex(ValueLayout.JAVA_INT, b + i, p.keyLengths()[i]);
+        }
+        GpuBuffer lse = scratch("lse", 4L * ((long) b * hq * m + COOP_TILE), false);
+        GpuBuffer partial = scratch("partial", 4L * b * (grouped ? hkv : hq) * n, false);
+        long resultBytes = 4L * rows * n;
+        GpuBuffer result = p.out() instanceof VulkanResidentTensor r ? r.buffer : scratch("result", resultBytes, false);
+        GpuBuffer back = p.out() instanceof Tensor ? scratch("stage.result", resultBytes, true) : null;
+
+        Mask mask = p.mask();
+        int maskKind = switch (mask.kind()) { case NONE -> 0; case CAUSAL -> 1; case SLIDING_WINDOW -> 2; };
+        int window = (int) Math.min(mask.window(), 1 << 30);
+        float logitScale = (float) (p.scale() * 1.4426950408889634);
+        int[] params = {b, hq, hkv, m, n, p.headDim(), Float.floatToRawIntBits(logitScale), maskKind,
+                mask.alignment() == Mask.Alignment.TOP_LEFT ? 1 : 0, window, p.reduction().ordinal(), grouped ? 1 : 0};
+        int divisor = p.headDivisor();
+        int[] headParams = {rows, n, p.previousLength(), p.heads() == HeadReduction.SUM || p.heads() == HeadReduction.MEAN ? hkv : 1,
+                prev == null ? 0 : 1, Float.floatToRawIntBits(divisor)};
+        int rowTile = coop ? COOP_TILE : ROW_TILE, keyTile = coop ? COOP_TILE : KEY_TILE;
+
+        lastGpuNanos = device.submit(cb -> {
+            q.record(cb);
+            k.record(cb);
+            if (prev != null) prev.record(cb);
+            VulkanDevice.barrier(cb);
+            long set = device.descriptorSet(rowPass, q.buffer, k.buffer, lse, lens);
+            bind(cb, rowPass, set);
+            push(cb, rowPass, ints(params));
+            vkCmdDispatch(cb, (m + rowTile - 1) / rowTile, b * hq, 1);
+            VulkanDevice.barrier(cb);
+            set = device.descriptorSet(columnPass, q.buffer, k.buffer, lse, lens, partial);
+            bind(cb, columnPass, set);
+            push(cb, columnPass, ints(params));
+            vkCmdDispatch(cb, (n + keyTile - 1) / keyTile, b * hkv, 1);
+            VulkanDevice.barrier(cb);
+            set = device.descriptorSet(headPass, partial, prev == null ? partial : prev.buffer, result);
+            bind(cb, headPass, set);
+            push(cb, headPass, ints(headParams));
+            vkCmdDispatch(cb, (n + 63) / 64, rows, 1);
+            if (back != null) {
+                VulkanDevice.barrier(cb);
+                copy(cb, result, back, resultBytes);
+            }
+        });
+        if (back != null) HostViews.unpack(back.segment(), (Tensor) p.out());
+    }
+
+    static String preamble(DType dtype, boolean coop) {
+        String s = "#define ELEM_" + dtype + "\n";
+        if (coop) s += """
+                #define COOPMAT
+                #extension GL_KHR_cooperative_matrix : require
+                #extension GL_KHR_memory_scope_semantics : require
+                #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+                #extension GL_EXT_shader_16bit_storage : require
+                """;
+        return s;
+    }
+
+    /** An operand's device buffer and, for a host view, the copy from its staging buffer. */
+    private record Staged(GpuBuffer buffer, GpuBuffer stage, long bytes) {
+        void record(VkCommandBuffer cb) { if (stage != null) copy(cb, stage, buffer, bytes); }
+    }
+
+    private Staged stage(String role, Operand o, long slack) {
+        if (o instanceof VulkanResidentTensor r) return new Staged(r.buffer, null, 0);
+        Tensor t = (Tensor) o;
+        long bytes = HostViews.bytes(t);
+        GpuBuffer stage = scratch("stage." + role, bytes, true);
+        HostViews.pack(t, stage.segment());
+        GpuBuffer buffer = scratch(role, bytes + slack, false);
+        return new Staged(buffer, stage, bytes);
+    }
+
+    /** A session-owned buffer for one role, kept and grown as calls need. */
+    private GpuBuffer scratch(String role, long bytes, boolean host) {
+        GpuBuffer b = scratch.get(role);
+        if (b != null && b.size >= bytes) return b;
+        if (b != null) { b.close(); scratch.remove(role); }
+        b = device.buffer(bytes, host);
+        if (!host) {
+            GpuBuffer fresh = b;
+            device.submit(cb -> vkCmdFillBuffer(cb, fresh.handle, 0, VK_WHOLE_SIZE, 0));   // slack reads see zeros
+        }
+        scratch.put(role, b);
+        return b;
+    }
+
+    static void copy(VkCommandBuffer cb, GpuBuffer from, GpuBuffer to, long bytes) {
+        if (bytes == 0) return;
+        try (MemoryStack st = MemoryStack.stackPush()) {
+            vkCmdCopyBuffer(cb, from.handle, to.handle, VkBufferCopy.calloc(1, st).srcOffset(0).dstOffset(0).size(bytes));
+        }
+    }
+
+    static void bind(VkCommandBuffer cb, Pipelines.Pipeline p, long set) {
+        try (MemoryStack st = MemoryStack.stackPush()) {
+            vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline());
+            vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout(), 0, st.longs(set), null);
+        }
+    }
+
+    static void push(VkCommandBuffer cb, Pipelines.Pipeline p, ByteBuffer data) {
+        vkCmdPushConstants(cb, p.layout(), VK_SHADER_STAGE_COMPUTE_BIT, 0, data);
+    }
+
+    static ByteBuffer ints(int... values) {
+        ByteBuffer bb = ByteBuffer.allocateDirect(Pipelines.PUSH_BYTES).order(ByteOrder.nativeOrder());
+        for (int v : values) bb.putInt(v);
+        bb.position(0).limit(Math.max(4, values.length * 4));
+        return bb;
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("Vulkan session is closed");
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        for (VulkanResidentTensor t : List.copyOf(resident)) t.free();
+        resident.clear();
+        for (GpuBuffer b : scratch.values()) b.close();
+        scratch.clear();
+        device.close();
+    }
+}
