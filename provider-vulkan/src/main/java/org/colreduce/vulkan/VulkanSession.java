@@ -36,6 +36,8 @@ final class VulkanSession implements BackendSession {
     /** Zeroed bytes after every Q/K buffer: cooperative-matrix tile loads may run up to 64 rows of D ≤ 256 F16 past the end. */
     static final long SLACK_BYTES = 64L * 256 * 2 + 16;
     static final int ROW_TILE = 32, KEY_TILE = 32, COOP_TILE = 64;
+    /** Pass 1 aims at this many workgroups (a few per multiprocessor of a large GPU). */
+    static final long TARGET_WORKGROUPS = 1024;
 
     private final VulkanDevice device;
     private final boolean forcePortable;
@@ -56,7 +58,7 @@ final class VulkanSession implements BackendSession {
 
     /** Whether problems of this type and head dimension take the cooperative-matrix path. */
     boolean cooperative(DType dtype, int headDim) {
-        return device.cooperativeMatrix && !forcePortable && dtype == DType.F16 && headDim % 16 == 0;
+        return device.cooperativeMatrix && device.info.subgroupSize() == 32 && !forcePortable && dtype == DType.F16 && headDim % 16 == 0;
     }
 
     VulkanDevice device() { return device; }
@@ -146,13 +148,14 @@ final class VulkanSession implements BackendSession {
     public void columnReduce(ReduceProblem p) {
         ensureOpen();
         boolean coop = cooperative(p.dtype(), p.headDim());
-        String preamble = preamble(p.dtype(), coop);
+        String preamble = preamble(p.dtype(), coop ? p.headDim() : 0);
         Pipelines.Pipeline rowPass = coop
                 ? device.pipelines.get("row_statistics_coopmat", preamble, 4, true)
                 : device.pipelines.get("row_statistics", preamble, 4, false);
         Pipelines.Pipeline columnPass = coop
                 ? device.pipelines.get("column_pass_coopmat", preamble, 5, true)
                 : device.pipelines.get("column_pass", preamble, 5, false);
+        Pipelines.Pipeline mergePass = device.pipelines.get("row_statistics_merge", preamble(p.dtype(), 0), 5, false);
         Pipelines.Pipeline headPass = device.pipelines.get("head_reduce", "#define NO_COMMON\n", 3, false);
 
         int b = p.batch(), hq = p.queryHeads(), hkv = p.kvHeads(), m = p.queries(), n = p.keys();
@@ -169,7 +172,15 @@ final class VulkanSession implements BackendSession {
             ls.setAtIndex(ValueLayout.JAVA_INT, i, p.queryLengths()[i]);
             ls.setAtIndex(ValueLayout.JAVA_INT, b + i, p.keyLengths()[i]);
         }
-        GpuBuffer lse = scratch("lse", 4L * ((long) b * hq * m + COOP_TILE), false);
+        int rowTile = coop ? COOP_TILE : ROW_TILE, keyTile = coop ? COOP_TILE : KEY_TILE;
+        // pass 1 splits the keys over grid z where rows alone give too few workgroups (small M, long N)
+        long rowTiles = (m + rowTile - 1) / rowTile, keyTiles = (n + keyTile - 1) / keyTile;
+        long splits = Math.clamp((TARGET_WORKGROUPS + rowTiles * b * hq - 1) / (rowTiles * b * hq), 1, keyTiles);
+        int splitKeys = (int) (((keyTiles + splits - 1) / splits) * keyTile);
+        int splitCount = (n + splitKeys - 1) / splitKeys;
+        long statRows = (long) b * hq * m;
+        GpuBuffer stats = scratch("stats", 8L * splitCount * statRows, false);
+        GpuBuffer lse = scratch("lse", 4L * (statRows + COOP_TILE), false);
         GpuBuffer partial = scratch("partial", 4L * b * (grouped ? hkv : hq) * n, false);
         long resultBytes = 4L * rows * n;
         GpuBuffer result = p.out() instanceof VulkanResidentTensor r ? r.buffer : scratch("result", resultBytes, false);
@@ -180,21 +191,26 @@ final class VulkanSession implements BackendSession {
         int window = (int) Math.min(mask.window(), 1 << 30);
         float logitScale = (float) (p.scale() * 1.4426950408889634);
         int[] params = {b, hq, hkv, m, n, p.headDim(), Float.floatToRawIntBits(logitScale), maskKind,
-                mask.alignment() == Mask.Alignment.TOP_LEFT ? 1 : 0, window, p.reduction().ordinal(), grouped ? 1 : 0};
+                mask.alignment() == Mask.Alignment.TOP_LEFT ? 1 : 0, window, p.reduction().ordinal(), grouped ? 1 : 0, splitKeys};
         int divisor = p.headDivisor();
         int[] headParams = {rows, n, p.previousLength(), p.heads() == HeadReduction.SUM || p.heads() == HeadReduction.MEAN ? hkv : 1,
                 prev == null ? 0 : 1, Float.floatToRawIntBits(divisor)};
-        int rowTile = coop ? COOP_TILE : ROW_TILE, keyTile = coop ? COOP_TILE : KEY_TILE;
+        long mergeGroups = (statRows + 63) / 64;
 
         lastGpuNanos = device.submit(cb -> {
             q.record(cb);
             k.record(cb);
             if (prev != null) prev.record(cb);
             VulkanDevice.barrier(cb);
-            long set = device.descriptorSet(rowPass, q.buffer, k.buffer, lse, lens);
+            long set = device.descriptorSet(rowPass, q.buffer, k.buffer, stats, lens);
             bind(cb, rowPass, set);
             push(cb, rowPass, ints(params));
-            vkCmdDispatch(cb, (m + rowTile - 1) / rowTile, b * hq, 1);
+            vkCmdDispatch(cb, (int) rowTiles, b * hq, splitCount);
+            VulkanDevice.barrier(cb);
+            set = device.descriptorSet(mergePass, q.buffer, k.buffer, lse, lens, stats);
+            bind(cb, mergePass, set);
+            push(cb, mergePass, ints(params));
+            vkCmdDispatch(cb, (int) Math.min(mergeGroups, 65535), (int) ((mergeGroups + 65534) / 65535), 1);
             VulkanDevice.barrier(cb);
             set = device.descriptorSet(columnPass, q.buffer, k.buffer, lse, lens, partial);
             bind(cb, columnPass, set);
@@ -213,9 +229,10 @@ final class VulkanSession implements BackendSession {
         if (back != null) HostViews.unpack(back.segment(), (Tensor) p.out());
     }
 
-    static String preamble(DType dtype, boolean coop) {
+    /** Defines and extensions of a shader variant; {@code coopHeadDim} > 0 selects the cooperative-matrix shaders. */
+    static String preamble(DType dtype, int coopHeadDim) {
         String s = "#define ELEM_" + dtype + "\n";
-        if (coop) s += """
+        if (coopHeadDim > 0) s += "#define HEAD_DIM " + coopHeadDim + "\n" + """
                 #define COOPMAT
                 #extension GL_KHR_cooperative_matrix : require
                 #extension GL_KHR_memory_scope_semantics : require

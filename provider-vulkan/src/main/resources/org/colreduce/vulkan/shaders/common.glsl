@@ -11,6 +11,7 @@ layout(push_constant) uniform Params {
     int window;         // sliding window W, clamped to 2^30
     int reduction;      // 0 SUM, 1 MEAN, 2 MAX
     int groupHeads;     // column pass: 0 one partial per query head, 1 one per KV head (summed over its group)
+    int splitKeys;      // row statistics: keys per split (grid z); partial (max, sum) pairs are merged after
 } P;
 
 const float NEG_INF = -1.0 / 0.0;

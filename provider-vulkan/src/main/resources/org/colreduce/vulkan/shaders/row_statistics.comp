@@ -7,7 +7,8 @@ layout(local_size_x = 64) in;
 #define BN 32
 #define DC 32
 
-layout(std430, binding = 2) writeonly buffer Lse { float lse[]; };
+// partial (max, sum) per split z and row: stats[2 * (z·B·Hq·M + bh·M + i) + {0, 1}]
+layout(std430, binding = 2) writeonly buffer Stats { float stats[]; };
 
 shared float sQ[BM][DC + 1];
 shared float sK[BN][DC + 1];
@@ -30,6 +31,9 @@ void main() {
         int iLast = min(i0 + BM, lq) - 1;
         int jEnd = P.maskKind == 0 ? lk : min(lk, iLast + off + 1);
         int jBegin = P.maskKind == 2 ? max(0, i0 + off - P.window + 1) : 0;
+        int split0 = int(gl_WorkGroupID.z) * P.splitKeys;
+        jBegin = max(jBegin, split0);
+        jEnd = min(jEnd, split0 + P.splitKeys);
         for (int j0 = (jBegin / BN) * BN; j0 < jEnd; j0 += BN) {
             float s[4][4];
             for (int r = 0; r < 4; r++) for (int c = 0; c < 4; c++) s[r][c] = 0.0;
@@ -78,6 +82,6 @@ void main() {
         float sum = 0.0;
         for (int g = 0; g < 8; g++) if (sSum[g][t] != 0.0 || isnan(sSum[g][t])) sum += sSum[g][t] * exp2(sMax[g][t] - mx);
         // a row that sees no key keeps -inf; the column pass never reads it (nothing is visible)
-        if (i < P.M) lse[bh * P.M + i] = sum == 0.0 ? NEG_INF : mx + log2(sum);
+        if (i < P.M) { uint at = 2u * ((gl_WorkGroupID.z * P.B * P.Hq + bh) * P.M + i); stats[at] = mx; stats[at + 1u] = sum; }
     }
 }
