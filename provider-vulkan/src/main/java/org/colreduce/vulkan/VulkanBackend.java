@@ -105,7 +105,9 @@ public final class VulkanBackend implements ColReduceBackend {
             return new Probe(Availability.available(chosen.describe()), chosen, all);
         } catch (IllegalStateException e) {
             return new Probe(Availability.unavailable("Vulkan: " + e.getMessage()), null, List.of());
-        } catch (Throwable e) {   // no loader (UnsatisfiedLinkError), no natives, broken driver
+        } catch (UnsatisfiedLinkError e) {
+            return new Probe(Availability.unavailable("no Vulkan loader (libvulkan.so.1; Debian: libvulkan1 and mesa-vulkan-drivers): " + e.getMessage()), null, List.of());
+        } catch (Throwable e) {   // no LWJGL natives, a broken driver
             return new Probe(Availability.unavailable("Vulkan is not usable here: " + e), null, List.of());
         }
     }

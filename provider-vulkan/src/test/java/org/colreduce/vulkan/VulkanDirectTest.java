@@ -92,6 +92,12 @@ class VulkanDirectTest {
     @Test void groupSumD256() { check(6, DType.F32, 1, 4, 2, 9, 70, 256, Mask.none(), Reduction.SUM, HeadReduction.GROUP_SUM, null, null, true); }
     @Test void headSumSingle() { check(7, DType.F32, 1, 1, 1, 1, 1, 1, Mask.none(), Reduction.SUM, HeadReduction.SUM, null, null, false); }
 
+    // shapes that take the cooperative-matrix path where the device has one (F16, D % 16 == 0), over several tiles
+    @Test void coopTilesCausalGroupSum() { check(10, DType.F16, 2, 4, 2, 200, 300, 128, Mask.causal(), Reduction.SUM, HeadReduction.GROUP_SUM, null, null, false); }
+    @Test void coopSlidingMax() { check(11, DType.F16, 1, 2, 2, 130, 257, 16, Mask.slidingWindow(40), Reduction.MAX, HeadReduction.NONE, null, null, false); }
+    @Test void coopD256MeanOverHeads() { check(12, DType.F16, 1, 2, 1, 70, 90, 256, Mask.none(), Reduction.MEAN, HeadReduction.MEAN, null, null, false); }
+    @Test void coopLongKeysFewRows() { check(13, DType.F16, 1, 2, 2, 3, 2000, 64, Mask.causal(), Reduction.SUM, HeadReduction.NONE, new int[]{2}, new int[]{1900}, true); }
+
     @Test
     void stridedAndResidentMatchContiguous() {
         Random rnd = new Random(9);
