@@ -65,3 +65,13 @@ float loadK(uint e) { return unpack16(kData[e >> 1], e); }
 #endif
 #endif // COOPMAT
 #endif // NO_COMMON
+
+#ifndef NO_COMMON
+// Whether every (row, key) of the tile [i0, i0+bm) × [j0, j0+bn) is visible: such tiles skip the per-element mask.
+bool tileVisible(int i0, int bm, int j0, int bn, int lq, int lk, int off) {
+    if (i0 + bm > lq || j0 + bn > lk) return false;
+    if (P.maskKind == 0) return true;
+    if (j0 + bn - 1 > i0 + off) return false;                 // the tile's top-right corner is the last to become visible
+    return P.maskKind != 2 || j0 > i0 + bm - 1 + off - P.window;   // its bottom-left corner is the first to leave the window
+}
+#endif
