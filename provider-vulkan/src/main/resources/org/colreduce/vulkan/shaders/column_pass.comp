@@ -62,7 +62,7 @@ void main() {
                     for (int c = 0; c < 4; c++) {
                         int j = j0 + int(kg) + 8 * c;
                         if (!visible(i, j, lq, lk, off)) continue;
-                        float x = s[r][c] * P.logitScale - rowLse;
+                        float x = logit(s[r][c]) - rowLse;
                         acc[c] = isMax ? stickyMax(acc[c], x) : acc[c] + exp2(x);
                     }
                 }

@@ -89,7 +89,7 @@ void main() {
                 for (int c = 0; c < BM / 2; c++) {
                     int q = 2 * c + int(half_);
                     if (!full && !visible(i0 + q, j, lq, lk, off)) continue;
-                    float x = sS[strip + kk * SS + uint(q)] * P.logitScale - sLse[q];
+                    float x = logit(sS[strip + kk * SS + uint(q)]) - sLse[q];
                     acc = isMax ? stickyMax(acc, x) : acc + exp2(x);
                 }
                 subgroupBarrier();                                // the strip is rewritten by the next tile

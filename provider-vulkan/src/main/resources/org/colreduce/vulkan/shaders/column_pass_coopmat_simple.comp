@@ -59,7 +59,7 @@ void main() {
                 for (int c = 0; c < BM / 2; c++) {
                     int q = 2 * c + int(half_);
                     if (!visible(i0 + q, j, lq, lk, off)) continue;
-                    float x = sS[key * SS + uint(q)] * P.logitScale - sLse[q];
+                    float x = logit(sS[key * SS + uint(q)]) - sLse[q];
                     acc = isMax ? stickyMax(acc, x) : acc + exp2(x);
                 }
                 barrier();   // sS and sLse are rewritten by the next tile

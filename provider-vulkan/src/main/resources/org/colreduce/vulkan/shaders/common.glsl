@@ -38,6 +38,11 @@ int rowsSeeing(int j, int lq, int lk, int off) {
     return max(0, last - first + 1);
 }
 
+// The scaled logit in the log2 domain, rounded on its own (no fused multiply-add with what
+// follows), so both passes see the very same bits: with logits near 1e5 a fused and an unfused
+// product differ by half an ulp, which moves p by a fraction of a percent.
+float logit(float s) { precise float t = s * P.logitScale; return t; }
+
 // max that keeps a NaN once seen (SPEC §7.3: a NaN score poisons what depends on it).
 float stickyMax(float acc, float x) { return (isnan(acc) || x <= acc) ? acc : x; }
 

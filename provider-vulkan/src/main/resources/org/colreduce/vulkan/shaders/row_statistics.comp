@@ -59,14 +59,14 @@ void main() {
                 bool any = false;
                 for (int c = 0; c < 4; c++) {
                     int j = j0 + int(kg) + 8 * c;
-                    if (visible(i, j, lq, lk, off)) { tileMax = stickyMax(tileMax, s[r][c] * P.logitScale); any = true; }
+                    if (visible(i, j, lq, lk, off)) { s[r][c] = logit(s[r][c]); tileMax = stickyMax(tileMax, s[r][c]); any = true; }
                 }
                 if (!any) continue;
                 float mNew = stickyMax(m[r], tileMax);
                 float sum = m[r] == NEG_INF ? 0.0 : l[r] * exp2(m[r] - mNew);
                 for (int c = 0; c < 4; c++) {
                     int j = j0 + int(kg) + 8 * c;
-                    if (visible(i, j, lq, lk, off)) sum += exp2(s[r][c] * P.logitScale - mNew);
+                    if (visible(i, j, lq, lk, off)) sum += exp2(s[r][c] - mNew);
                 }
                 m[r] = mNew;
                 l[r] = sum;

@@ -87,14 +87,14 @@ void main() {
             bool any = false;
             for (int c = 0; c < BN / 2; c++) {
                 int k = 2 * c + int(half_);
-                if (full || visible(i, j0 + k, lq, lk, off)) { tileMax = stickyMax(tileMax, sS[strip + rr * SS + uint(k)] * P.logitScale); any = true; }
+                if (full || visible(i, j0 + k, lq, lk, off)) { tileMax = stickyMax(tileMax, logit(sS[strip + rr * SS + uint(k)])); any = true; }
             }
             if (any) {
                 float mNew = stickyMax(m, tileMax);
                 float sum = m == NEG_INF ? 0.0 : l * exp2(m - mNew);
                 for (int c = 0; c < BN / 2; c++) {
                     int k = 2 * c + int(half_);
-                    if (full || visible(i, j0 + k, lq, lk, off)) sum += exp2(sS[strip + rr * SS + uint(k)] * P.logitScale - mNew);
+                    if (full || visible(i, j0 + k, lq, lk, off)) sum += exp2(logit(sS[strip + rr * SS + uint(k)]) - mNew);
                 }
                 m = mNew;
                 l = sum;

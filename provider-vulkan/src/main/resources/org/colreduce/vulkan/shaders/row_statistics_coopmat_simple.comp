@@ -55,14 +55,14 @@ void main() {
             bool any = false;
             for (int c = 0; c < BN / 2; c++) {
                 int j = j0 + 2 * c + int(half_);
-                if (visible(i, j, lq, lk, off)) { tileMax = stickyMax(tileMax, sS[row * SS + 2 * c + half_] * P.logitScale); any = true; }
+                if (visible(i, j, lq, lk, off)) { tileMax = stickyMax(tileMax, logit(sS[row * SS + 2 * c + half_])); any = true; }
             }
             if (any) {
                 float mNew = stickyMax(m, tileMax);
                 float sum = m == NEG_INF ? 0.0 : l * exp2(m - mNew);
                 for (int c = 0; c < BN / 2; c++) {
                     int j = j0 + 2 * c + int(half_);
-                    if (visible(i, j, lq, lk, off)) sum += exp2(sS[row * SS + 2 * c + half_] * P.logitScale - mNew);
+                    if (visible(i, j, lq, lk, off)) sum += exp2(logit(sS[row * SS + 2 * c + half_]) - mNew);
                 }
                 m = mNew;
                 l = sum;
