@@ -41,8 +41,6 @@ final class VulkanSession implements BackendSession {
 
     private final VulkanDevice device;
     private final boolean forcePortable;
-    /** "" for the staged, prefetching tensor-core shaders; "_simple" for the first version (global loads, workgroup barriers). */
-    private final String coopVariant = "staged".equalsIgnoreCase(System.getProperty("colreduce.vulkan.coopmat", System.getenv("COLREDUCE_VULKAN_COOPMAT"))) ? "" : "_simple";
     private final Set<VulkanResidentTensor> resident = new LinkedHashSet<>();
     private final Map<String, GpuBuffer> scratch = new HashMap<>();
     private boolean closed;
@@ -152,10 +150,10 @@ final class VulkanSession implements BackendSession {
         boolean coop = cooperative(p.dtype(), p.headDim());
         String preamble = preamble(p.dtype(), coop ? p.headDim() : 0);
         Pipelines.Pipeline rowPass = coop
-                ? device.pipelines.get("row_statistics_coopmat" + coopVariant, preamble, 4, true)
+                ? device.pipelines.get("row_statistics_coopmat", preamble, 4, true)
                 : device.pipelines.get("row_statistics", preamble, 4, false);
         Pipelines.Pipeline columnPass = coop
-                ? device.pipelines.get("column_pass_coopmat" + coopVariant, preamble, 5, true)
+                ? device.pipelines.get("column_pass_coopmat", preamble, 5, true)
                 : device.pipelines.get("column_pass", preamble, 5, false);
         Pipelines.Pipeline mergePass = device.pipelines.get("row_statistics_merge", preamble(p.dtype(), 0), 5, false);
         Pipelines.Pipeline headPass = device.pipelines.get("head_reduce", "#define NO_COMMON\n", 3, false);
