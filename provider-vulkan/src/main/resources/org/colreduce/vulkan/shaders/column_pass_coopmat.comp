@@ -7,6 +7,7 @@
 // The two lanes of a key are combined in a fixed order; no atomics (SPEC 8.1).
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
+#extension GL_EXT_control_flow_attributes : require
 layout(local_size_x = 128) in;
 #define BN 64
 #if HEAD_DIM <= 128
@@ -42,7 +43,7 @@ void main() {
     uint strip = 16u * sg * SS;
 
     coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseA> kf[DB];
-    for (int d = 0; d < DB; d++)
+    [[unroll]] for (int d = 0; d < DB; d++)
         coopMatLoad(kf[d], kData, (bkv * P.N + uint(j0) + 16u * sg) * HEAD_DIM + 16u * d, HEAD_DIM, gl_CooperativeMatrixLayoutRowMajor);
 
     float groupAcc = 0.0;
@@ -56,27 +57,27 @@ void main() {
             int iEnd = P.maskKind == 2 ? min(lq, jLast - off + P.window) : lq;
             int iFirst = (iBegin / BM) * BM;
             uvec4 pre[VTHREAD];
-            for (int v = 0; v < VTHREAD; v++) {
+            [[unroll]] for (int v = 0; v < VTHREAD; v++) {
                 uint e = t + 128u * v;
                 if (e < VTILE) pre[v] = qVec[(qRow0 + uint(iFirst) + e / VROW) * VROW + e % VROW];
             }
             for (int i0 = iFirst; i0 < iEnd; i0 += BM) {
                 barrier();                                        // everyone is done with the last tile
-                for (int v = 0; v < VTHREAD; v++) {
+                [[unroll]] for (int v = 0; v < VTHREAD; v++) {
                     uint e = t + 128u * v;
                     if (e < VTILE) sQ[(e / VROW) * (QS / 8) + e % VROW] = pre[v];
                 }
                 if (t < BM) { uint i = uint(i0) + t; sLse[t] = i < P.M ? lse[qRow0 + i] : 0.0; }
                 barrier();
                 if (i0 + BM < iEnd) {                             // prefetch the next tile while this one computes
-                    for (int v = 0; v < VTHREAD; v++) {
+                    [[unroll]] for (int v = 0; v < VTHREAD; v++) {
                         uint e = t + 128u * v;
                         if (e < VTILE) pre[v] = qVec[(qRow0 + uint(i0 + BM) + e / VROW) * VROW + e % VROW];
                     }
                 }
-                for (int c = 0; c < BM / 16; c++) {
+                [[unroll]] for (int c = 0; c < BM / 16; c++) {
                     coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator> s = coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator>(0.0);
-                    for (int d = 0; d < DB; d++) {
+                    [[unroll]] for (int d = 0; d < DB; d++) {
                         coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseB> qf;
                         coopMatLoad(qf, sQ, (16u * c * QS + 16u * d) / 8u, QS / 8, gl_CooperativeMatrixLayoutColumnMajor);
                         s = coopMatMulAdd(kf[d], qf, s);
@@ -86,7 +87,7 @@ void main() {
                 subgroupMemoryBarrierShared();
                 subgroupBarrier();
                 bool full = tileVisible(i0, BM, j0 + int(16u * sg), 16, lq, lk, off);
-                for (int c = 0; c < BM / 2; c++) {
+                [[unroll]] for (int c = 0; c < BM / 2; c++) {
                     int q = 2 * c + int(half_);
                     if (!full && !visible(i0 + q, j, lq, lk, off)) continue;
                     float x = logit(sS[strip + kk * SS + uint(q)]) - sLse[q];
