@@ -21,6 +21,17 @@ final class HostViews {
         walk(t, src, false);
     }
 
+    /** Writes dense F32 values from {@code src} into a 16-bit view, rounding to nearest even. */
+    static void narrow(MemorySegment src, Tensor t) {
+        long[] shape = t.shape();
+        long[] idx = new long[shape.length];
+        long count = t.elementCount();
+        for (long e = 0; e < count; e++) {
+            t.setAt(t.index(idx), src.getAtIndex(ValueLayout.JAVA_FLOAT, e));
+            for (int d = shape.length - 1; d >= 0; d--) { if (++idx[d] < shape[d]) break; idx[d] = 0; }
+        }
+    }
+
     private static void walk(Tensor t, MemorySegment dense, boolean toDense) {
         long es = t.dtype().byteSize();
         long count = t.elementCount();

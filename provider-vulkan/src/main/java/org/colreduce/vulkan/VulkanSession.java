@@ -6,7 +6,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,6 +17,7 @@ import org.colreduce.Mask;
 import org.colreduce.Operand;
 import org.colreduce.ResidentTensor;
 import org.colreduce.Tensor;
+import org.colreduce.spi.AttendProblem;
 import org.colreduce.spi.BackendSession;
 import org.colreduce.spi.ReduceProblem;
 import org.lwjgl.system.MemoryStack;
@@ -147,16 +147,33 @@ final class VulkanSession implements BackendSession {
     @Override
     public void columnReduce(ReduceProblem p) {
         ensureOpen();
+        run(p, null);
+    }
+
+    @Override
+    public void attend(AttendProblem a) {
+        ensureOpen();
+        run(a.scores(), a);
+    }
+
+    /**
+     * One submission: row statistics, their merge, the column pass and the head reduction into
+     * the scores; for {@code attend} also the output pass O = P·V. Host outputs are written only
+     * after the whole submission has succeeded.
+     */
+    private void run(ReduceProblem p, AttendProblem a) {
         boolean coop = cooperative(p.dtype(), p.headDim());
         String preamble = preamble(p.dtype(), coop ? p.headDim() : 0);
+        String portable = preamble(p.dtype(), 0);
         Pipelines.Pipeline rowPass = coop
                 ? device.pipelines.get("row_statistics_coopmat", preamble, 4, true)
                 : device.pipelines.get("row_statistics", preamble, 4, false);
         Pipelines.Pipeline columnPass = coop
                 ? device.pipelines.get("column_pass_coopmat", preamble, 5, true)
                 : device.pipelines.get("column_pass", preamble, 5, false);
-        Pipelines.Pipeline mergePass = device.pipelines.get("row_statistics_merge", preamble(p.dtype(), 0), 5, false);
+        Pipelines.Pipeline mergePass = device.pipelines.get("row_statistics_merge", portable, 5, false);
         Pipelines.Pipeline headPass = device.pipelines.get("head_reduce", "#define NO_COMMON\n", 3, false);
+        Pipelines.Pipeline outputPass = a == null ? null : device.pipelines.get("attention_output", portable, 6, false);
 
         int b = p.batch(), hq = p.queryHeads(), hkv = p.kvHeads(), m = p.queries(), n = p.keys();
         boolean grouped = p.heads() != HeadReduction.NONE;
@@ -165,6 +182,7 @@ final class VulkanSession implements BackendSession {
         // inputs: resident buffers as they are, host views packed and copied
         Staged q = stage("q", p.q(), SLACK_BYTES);
         Staged k = stage("k", p.k(), SLACK_BYTES);
+        Staged v = a == null ? null : stage("v", a.v(), 16);
         Staged prev = p.previous() == null ? null : stage("previous", p.previous(), 0);
         GpuBuffer lens = scratch("lengths", 8L * b, true);
         MemorySegment ls = lens.segment();
@@ -186,12 +204,22 @@ final class VulkanSession implements BackendSession {
         GpuBuffer result = p.out() instanceof VulkanResidentTensor r ? r.buffer : scratch("result", resultBytes, false);
         GpuBuffer back = p.out() instanceof Tensor ? scratch("stage.result", resultBytes, true) : null;
 
+        // attend: O in F32 on the device, then packed to 16 bits or read back as asked
+        int dv = a == null ? 0 : a.valueDim();
+        long oCount = a == null ? 0 : statRows * dv;
+        boolean oResident = a != null && a.output() instanceof VulkanResidentTensor;
+        boolean oResidentF32 = oResident && a.output().dtype() == DType.F32;
+        GpuBuffer oF32 = a == null ? null : oResidentF32 ? ((VulkanResidentTensor) a.output()).buffer : scratch("attend.output", 4 * oCount, false);
+        GpuBuffer oBack = a != null && !oResident ? scratch("stage.attend.output", 4 * oCount, true) : null;
+        Pipelines.Pipeline packPass = oResident && !oResidentF32
+                ? device.pipelines.get("pack16", "#define NO_COMMON\n#define ELEM_" + a.output().dtype() + "\n", 2, false) : null;
+
         Mask mask = p.mask();
         int maskKind = switch (mask.kind()) { case NONE -> 0; case CAUSAL -> 1; case SLIDING_WINDOW -> 2; };
         int window = (int) Math.min(mask.window(), 1 << 30);
         float logitScale = (float) (p.scale() * 1.4426950408889634);
         int[] params = {b, hq, hkv, m, n, p.headDim(), Float.floatToRawIntBits(logitScale), maskKind,
-                mask.alignment() == Mask.Alignment.TOP_LEFT ? 1 : 0, window, p.reduction().ordinal(), grouped ? 1 : 0, splitKeys};
+                mask.alignment() == Mask.Alignment.TOP_LEFT ? 1 : 0, window, p.reduction().ordinal(), grouped ? 1 : 0, splitKeys, dv};
         int divisor = p.headDivisor();
         int[] headParams = {rows, n, p.previousLength(), p.heads() == HeadReduction.SUM || p.heads() == HeadReduction.MEAN ? hkv : 1,
                 prev == null ? 0 : 1, Float.floatToRawIntBits(divisor)};
@@ -200,6 +228,7 @@ final class VulkanSession implements BackendSession {
         lastGpuNanos = device.submit(cb -> {
             q.record(cb);
             k.record(cb);
+            if (v != null) v.record(cb);
             if (prev != null) prev.record(cb);
             VulkanDevice.barrier(cb);
             long set = device.descriptorSet(rowPass, q.buffer, k.buffer, stats, lens);
@@ -210,23 +239,46 @@ final class VulkanSession implements BackendSession {
             set = device.descriptorSet(mergePass, q.buffer, k.buffer, lse, lens, stats);
             bind(cb, mergePass, set);
             push(cb, mergePass, ints(params));
-            vkCmdDispatch(cb, (int) Math.min(mergeGroups, 65535), (int) ((mergeGroups + 65534) / 65535), 1);
+            dispatchLinear(cb, mergeGroups);
             VulkanDevice.barrier(cb);
             set = device.descriptorSet(columnPass, q.buffer, k.buffer, lse, lens, partial);
             bind(cb, columnPass, set);
             push(cb, columnPass, ints(params));
             vkCmdDispatch(cb, (n + keyTile - 1) / keyTile, b * hkv, 1);
+            if (a != null) {
+                set = device.descriptorSet(outputPass, q.buffer, k.buffer, lse, lens, v.buffer, oF32);
+                bind(cb, outputPass, set);
+                push(cb, outputPass, ints(params));
+                vkCmdDispatch(cb, (m + ROW_TILE - 1) / ROW_TILE, b * hq, (dv + 63) / 64);
+            }
             VulkanDevice.barrier(cb);
             set = device.descriptorSet(headPass, partial, prev == null ? partial : prev.buffer, result);
             bind(cb, headPass, set);
             push(cb, headPass, ints(headParams));
             vkCmdDispatch(cb, (n + 63) / 64, rows, 1);
-            if (back != null) {
+            if (packPass != null) {
+                set = device.descriptorSet(packPass, oF32, ((VulkanResidentTensor) a.output()).buffer);
+                bind(cb, packPass, set);
+                push(cb, packPass, ints((int) oCount));
+                dispatchLinear(cb, (oCount / 2 + 64) / 64);
+            }
+            if (back != null || oBack != null) {
                 VulkanDevice.barrier(cb);
-                copy(cb, result, back, resultBytes);
+                if (back != null) copy(cb, result, back, resultBytes);
+                if (oBack != null) copy(cb, oF32, oBack, 4 * oCount);
             }
         });
         if (back != null) HostViews.unpack(back.segment(), (Tensor) p.out());
+        if (oBack != null) {
+            Tensor o = (Tensor) a.output();
+            if (o.dtype() == DType.F32) HostViews.unpack(oBack.segment(), o);
+            else HostViews.narrow(oBack.segment(), o);
+        }
+    }
+
+    /** A 1-D grid of {@code groups} workgroups of 64, folded into y past the 65535 limit of x. */
+    private static void dispatchLinear(VkCommandBuffer cb, long groups) {
+        vkCmdDispatch(cb, (int) Math.max(1, Math.min(groups, 65535)), (int) Math.max(1, (groups + 65534) / 65535), 1);
     }
 
     /** Defines and extensions of a shader variant; {@code coopHeadDim} > 0 selects the cooperative-matrix shaders. */

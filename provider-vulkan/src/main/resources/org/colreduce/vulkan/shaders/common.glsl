@@ -12,6 +12,7 @@ layout(push_constant) uniform Params {
     int reduction;      // 0 SUM, 1 MEAN, 2 MAX
     int groupHeads;     // column pass: 0 one partial per query head, 1 one per KV head (summed over its group)
     int splitKeys;      // row statistics: keys per split (grid z); partial (max, sum) pairs are merged after
+    int valueDim;       // attend: Dv, the width of V and O
 } P;
 
 const float NEG_INF = -1.0 / 0.0;
