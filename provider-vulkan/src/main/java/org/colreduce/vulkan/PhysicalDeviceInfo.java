@@ -30,7 +30,7 @@ record PhysicalDeviceInfo(
         int index, String name, int type, String driverName, String driverInfo, int apiVersion,
         int computeQueueFamily, int timestampBits, float timestampPeriod,
         int subgroupSize, long maxStorageBufferRange, long maxSharedMemory, long deviceLocalBytes,
-        boolean cooperativeMatrix, boolean cooperativeMatrix2) {
+        boolean cooperativeMatrix, boolean cooperativeMatrix2, boolean pipelineStatistics) {
 
     static final int MIN_API = VK_API_VERSION_1_1;
 
@@ -110,7 +110,7 @@ record PhysicalDeviceInfo(
             return new PhysicalDeviceInfo(index, p.deviceNameString(), p.deviceType(), driver.driverNameString(), driver.driverInfoString(),
                     p.apiVersion(), family, tsBits, p.limits().timestampPeriod(), subgroup.subgroupSize(),
                     Integer.toUnsignedLong(p.limits().maxStorageBufferRange()), Integer.toUnsignedLong(p.limits().maxComputeSharedMemorySize()),
-                    local, coop, coop2);
+                    local, coop, coop2, ext.contains("VK_KHR_pipeline_executable_properties"));
         }
     }
 

@@ -31,6 +31,7 @@ final class Pipelines implements AutoCloseable {
 
     private final VulkanDevice owner;
     private final Map<String, Pipeline> cache = new HashMap<>();
+    private final Map<String, String> statistics = new java.util.TreeMap<>();
 
     Pipelines(VulkanDevice owner) { this.owner = owner; }
 
@@ -43,7 +44,8 @@ final class Pipelines implements AutoCloseable {
         Pipeline p = cache.get(key);
         if (p == null) {
             byte[] spirv = SPIRV.computeIfAbsent(key, k -> compile(name, preamble, vulkan13));
-            p = create(spirv, bindings);
+            p = create(name + (preamble.contains("HEAD_DIM") ? " " + preamble.lines().filter(l -> l.contains("HEAD_DIM")).findFirst().orElse("") : "")
+                    + " " + preamble.lines().filter(l -> l.startsWith("#define ELEM_")).findFirst().orElse(""), spirv, bindings);
             cache.put(key, p);
         }
         return p;
@@ -86,7 +88,33 @@ final class Pipelines implements AutoCloseable {
         }
     }
 
-    private Pipeline create(byte[] spirv, int bindings) {
+    /** The driver's statistics of every pipeline made so far (with {@code -Dcolreduce.vulkan.statistics=true}). */
+    Map<String, String> statistics() { return Map.copyOf(statistics); }
+
+    private String statistics(long pipeline) {
+        try (MemoryStack st = MemoryStack.stackPush()) {
+            VkPipelineExecutableInfoKHR info = VkPipelineExecutableInfoKHR.calloc(st).sType$Default().pipeline(pipeline).executableIndex(0);
+            var n = st.mallocInt(1);
+            KHRPipelineExecutableProperties.vkGetPipelineExecutableStatisticsKHR(owner.device, info, n, null);
+            VkPipelineExecutableStatisticKHR.Buffer all = VkPipelineExecutableStatisticKHR.calloc(n.get(0), st);
+            for (int i = 0; i < all.capacity(); i++) all.get(i).sType$Default();
+            KHRPipelineExecutableProperties.vkGetPipelineExecutableStatisticsKHR(owner.device, info, n, all);
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < all.capacity(); i++) {
+                VkPipelineExecutableStatisticKHR x = all.get(i);
+                String value = switch (x.format()) {
+                    case KHRPipelineExecutableProperties.VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR -> String.valueOf(x.value().b32());
+                    case KHRPipelineExecutableProperties.VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR -> String.valueOf(x.value().i64());
+                    case KHRPipelineExecutableProperties.VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR -> Long.toUnsignedString(x.value().u64());
+                    default -> String.valueOf(x.value().f64());
+                };
+                sb.append(sb.isEmpty() ? "" : ", ").append(x.nameString()).append('=').append(value);
+            }
+            return sb.toString();
+        }
+    }
+
+    private Pipeline create(String name, byte[] spirv, int bindings) {
         VkDevice device = owner.device;
         ByteBuffer code = MemoryUtil.memAlloc(spirv.length);
         try (MemoryStack st = MemoryStack.stackPush()) {
@@ -105,9 +133,11 @@ final class Pipelines implements AutoCloseable {
             long layout = lp.get(0);
             VkComputePipelineCreateInfo.Buffer ci = VkComputePipelineCreateInfo.calloc(1, st).sType$Default().layout(layout);
             ci.stage().sType$Default().stage(VK_SHADER_STAGE_COMPUTE_BIT).module(module).pName(st.UTF8("main"));
+            if (owner.statistics) ci.flags(KHRPipelineExecutableProperties.VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR);
             int rc = vkCreateComputePipelines(device, VK_NULL_HANDLE, ci, null, lp);
             vkDestroyShaderModule(device, module, null);
             VulkanDevice.check(rc, "vkCreateComputePipelines");
+            if (owner.statistics) statistics.put(name, statistics(lp.get(0)));
             return new Pipeline(lp.get(0), layout, setLayout);
         } finally {
             MemoryUtil.memFree(code);

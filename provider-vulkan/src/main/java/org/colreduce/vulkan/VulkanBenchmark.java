@@ -14,7 +14,7 @@ import org.colreduce.spi.ReduceProblem;
  * CUDA issue, with device-resident random inputs: warm-up, then the median of GPU timestamps
  * around the whole command buffer (row statistics, column pass, head reduction).
  *
- * <pre>run_java org.colreduce.vulkan.VulkanBenchmark [--portable] [--iters 20] [--shapes 1,32,1024,1024,128;...]</pre>
+ * <pre>run_java org.colreduce.vulkan.VulkanBenchmark [--portable] [--stats] [--iters 20] [--shapes 1,32,1024,1024,128;...]</pre>
  */
 public final class VulkanBenchmark {
     static final String ANCHORS = "1,32,1024,1024,128;16,32,1024,1024,128;64,32,1024,1024,128;1,32,4096,4096,128;"
@@ -29,6 +29,7 @@ public final class VulkanBenchmark {
         for (int a = 0; a < args.length; a++) {
             switch (args[a]) {
                 case "--portable" -> System.setProperty("colreduce.vulkan.path", "portable");
+                case "--stats" -> System.setProperty("colreduce.vulkan.statistics", "true");
                 case "--iters" -> iters = Integer.parseInt(args[++a]);
                 case "--shapes" -> shapes = args[++a];
                 default -> throw new IllegalArgumentException("unknown argument " + args[a]);
@@ -58,6 +59,7 @@ public final class VulkanBenchmark {
                     System.out.printf(Locale.ROOT, "| %s | %s | skipped: %s | | |%n", spec.trim(), path, e.getMessage());
                 }
             }
+            s.device().pipelines.statistics().forEach((name, text) -> System.out.println("pipeline " + name + ": " + text));
         }
         double g = Math.exp(ratios.stream().mapToDouble(Math::log).average().orElse(Double.NaN));
         System.out.printf(Locale.ROOT, "geometric mean of the measured medians: %.3f ms over %d shapes%n", g, ratios.size());

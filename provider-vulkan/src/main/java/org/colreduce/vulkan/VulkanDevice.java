@@ -24,6 +24,8 @@ final class VulkanDevice implements AutoCloseable {
     final VkDevice device;
     final VkQueue queue;
     final boolean cooperativeMatrix;
+    /** Whether pipelines capture the driver's statistics (registers, spills), for the benchmark's {@code --stats}. */
+    final boolean statistics;
     final Pipelines pipelines;
     private final long commandPool, fence, descriptorPool, queryPool;
     private final VkCommandBuffer commands;
@@ -48,18 +50,33 @@ final class VulkanDevice implements AutoCloseable {
         this.info = info;
         this.physical = physical;
         this.cooperativeMatrix = info.cooperativeMatrix();
+        this.statistics = Boolean.getBoolean("colreduce.vulkan.statistics") && info.pipelineStatistics();
         try (MemoryStack st = MemoryStack.stackPush()) {
             VkDeviceQueueCreateInfo.Buffer qci = VkDeviceQueueCreateInfo.calloc(1, st).sType$Default()
                     .queueFamilyIndex(info.computeQueueFamily()).pQueuePriorities(st.floats(1f));
             VkDeviceCreateInfo dci = VkDeviceCreateInfo.calloc(st).sType$Default().pQueueCreateInfos(qci);
+            java.util.List<String> extensions = new java.util.ArrayList<>();
+            long chain = 0;
             if (cooperativeMatrix) {
                 var coop = VkPhysicalDeviceCooperativeMatrixFeaturesKHR.calloc(st).sType$Default().cooperativeMatrix(true);
                 var f12 = VkPhysicalDeviceVulkan12Features.calloc(st).sType$Default().shaderFloat16(true).vulkanMemoryModel(true);
                 var f11 = VkPhysicalDeviceVulkan11Features.calloc(st).sType$Default().storageBuffer16BitAccess(true);
                 f12.pNext(coop.address());
                 f11.pNext(f12.address());
-                dci.pNext(f11.address());
-                dci.ppEnabledExtensionNames(st.pointers(st.UTF8(VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME)));
+                chain = f11.address();
+                extensions.add(VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
+            }
+            if (statistics) {
+                var stats = VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR.calloc(st).sType$Default().pipelineExecutableInfo(true);
+                stats.pNext(chain);
+                chain = stats.address();
+                extensions.add(KHRPipelineExecutableProperties.VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
+            }
+            dci.pNext(chain);
+            if (!extensions.isEmpty()) {
+                PointerBuffer names = st.mallocPointer(extensions.size());
+                for (String e : extensions) names.put(st.UTF8(e));
+                dci.ppEnabledExtensionNames(names.flip());
             }
             PointerBuffer pp = st.mallocPointer(1);
             check(vkCreateDevice(physical, dci, null, pp), "vkCreateDevice");

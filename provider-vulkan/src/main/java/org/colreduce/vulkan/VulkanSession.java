@@ -41,6 +41,8 @@ final class VulkanSession implements BackendSession {
 
     private final VulkanDevice device;
     private final boolean forcePortable;
+    /** Tensor-core shaders without register prefetch, for more workgroups per multiprocessor ({@code COLREDUCE_VULKAN_COOPMAT=lean}). */
+    private final boolean leanCoop = "lean".equalsIgnoreCase(System.getProperty("colreduce.vulkan.coopmat", System.getenv("COLREDUCE_VULKAN_COOPMAT")));
     private final Set<VulkanResidentTensor> resident = new LinkedHashSet<>();
     private final Map<String, GpuBuffer> scratch = new HashMap<>();
     private boolean closed;
@@ -163,7 +165,7 @@ final class VulkanSession implements BackendSession {
      */
     private void run(ReduceProblem p, AttendProblem a) {
         boolean coop = cooperative(p.dtype(), p.headDim());
-        String preamble = preamble(p.dtype(), coop ? p.headDim() : 0);
+        String preamble = preamble(p.dtype(), coop ? p.headDim() : 0) + (coop && leanCoop ? "#define LEAN\n" : "");
         String portable = preamble(p.dtype(), 0);
         Pipelines.Pipeline rowPass = coop
                 ? device.pipelines.get("row_statistics_coopmat", preamble, 4, true)

@@ -16,6 +16,14 @@ layout(local_size_x = 128) in;
 #define BM 32
 #endif
 #define DB (HEAD_DIM / 16)
+// LEAN: no register prefetch of the next tile and no unrolling beyond the fragment loops, for
+// fewer registers and more workgroups per multiprocessor (the staged default holds the next tile
+// in registers while the current one computes).
+#ifdef LEAN
+#define UNROLL_OUTER
+#else
+#define UNROLL_OUTER [[unroll]]
+#endif
 #define QS (HEAD_DIM + 8)              // row stride of the staged Q tile (halves): rows stay 16-byte aligned, banks shift
 #define VROW (HEAD_DIM / 8)            // 16-byte vectors per row
 #define VTILE (BM * VROW)
@@ -56,26 +64,35 @@ void main() {
             int iBegin = P.maskKind == 0 ? 0 : max(0, j0 - off);
             int iEnd = P.maskKind == 2 ? min(lq, jLast - off + P.window) : lq;
             int iFirst = (iBegin / BM) * BM;
+#ifndef LEAN
             uvec4 pre[VTHREAD];
             [[unroll]] for (int v = 0; v < VTHREAD; v++) {
                 uint e = t + 128u * v;
                 if (e < VTILE) pre[v] = qVec[(qRow0 + uint(iFirst) + e / VROW) * VROW + e % VROW];
             }
+#endif
             for (int i0 = iFirst; i0 < iEnd; i0 += BM) {
                 barrier();                                        // everyone is done with the last tile
                 [[unroll]] for (int v = 0; v < VTHREAD; v++) {
                     uint e = t + 128u * v;
-                    if (e < VTILE) sQ[(e / VROW) * (QS / 8) + e % VROW] = pre[v];
+                    if (e < VTILE)
+#ifdef LEAN
+                        sQ[(e / VROW) * (QS / 8) + e % VROW] = qVec[(qRow0 + uint(i0) + e / VROW) * VROW + e % VROW];
+#else
+                        sQ[(e / VROW) * (QS / 8) + e % VROW] = pre[v];
+#endif
                 }
                 if (t < BM) { uint i = uint(i0) + t; sLse[t] = i < P.M ? lse[qRow0 + i] : 0.0; }
                 barrier();
+#ifndef LEAN
                 if (i0 + BM < iEnd) {                             // prefetch the next tile while this one computes
                     [[unroll]] for (int v = 0; v < VTHREAD; v++) {
                         uint e = t + 128u * v;
                         if (e < VTILE) pre[v] = qVec[(qRow0 + uint(i0 + BM) + e / VROW) * VROW + e % VROW];
                     }
                 }
-                [[unroll]] for (int c = 0; c < BM / 16; c++) {
+#endif
+                UNROLL_OUTER for (int c = 0; c < BM / 16; c++) {
                     coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator> s = coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator>(0.0);
                     [[unroll]] for (int d = 0; d < DB; d++) {
                         coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseB> qf;
@@ -87,7 +104,7 @@ void main() {
                 subgroupMemoryBarrierShared();
                 subgroupBarrier();
                 bool full = tileVisible(i0, BM, j0 + int(16u * sg), 16, lq, lk, off);
-                [[unroll]] for (int c = 0; c < BM / 2; c++) {
+                UNROLL_OUTER for (int c = 0; c < BM / 2; c++) {
                     int q = 2 * c + int(half_);
                     if (!full && !visible(i0 + q, j, lq, lk, off)) continue;
                     float x = logit(sS[strip + kk * SS + uint(q)]) - sLse[q];

@@ -15,6 +15,14 @@ layout(local_size_x = 128) in;
 #define BN 32
 #endif
 #define DB (HEAD_DIM / 16)
+// LEAN: no register prefetch of the next tile and no unrolling beyond the fragment loops, for
+// fewer registers and more workgroups per multiprocessor (the staged default holds the next tile
+// in registers while the current one computes).
+#ifdef LEAN
+#define UNROLL_OUTER
+#else
+#define UNROLL_OUTER [[unroll]]
+#endif
 #define KS (HEAD_DIM + 8)
 #define VROW (HEAD_DIM / 8)
 #define VTILE (BN * VROW)
@@ -52,6 +60,7 @@ void main() {
         jBegin = max(jBegin, split0);
         jEnd = min(jEnd, split0 + P.splitKeys);
         int jFirst = (jBegin / BN) * BN;
+#ifndef LEAN
         uvec4 pre[VTHREAD];
         if (jFirst < jEnd) {
             [[unroll]] for (int v = 0; v < VTHREAD; v++) {
@@ -59,20 +68,28 @@ void main() {
                 if (e < VTILE) pre[v] = kVec[(kRow0 + uint(jFirst) + e / VROW) * VROW + e % VROW];
             }
         }
+#endif
         for (int j0 = jFirst; j0 < jEnd; j0 += BN) {
             barrier();
             [[unroll]] for (int v = 0; v < VTHREAD; v++) {
                 uint e = t + 128u * v;
-                if (e < VTILE) sK[(e / VROW) * (KS / 8) + e % VROW] = pre[v];
+                if (e < VTILE)
+#ifdef LEAN
+                        sK[(e / VROW) * (KS / 8) + e % VROW] = kVec[(kRow0 + uint(j0) + e / VROW) * VROW + e % VROW];
+#else
+                        sK[(e / VROW) * (KS / 8) + e % VROW] = pre[v];
+#endif
             }
             barrier();
+#ifndef LEAN
             if (j0 + BN < jEnd) {
                 [[unroll]] for (int v = 0; v < VTHREAD; v++) {
                     uint e = t + 128u * v;
                     if (e < VTILE) pre[v] = kVec[(kRow0 + uint(j0 + BN) + e / VROW) * VROW + e % VROW];
                 }
             }
-            [[unroll]] for (int c = 0; c < BN / 16; c++) {
+#endif
+            UNROLL_OUTER for (int c = 0; c < BN / 16; c++) {
                 coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator> s = coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator>(0.0);
                 [[unroll]] for (int d = 0; d < DB; d++) {
                     coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseB> kf;
@@ -86,14 +103,14 @@ void main() {
             bool full = tileVisible(i0 + int(16u * sg), 16, j0, BN, lq, lk, off);
             float tileMax = NEG_INF;
             bool any = false;
-            [[unroll]] for (int c = 0; c < BN / 2; c++) {
+            UNROLL_OUTER for (int c = 0; c < BN / 2; c++) {
                 int k = 2 * c + int(half_);
                 if (full || visible(i, j0 + k, lq, lk, off)) { tileMax = stickyMax(tileMax, logit(sS[strip + rr * SS + uint(k)])); any = true; }
             }
             if (any) {
                 float mNew = stickyMax(m, tileMax);
                 float sum = m == NEG_INF ? 0.0 : l * exp2(m - mNew);
-                [[unroll]] for (int c = 0; c < BN / 2; c++) {
+                UNROLL_OUTER for (int c = 0; c < BN / 2; c++) {
                     int k = 2 * c + int(half_);
                     if (full || visible(i, j0 + k, lq, lk, off)) sum += exp2(logit(sS[strip + rr * SS + uint(k)]) - mNew);
                 }
