@@ -63,7 +63,7 @@ record PhysicalDeviceInfo(
     String path() {
         if (!usable()) return "unusable (needs Vulkan 1.1 and a compute queue)";
         return cooperativeMatrix
-                ? "cooperative-matrix (KHR 16x16x16 f16->f32" + (cooperativeMatrix2 ? ", NV coopmat2 present" : "") + ") for F16 with D % 16 == 0, portable otherwise"
+                ? "cooperative-matrix (KHR 16x16x16 f16->f32" + (cooperativeMatrix2 ? ", NV coopmat2 offered: COLREDUCE_VULKAN_COOPMAT=cm2" : "") + ") for F16 with D % 16 == 0, portable otherwise"
                 : "portable (shared memory, subgroup size " + subgroupSize + ")";
     }
 
@@ -106,7 +106,7 @@ record PhysicalDeviceInfo(
 
             Set<String> ext = extensions(pd, st);
             boolean coop = ext.contains(VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME) && coopFeatures(pd, st) && coopShape(pd, st);
-            boolean coop2 = ext.contains("VK_NV_cooperative_matrix2");
+            boolean coop2 = coop && ext.contains("VK_NV_cooperative_matrix2") && coop2Features(pd, st);
             return new PhysicalDeviceInfo(index, p.deviceNameString(), p.deviceType(), driver.driverNameString(), driver.driverInfoString(),
                     p.apiVersion(), family, tsBits, p.limits().timestampPeriod(), subgroup.subgroupSize(),
                     Integer.toUnsignedLong(p.limits().maxStorageBufferRange()), Integer.toUnsignedLong(p.limits().maxComputeSharedMemorySize()),
@@ -134,6 +134,16 @@ record PhysicalDeviceInfo(
         f.pNext(f11.address());
         vkGetPhysicalDeviceFeatures2(pd, f);
         return coop.cooperativeMatrix() && f11.storageBuffer16BitAccess() && f12.shaderFloat16() && f12.vulkanMemoryModel();
+    }
+
+    /** Workgroup-scope matrices of flexible size, reductions, per-element operations and tensor addressing. */
+    private static boolean coop2Features(VkPhysicalDevice pd, MemoryStack st) {
+        var c2 = org.lwjgl.vulkan.VkPhysicalDeviceCooperativeMatrix2FeaturesNV.calloc(st).sType$Default();
+        VkPhysicalDeviceFeatures2 f = VkPhysicalDeviceFeatures2.calloc(st).sType$Default();
+        f.pNext(c2.address());
+        vkGetPhysicalDeviceFeatures2(pd, f);
+        return c2.cooperativeMatrixWorkgroupScope() && c2.cooperativeMatrixFlexibleDimensions() && c2.cooperativeMatrixReductions()
+                && c2.cooperativeMatrixPerElementOperations() && c2.cooperativeMatrixTensorAddressing();
     }
 
     private static boolean coopShape(VkPhysicalDevice pd, MemoryStack st) {

@@ -24,6 +24,8 @@ final class VulkanDevice implements AutoCloseable {
     final VkDevice device;
     final VkQueue queue;
     final boolean cooperativeMatrix;
+    /** Whether VK_NV_cooperative_matrix2 is enabled (asked for with COLREDUCE_VULKAN_COOPMAT=cm2, and offered). */
+    final boolean cooperativeMatrix2;
     /** Whether pipelines capture the driver's statistics (registers, spills), for the benchmark's {@code --stats}. */
     final boolean statistics;
     final Pipelines pipelines;
@@ -32,24 +34,25 @@ final class VulkanDevice implements AutoCloseable {
     private final VkPhysicalDeviceMemoryProperties memory;
 
     /** Opens the device chosen by {@link VulkanBackend#choose}, with validation when asked for. */
-    static VulkanDevice open(boolean validation) {
+    static VulkanDevice open(boolean validation, boolean cm2) {
         VulkanInstance instance = new VulkanInstance(validation);
         try {
             List<VkPhysicalDevice> pds = instance.physicalDevices();
             List<PhysicalDeviceInfo> infos = instance.describeAll();
             PhysicalDeviceInfo chosen = VulkanBackend.choose(infos);
-            return new VulkanDevice(instance, pds.get(chosen.index()), chosen);
+            return new VulkanDevice(instance, pds.get(chosen.index()), chosen, cm2);
         } catch (RuntimeException | Error e) {
             instance.close();
             throw e;
         }
     }
 
-    private VulkanDevice(VulkanInstance instance, VkPhysicalDevice physical, PhysicalDeviceInfo info) {
+    private VulkanDevice(VulkanInstance instance, VkPhysicalDevice physical, PhysicalDeviceInfo info, boolean cm2) {
         this.instance = instance;
         this.info = info;
         this.physical = physical;
         this.cooperativeMatrix = info.cooperativeMatrix();
+        this.cooperativeMatrix2 = cm2 && info.cooperativeMatrix2();
         this.statistics = Boolean.getBoolean("colreduce.vulkan.statistics") && info.pipelineStatistics();
         try (MemoryStack st = MemoryStack.stackPush()) {
             VkDeviceQueueCreateInfo.Buffer qci = VkDeviceQueueCreateInfo.calloc(1, st).sType$Default()
@@ -65,6 +68,13 @@ final class VulkanDevice implements AutoCloseable {
                 f11.pNext(f12.address());
                 chain = f11.address();
                 extensions.add(VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
+                if (cooperativeMatrix2) {
+                    var c2 = VkPhysicalDeviceCooperativeMatrix2FeaturesNV.calloc(st).sType$Default()
+                            .cooperativeMatrixWorkgroupScope(true).cooperativeMatrixFlexibleDimensions(true).cooperativeMatrixReductions(true)
+                            .cooperativeMatrixPerElementOperations(true).cooperativeMatrixTensorAddressing(true);
+                    coop.pNext(c2.address());
+                    extensions.add(NVCooperativeMatrix2.VK_NV_COOPERATIVE_MATRIX_2_EXTENSION_NAME);
+                }
             }
             if (statistics) {
                 var stats = VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR.calloc(st).sType$Default().pipelineExecutableInfo(true);

@@ -35,14 +35,14 @@ import org.lwjgl.vulkan.VkCommandBuffer;
 final class VulkanSession implements BackendSession {
     /** Zeroed bytes after every Q/K buffer: cooperative-matrix tile loads may run up to 64 rows of D ≤ 256 F16 past the end. */
     static final long SLACK_BYTES = 64L * 256 * 2 + 16;
-    static final int ROW_TILE = 32, KEY_TILE = 32, COOP_TILE = 64;
+    static final int ROW_TILE = 32, KEY_TILE = 32, COOP_TILE = 64, CM2_ROW_TILE = 32;
     /** Pass 1 aims at this many workgroups (a few per multiprocessor of a large GPU). */
     static final long TARGET_WORKGROUPS = 1024;
 
     private final VulkanDevice device;
     private final boolean forcePortable;
     /** Tensor-core shaders without register prefetch, for more workgroups per multiprocessor ({@code COLREDUCE_VULKAN_COOPMAT=lean}). */
-    private final boolean leanCoop = "lean".equalsIgnoreCase(System.getProperty("colreduce.vulkan.coopmat", System.getenv("COLREDUCE_VULKAN_COOPMAT")));
+    private final boolean leanCoop = VulkanBackend.coopVariant().equals("lean");
     private final Set<VulkanResidentTensor> resident = new LinkedHashSet<>();
     private final Map<String, GpuBuffer> scratch = new HashMap<>();
     private boolean closed;
@@ -167,11 +167,13 @@ final class VulkanSession implements BackendSession {
         boolean coop = cooperative(p.dtype(), p.headDim());
         String preamble = preamble(p.dtype(), coop ? p.headDim() : 0) + (coop && leanCoop ? "#define LEAN\n" : "");
         String portable = preamble(p.dtype(), 0);
+        boolean cm2 = coop && device.cooperativeMatrix2;
+        String coopSuffix = cm2 ? "_cm2" : "_coopmat";
         Pipelines.Pipeline rowPass = coop
-                ? device.pipelines.get("row_statistics_coopmat", preamble, 4, true)
+                ? device.pipelines.get("row_statistics" + coopSuffix, preamble, 4, true)
                 : device.pipelines.get("row_statistics", preamble, 4, false);
         Pipelines.Pipeline columnPass = coop
-                ? device.pipelines.get("column_pass_coopmat", preamble, 5, true)
+                ? device.pipelines.get("column_pass" + coopSuffix, preamble, 5, true)
                 : device.pipelines.get("column_pass", preamble, 5, false);
         Pipelines.Pipeline mergePass = device.pipelines.get("row_statistics_merge", portable, 5, false);
         Pipelines.Pipeline headPass = device.pipelines.get("head_reduce", "#define NO_COMMON\n", 3, false);
@@ -192,7 +194,7 @@ final class VulkanSession implements BackendSession {
             ls.setAtIndex(ValueLayout.JAVA_INT, i, p.queryLengths()[i]);
             ls.setAtIndex(ValueLayout.JAVA_INT, b + i, p.keyLengths()[i]);
         }
-        int rowTile = coop ? COOP_TILE : ROW_TILE, keyTile = coop ? COOP_TILE : KEY_TILE;
+        int rowTile = cm2 ? CM2_ROW_TILE : coop ? COOP_TILE : ROW_TILE, keyTile = coop ? COOP_TILE : KEY_TILE;
         // pass 1 splits the keys over grid z where rows alone give too few workgroups (small M, long N)
         long rowTiles = (m + rowTile - 1) / rowTile, keyTiles = (n + keyTile - 1) / keyTile;
         long splits = Math.clamp((TARGET_WORKGROUPS + rowTiles * b * hq - 1) / (rowTiles * b * hq), 1, keyTiles);

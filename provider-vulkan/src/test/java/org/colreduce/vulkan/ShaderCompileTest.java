@@ -24,5 +24,7 @@ class ShaderCompileTest {
             String pre = VulkanSession.preamble(DType.F16, headDim) + variant;
             for (String name : new String[]{"row_statistics_coopmat", "column_pass_coopmat"}) assertTrue(Pipelines.compile(name, pre, true).length > 0, name + " " + variant);
         }
+        String pre = VulkanSession.preamble(DType.F16, headDim);
+        for (String name : new String[]{"row_statistics_cm2", "column_pass_cm2"}) assertTrue(Pipelines.compile(name, pre, true).length > 0, name);
     }
 }
