@@ -63,7 +63,7 @@ record PhysicalDeviceInfo(
     String path() {
         if (!usable()) return "unusable (needs Vulkan 1.1 and a compute queue)";
         return cooperativeMatrix
-                ? "cooperative-matrix (KHR 16x16x16 f16->f32" + (cooperativeMatrix2 ? ", NV coopmat2 offered: COLREDUCE_VULKAN_COOPMAT=cm2" : "") + ") for F16 with D % 16 == 0, portable otherwise"
+                ? "cooperative-matrix (" + (cooperativeMatrix2 ? "NV coopmat2 workgroup scope" : "KHR 16x16x16 f16->f32") + ") for F16 with D % 16 == 0, portable otherwise"
                 : "portable (shared memory, subgroup size " + subgroupSize + ")";
     }
 

@@ -49,7 +49,7 @@ public final class VulkanBenchmark {
                 String[] f = spec.trim().split(",");
                 int b = Integer.parseInt(f[0]), h = Integer.parseInt(f[1]), m = Integer.parseInt(f[2]), n = Integer.parseInt(f[3]), d = Integer.parseInt(f[4]);
                 boolean causal = f.length > 5 && f[5].equals("causal");
-                String path = s.cooperative(DType.F16, d) ? "coopmat " + (s.device().cooperativeMatrix2 ? "cm2" : VulkanBackend.coopVariant()) : "portable";
+                String path = s.cooperative(DType.F16, d) ? "coopmat " + (s.device().cooperativeMatrix2 ? "cm2" : VulkanBackend.coopVariant().equals("lean") ? "lean" : "staged") : "portable";
                 try {
                     double[] ms = time(s, b, h, m, n, d, causal, iters);
                     double flops = 2.0 * 2.0 * b * h * (double) m * n * d * (causal ? visibleFraction(m, n) : 1.0);

@@ -7,7 +7,6 @@
 // The two lanes of a key are combined in a fixed order; no atomics (SPEC 8.1).
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
-#extension GL_EXT_control_flow_attributes : require
 layout(local_size_x = 128) in;
 #define BN 64
 #if HEAD_DIM <= 128
@@ -22,7 +21,7 @@ layout(local_size_x = 128) in;
 #ifdef LEAN
 #define UNROLL_OUTER
 #else
-#define UNROLL_OUTER [[unroll]]
+#define [[unroll]]
 #endif
 #define QS (HEAD_DIM + 8)              // row stride of the staged Q tile (halves): rows stay 16-byte aligned, banks shift
 #define VROW (HEAD_DIM / 8)            // 16-byte vectors per row
@@ -51,7 +50,7 @@ void main() {
     uint strip = 16u * sg * SS;
 
     coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseA> kf[DB];
-    [[unroll]] for (int d = 0; d < DB; d++)
+    for (int d = 0; d < DB; d++)
         coopMatLoad(kf[d], kData, (bkv * P.N + uint(j0) + 16u * sg) * HEAD_DIM + 16u * d, HEAD_DIM, gl_CooperativeMatrixLayoutRowMajor);
 
     float groupAcc = 0.0;
@@ -66,14 +65,14 @@ void main() {
             int iFirst = (iBegin / BM) * BM;
 #ifndef LEAN
             uvec4 pre[VTHREAD];
-            [[unroll]] for (int v = 0; v < VTHREAD; v++) {
+            for (int v = 0; v < VTHREAD; v++) {
                 uint e = t + 128u * v;
                 if (e < VTILE) pre[v] = qVec[(qRow0 + uint(iFirst) + e / VROW) * VROW + e % VROW];
             }
 #endif
             for (int i0 = iFirst; i0 < iEnd; i0 += BM) {
                 barrier();                                        // everyone is done with the last tile
-                [[unroll]] for (int v = 0; v < VTHREAD; v++) {
+                for (int v = 0; v < VTHREAD; v++) {
                     uint e = t + 128u * v;
                     if (e < VTILE)
 #ifdef LEAN
@@ -86,15 +85,15 @@ void main() {
                 barrier();
 #ifndef LEAN
                 if (i0 + BM < iEnd) {                             // prefetch the next tile while this one computes
-                    [[unroll]] for (int v = 0; v < VTHREAD; v++) {
+                    for (int v = 0; v < VTHREAD; v++) {
                         uint e = t + 128u * v;
                         if (e < VTILE) pre[v] = qVec[(qRow0 + uint(i0 + BM) + e / VROW) * VROW + e % VROW];
                     }
                 }
 #endif
-                UNROLL_OUTER for (int c = 0; c < BM / 16; c++) {
+                for (int c = 0; c < BM / 16; c++) {
                     coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator> s = coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator>(0.0);
-                    [[unroll]] for (int d = 0; d < DB; d++) {
+                    for (int d = 0; d < DB; d++) {
                         coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseB> qf;
                         coopMatLoad(qf, sQ, (16u * c * QS + 16u * d) / 8u, QS / 8, gl_CooperativeMatrixLayoutColumnMajor);
                         s = coopMatMulAdd(kf[d], qf, s);
@@ -104,7 +103,7 @@ void main() {
                 subgroupMemoryBarrierShared();
                 subgroupBarrier();
                 bool full = tileVisible(i0, BM, j0 + int(16u * sg), 16, lq, lk, off);
-                UNROLL_OUTER for (int c = 0; c < BM / 2; c++) {
+                for (int c = 0; c < BM / 2; c++) {
                     int q = 2 * c + int(half_);
                     if (!full && !visible(i0 + q, j, lq, lk, off)) continue;
                     float x = logit(sS[strip + kk * SS + uint(q)]) - sLse[q];

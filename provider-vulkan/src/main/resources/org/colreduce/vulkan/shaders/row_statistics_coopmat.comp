@@ -6,7 +6,6 @@
 // key (l/16) and keeps a running (max, sum). The two lanes of a row are merged in a fixed order.
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
-#extension GL_EXT_control_flow_attributes : require
 layout(local_size_x = 128) in;
 #define BM 64
 #if HEAD_DIM <= 128
@@ -21,7 +20,7 @@ layout(local_size_x = 128) in;
 #ifdef LEAN
 #define UNROLL_OUTER
 #else
-#define UNROLL_OUTER [[unroll]]
+#define [[unroll]]
 #endif
 #define KS (HEAD_DIM + 8)
 #define VROW (HEAD_DIM / 8)
@@ -51,7 +50,7 @@ void main() {
 
     if (i0 < lq && lk > 0) {
         coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseA> qf[DB];
-        [[unroll]] for (int d = 0; d < DB; d++)
+        for (int d = 0; d < DB; d++)
             coopMatLoad(qf[d], qData, (bh * P.M + uint(i0) + 16u * sg) * HEAD_DIM + 16u * d, HEAD_DIM, gl_CooperativeMatrixLayoutRowMajor);
         int iLast = min(i0 + BM, lq) - 1;
         int jEnd = P.maskKind == 0 ? lk : min(lk, iLast + off + 1);
@@ -63,7 +62,7 @@ void main() {
 #ifndef LEAN
         uvec4 pre[VTHREAD];
         if (jFirst < jEnd) {
-            [[unroll]] for (int v = 0; v < VTHREAD; v++) {
+            for (int v = 0; v < VTHREAD; v++) {
                 uint e = t + 128u * v;
                 if (e < VTILE) pre[v] = kVec[(kRow0 + uint(jFirst) + e / VROW) * VROW + e % VROW];
             }
@@ -71,7 +70,7 @@ void main() {
 #endif
         for (int j0 = jFirst; j0 < jEnd; j0 += BN) {
             barrier();
-            [[unroll]] for (int v = 0; v < VTHREAD; v++) {
+            for (int v = 0; v < VTHREAD; v++) {
                 uint e = t + 128u * v;
                 if (e < VTILE)
 #ifdef LEAN
@@ -83,15 +82,15 @@ void main() {
             barrier();
 #ifndef LEAN
             if (j0 + BN < jEnd) {
-                [[unroll]] for (int v = 0; v < VTHREAD; v++) {
+                for (int v = 0; v < VTHREAD; v++) {
                     uint e = t + 128u * v;
                     if (e < VTILE) pre[v] = kVec[(kRow0 + uint(j0 + BN) + e / VROW) * VROW + e % VROW];
                 }
             }
 #endif
-            UNROLL_OUTER for (int c = 0; c < BN / 16; c++) {
+            for (int c = 0; c < BN / 16; c++) {
                 coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator> s = coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator>(0.0);
-                [[unroll]] for (int d = 0; d < DB; d++) {
+                for (int d = 0; d < DB; d++) {
                     coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseB> kf;
                     coopMatLoad(kf, sK, (16u * c * KS + 16u * d) / 8u, KS / 8, gl_CooperativeMatrixLayoutColumnMajor);
                     s = coopMatMulAdd(qf[d], kf, s);
@@ -103,14 +102,14 @@ void main() {
             bool full = tileVisible(i0 + int(16u * sg), 16, j0, BN, lq, lk, off);
             float tileMax = NEG_INF;
             bool any = false;
-            UNROLL_OUTER for (int c = 0; c < BN / 2; c++) {
+            for (int c = 0; c < BN / 2; c++) {
                 int k = 2 * c + int(half_);
                 if (full || visible(i, j0 + k, lq, lk, off)) { tileMax = stickyMax(tileMax, logit(sS[strip + rr * SS + uint(k)])); any = true; }
             }
             if (any) {
                 float mNew = stickyMax(m, tileMax);
                 float sum = m == NEG_INF ? 0.0 : l * exp2(m - mNew);
-                UNROLL_OUTER for (int c = 0; c < BN / 2; c++) {
+                for (int c = 0; c < BN / 2; c++) {
                     int k = 2 * c + int(half_);
                     if (full || visible(i, j0 + k, lq, lk, off)) sum += exp2(logit(sS[strip + rr * SS + uint(k)]) - mNew);
                 }
