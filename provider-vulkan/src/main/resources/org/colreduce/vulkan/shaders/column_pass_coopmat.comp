@@ -15,14 +15,9 @@ layout(local_size_x = 128) in;
 #define BM 32
 #endif
 #define DB (HEAD_DIM / 16)
-// LEAN: no register prefetch of the next tile and no unrolling beyond the fragment loops, for
-// fewer registers and more workgroups per multiprocessor (the staged default holds the next tile
-// in registers while the current one computes).
-#ifdef LEAN
-#define UNROLL_OUTER
-#else
-#define [[unroll]]
-#endif
+// LEAN: no register prefetch of the next tile (fewer registers, more workgroups per
+// multiprocessor); by default the next tile is held in registers while the current one computes.
+// (Unrolling hints raised the registers from ~100 to 155-188 on an H200 and cost 10 %: none here.)
 #define QS (HEAD_DIM + 8)              // row stride of the staged Q tile (halves): rows stay 16-byte aligned, banks shift
 #define VROW (HEAD_DIM / 8)            // 16-byte vectors per row
 #define VTILE (BM * VROW)
