@@ -32,7 +32,7 @@ public abstract class CrossBackendConformance {
 
     @ParameterizedTest
     @EnumSource(DType.class)
-    void crossBackend_sameInputsAgree(DType dtype, TestInfo info) {
+    public void crossBackend_sameInputsAgree(DType dtype, TestInfo info) {
         List<ColReduceBackend> found = backends();
         List<ColReduceBackend> available = new ArrayList<>();
         StringBuilder list = new StringBuilder();
