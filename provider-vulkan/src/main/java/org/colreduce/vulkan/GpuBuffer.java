@@ -18,6 +18,14 @@ final class GpuBuffer implements AutoCloseable {
         this.mapped = mapped;
     }
 
+    /** A part of a buffer as bound to a shader: {@code bytes} from {@code offset} (VK_WHOLE_SIZE: to the end). */
+    record Range(GpuBuffer buffer, long offset, long bytes) {}
+
+    Range whole() { return new Range(this, 0, VK_WHOLE_SIZE); }
+
+    /** Up to {@code bytes} from {@code offset}, cut at the end of the buffer. */
+    Range range(long offset, long bytes) { return new Range(this, offset, Math.min(bytes, size - offset)); }
+
     /** The mapped bytes (host-visible buffers only). */
     MemorySegment segment() {
         if (mapped == 0) throw new IllegalStateException("buffer is not host-visible");

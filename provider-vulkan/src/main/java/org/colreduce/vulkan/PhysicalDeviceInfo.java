@@ -29,7 +29,7 @@ import org.lwjgl.vulkan.VkQueueFamilyProperties;
 record PhysicalDeviceInfo(
         int index, String name, int type, String driverName, String driverInfo, int apiVersion,
         int computeQueueFamily, int timestampBits, float timestampPeriod,
-        int subgroupSize, long maxStorageBufferRange, long maxSharedMemory, long deviceLocalBytes,
+        int subgroupSize, long maxStorageBufferRange, long storageOffsetAlignment, long maxSharedMemory, long deviceLocalBytes,
         boolean cooperativeMatrix, boolean cooperativeMatrix2, boolean pipelineStatistics) {
 
     static final int MIN_API = VK_API_VERSION_1_1;
@@ -109,7 +109,8 @@ record PhysicalDeviceInfo(
             boolean coop2 = coop && ext.contains("VK_NV_cooperative_matrix2") && coop2Features(pd, st);
             return new PhysicalDeviceInfo(index, p.deviceNameString(), p.deviceType(), driver.driverNameString(), driver.driverInfoString(),
                     p.apiVersion(), family, tsBits, p.limits().timestampPeriod(), subgroup.subgroupSize(),
-                    Integer.toUnsignedLong(p.limits().maxStorageBufferRange()), Integer.toUnsignedLong(p.limits().maxComputeSharedMemorySize()),
+                    Integer.toUnsignedLong(p.limits().maxStorageBufferRange()), Math.max(1, p.limits().minStorageBufferOffsetAlignment()),
+                    Integer.toUnsignedLong(p.limits().maxComputeSharedMemorySize()),
                     local, coop, coop2, ext.contains("VK_KHR_pipeline_executable_properties"));
         }
     }

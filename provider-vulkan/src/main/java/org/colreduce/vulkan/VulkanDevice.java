@@ -28,6 +28,8 @@ final class VulkanDevice implements AutoCloseable {
     final boolean cooperativeMatrix2;
     /** Whether pipelines capture the driver's statistics (registers, spills), for the benchmark's {@code --stats}. */
     final boolean statistics;
+    /** The most bytes one shader binding may cover: maxStorageBufferRange, or less with {@code -Dcolreduce.vulkan.maxBindingBytes} (tests of batch chunks). */
+    final long maxBinding;
     final Pipelines pipelines;
     private final long commandPool, fence, descriptorPool, queryPool;
     private final VkCommandBuffer commands;
@@ -54,6 +56,7 @@ final class VulkanDevice implements AutoCloseable {
         this.cooperativeMatrix = info.cooperativeMatrix();
         this.cooperativeMatrix2 = cm2 && info.cooperativeMatrix2();
         this.statistics = Boolean.getBoolean("colreduce.vulkan.statistics") && info.pipelineStatistics();
+        this.maxBinding = Math.min(info.maxStorageBufferRange(), Long.getLong("colreduce.vulkan.maxBindingBytes", Long.MAX_VALUE));
         try (MemoryStack st = MemoryStack.stackPush()) {
             VkDeviceQueueCreateInfo.Buffer qci = VkDeviceQueueCreateInfo.calloc(1, st).sType$Default()
                     .queueFamilyIndex(info.computeQueueFamily()).pQueuePriorities(st.floats(1f));
@@ -103,8 +106,8 @@ final class VulkanDevice implements AutoCloseable {
             commands = new VkCommandBuffer(pp.get(0), device);
             check(vkCreateFence(device, VkFenceCreateInfo.calloc(st).sType$Default(), null, lp), "vkCreateFence");
             fence = lp.get(0);
-            VkDescriptorPoolSize.Buffer sizes = VkDescriptorPoolSize.calloc(1, st).type(VK_DESCRIPTOR_TYPE_STORAGE_BUFFER).descriptorCount(256);
-            check(vkCreateDescriptorPool(device, VkDescriptorPoolCreateInfo.calloc(st).sType$Default().maxSets(64).pPoolSizes(sizes), null, lp), "vkCreateDescriptorPool");
+            VkDescriptorPoolSize.Buffer sizes = VkDescriptorPoolSize.calloc(1, st).type(VK_DESCRIPTOR_TYPE_STORAGE_BUFFER).descriptorCount(8192);
+            check(vkCreateDescriptorPool(device, VkDescriptorPoolCreateInfo.calloc(st).sType$Default().maxSets(2048).pPoolSizes(sizes), null, lp), "vkCreateDescriptorPool");
             descriptorPool = lp.get(0);
             check(vkCreateQueryPool(device, VkQueryPoolCreateInfo.calloc(st).sType$Default().queryType(VK_QUERY_TYPE_TIMESTAMP).queryCount(2), null, lp), "vkCreateQueryPool");
             queryPool = lp.get(0);
@@ -142,8 +145,15 @@ final class VulkanDevice implements AutoCloseable {
         }
     }
 
-    /** A descriptor set for {@code pipeline} whose binding i is {@code buffers[i]} (whole range). */
+    /** A descriptor set for {@code pipeline} whose binding i is the whole of {@code buffers[i]}. */
     long descriptorSet(Pipelines.Pipeline pipeline, GpuBuffer... buffers) {
+        GpuBuffer.Range[] ranges = new GpuBuffer.Range[buffers.length];
+        for (int i = 0; i < buffers.length; i++) ranges[i] = buffers[i].whole();
+        return descriptorSet(pipeline, ranges);
+    }
+
+    /** A descriptor set for {@code pipeline} whose binding i is {@code ranges[i]}. */
+    long descriptorSet(Pipelines.Pipeline pipeline, GpuBuffer.Range... buffers) {
         try (MemoryStack st = MemoryStack.stackPush()) {
             LongBuffer lp = st.mallocLong(1);
             check(vkAllocateDescriptorSets(device, VkDescriptorSetAllocateInfo.calloc(st).sType$Default()
@@ -151,7 +161,8 @@ final class VulkanDevice implements AutoCloseable {
             long set = lp.get(0);
             VkWriteDescriptorSet.Buffer writes = VkWriteDescriptorSet.calloc(buffers.length, st);
             for (int i = 0; i < buffers.length; i++) {
-                VkDescriptorBufferInfo.Buffer bi = VkDescriptorBufferInfo.calloc(1, st).buffer(buffers[i].handle).offset(0).range(VK_WHOLE_SIZE);
+                VkDescriptorBufferInfo.Buffer bi = VkDescriptorBufferInfo.calloc(1, st).buffer(buffers[i].buffer().handle)
+                        .offset(buffers[i].offset()).range(buffers[i].bytes());
                 writes.get(i).sType$Default().dstSet(set).dstBinding(i).descriptorCount(1).descriptorType(VK_DESCRIPTOR_TYPE_STORAGE_BUFFER).pBufferInfo(bi);
             }
             vkUpdateDescriptorSets(device, writes, null);
@@ -162,9 +173,6 @@ final class VulkanDevice implements AutoCloseable {
     /** A buffer usable as storage and as a copy source and destination; host-visible (mapped) or device-local. */
     GpuBuffer buffer(long bytes, boolean hostVisible) {
         long size = Math.max(16, (bytes + 15) & ~15L);
-        if (size > info.maxStorageBufferRange() && !hostVisible)
-            throw new IllegalArgumentException("a device buffer of " + size + " bytes exceeds this device's maxStorageBufferRange of "
-                    + info.maxStorageBufferRange() + " bytes (" + info.name() + ")");
         try (MemoryStack st = MemoryStack.stackPush()) {
             LongBuffer lp = st.mallocLong(1);
             check(vkCreateBuffer(device, VkBufferCreateInfo.calloc(st).sType$Default().size(size)

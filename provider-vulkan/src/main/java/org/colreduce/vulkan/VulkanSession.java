@@ -108,13 +108,14 @@ final class VulkanSession implements BackendSession {
         long n = t.elementCount();
         Pipelines.Pipeline fill = device.pipelines.get("random_fill", "#define NO_COMMON\n#define ELEM_" + dtype + "\n", 1, false);
         long words = dtype == DType.F32 ? n : (n + 1) / 2;
+        long perDispatch = Math.min(65535L * 256, device.maxBinding / 64 * 16);   // words per dispatch: one grid, one binding
         device.submit(cb -> {
-            long set = device.descriptorSet(fill, t.buffer);
-            bind(cb, fill, set);
-            for (long first = 0; first < words; first += 65535L * 256) {
-                push(cb, fill, ints((int) Math.min(words, Integer.MAX_VALUE), (int) first, (int) seed, Float.floatToRawIntBits(amplitude)));
-                long groups = Math.min(65535, (words - first + 255) / 256);
-                vkCmdDispatch(cb, (int) groups, 1, 1);
+            for (long first = 0; first < words; first += perDispatch) {
+                long count = Math.min(perDispatch, words - first);
+                long set = device.descriptorSet(fill, t.buffer.range(4 * first, 4 * count));
+                bind(cb, fill, set);
+                push(cb, fill, ints((int) count, (int) first, (int) seed, Float.floatToRawIntBits(amplitude)));
+                vkCmdDispatch(cb, (int) ((count + 255) / 256), 1, 1);
             }
         });
         return t;
@@ -181,34 +182,50 @@ final class VulkanSession implements BackendSession {
 
         int b = p.batch(), hq = p.queryHeads(), hkv = p.kvHeads(), m = p.queries(), n = p.keys();
         boolean grouped = p.heads() != HeadReduction.NONE;
-        int rows = b * p.outputHeads();
+        int outHeads = p.outputHeads(), rows = b * outHeads;
+
+        // batches go in chunks whose Q and K each fit one binding (maxStorageBufferRange)
+        long es = p.dtype().byteSize(), align = device.info.storageOffsetAlignment();
+        long slack = coop && !cm2 ? SLACK_BYTES : 0;   // KHR tile loads may run past the chunk's last row
+        long qPerBatch = (long) hq * m * p.headDim() * es, kPerBatch = (long) hkv * n * p.headDim() * es;
+        int fitting = b;
+        if (qPerBatch * b + slack > device.maxBinding || kPerBatch * b + slack > device.maxBinding) {
+            long fit = Math.min((device.maxBinding - slack) / qPerBatch, (device.maxBinding - slack) / kPerBatch);
+            if (a != null || fit < 1 || qPerBatch % align != 0 || kPerBatch % align != 0)
+                throw new IllegalArgumentException("q (" + qPerBatch * b + " bytes) or k (" + kPerBatch * b + " bytes) exceeds the "
+                        + device.maxBinding + " bytes one Vulkan binding may cover on " + device.info.name()
+                        + (a != null ? "; attend does not split batches" : fit < 1 ? " even for one batch" : "; a batch's bytes are not a multiple of the binding alignment " + align));
+            fitting = (int) Math.min(b, fit);
+        }
+        int chunk = fitting;
+        int chunks = (b + chunk - 1) / chunk, lastChunk = b - (chunks - 1) * chunk;
 
         // inputs: resident buffers as they are, host views packed and copied
         Staged q = stage("q", p.q(), SLACK_BYTES);
         Staged k = stage("k", p.k(), SLACK_BYTES);
         Staged v = a == null ? null : stage("v", a.v(), 16);
         Staged prev = p.previous() == null ? null : stage("previous", p.previous(), 0);
-        GpuBuffer lens = scratch("lengths", 8L * b, true);
+        long lensStride = (8L * chunk + align - 1) / align * align;
+        GpuBuffer lens = scratch("lengths", lensStride * chunks, true);
         MemorySegment ls = lens.segment();
-        for (int i = 0; i < b; i++) {
-            ls.setAtIndex(ValueLayout.JAVA_INT, i, p.queryLengths()[i]);
-            ls.setAtIndex(ValueLayout.JAVA_INT, b + i, p.keyLengths()[i]);
+        for (int c = 0; c < chunks; c++) {
+            int b0 = c * chunk, bc = Math.min(chunk, b - b0);
+            for (int i = 0; i < bc; i++) {
+                ls.set(ValueLayout.JAVA_INT, c * lensStride + 4L * i, p.queryLengths()[b0 + i]);
+                ls.set(ValueLayout.JAVA_INT, c * lensStride + 4L * (bc + i), p.keyLengths()[b0 + i]);
+            }
         }
         int rowTile = cm2 ? CM2_ROW_TILE : coop ? COOP_TILE : ROW_TILE, keyTile = coop ? COOP_TILE : KEY_TILE;
-        // pass 1 splits the keys over grid z where rows alone give too few workgroups (small M, long N)
-        long rowTiles = (m + rowTile - 1) / rowTile, keyTiles = (n + keyTile - 1) / keyTile;
-        long splits = Math.clamp((TARGET_WORKGROUPS + rowTiles * b * hq - 1) / (rowTiles * b * hq), 1, keyTiles);
-        int splitKeys = (int) (((keyTiles + splits - 1) / splits) * keyTile);
-        int splitCount = (n + splitKeys - 1) / splitKeys;
-        long statRows = (long) b * hq * m;
-        GpuBuffer stats = scratch("stats", 8L * splitCount * statRows, false);
+        Split full = Split.of(chunk, hq, m, n, rowTile, keyTile), last = Split.of(lastChunk, hq, m, n, rowTile, keyTile);
+        long statRows = (long) chunk * hq * m;
+        GpuBuffer stats = scratch("stats", 8L * hq * m * Math.max((long) full.count() * chunk, (long) last.count() * lastChunk), false);
         GpuBuffer lse = scratch("lse", 4L * (statRows + COOP_TILE), false);
-        GpuBuffer partial = scratch("partial", 4L * b * (grouped ? hkv : hq) * n, false);
+        GpuBuffer partial = scratch("partial", 4L * chunk * (grouped ? hkv : hq) * n, false);
         long resultBytes = 4L * rows * n;
         GpuBuffer result = p.out() instanceof VulkanResidentTensor r ? r.buffer : scratch("result", resultBytes, false);
         GpuBuffer back = p.out() instanceof Tensor ? scratch("stage.result", resultBytes, true) : null;
 
-        // attend: O in F32 on the device, then packed to 16 bits or read back as asked
+        // attend (one chunk): O in F32 on the device, then packed to 16 bits or read back as asked
         int dv = a == null ? 0 : a.valueDim();
         long oCount = a == null ? 0 : statRows * dv;
         boolean oResident = a != null && a.output() instanceof VulkanResidentTensor;
@@ -222,46 +239,54 @@ final class VulkanSession implements BackendSession {
         int maskKind = switch (mask.kind()) { case NONE -> 0; case CAUSAL -> 1; case SLIDING_WINDOW -> 2; };
         int window = (int) Math.min(mask.window(), 1 << 30);
         float logitScale = (float) (p.scale() * 1.4426950408889634);
-        int[] params = {b, hq, hkv, m, n, p.headDim(), Float.floatToRawIntBits(logitScale), maskKind,
-                mask.alignment() == Mask.Alignment.TOP_LEFT ? 1 : 0, window, p.reduction().ordinal(), grouped ? 1 : 0, splitKeys, dv};
+        int terms = p.heads() == HeadReduction.SUM || p.heads() == HeadReduction.MEAN ? hkv : 1;
         int divisor = p.headDivisor();
-        int[] headParams = {rows, n, p.previousLength(), p.heads() == HeadReduction.SUM || p.heads() == HeadReduction.MEAN ? hkv : 1,
-                prev == null ? 0 : 1, Float.floatToRawIntBits(divisor)};
-        long mergeGroups = (statRows + 63) / 64;
 
         lastGpuNanos = device.submit(cb -> {
             q.record(cb);
             k.record(cb);
             if (v != null) v.record(cb);
             if (prev != null) prev.record(cb);
-            VulkanDevice.barrier(cb);
-            long set = device.descriptorSet(rowPass, q.buffer, k.buffer, stats, lens);
-            bind(cb, rowPass, set);
-            push(cb, rowPass, ints(params));
-            vkCmdDispatch(cb, (int) rowTiles, b * hq, splitCount);
-            VulkanDevice.barrier(cb);
-            set = device.descriptorSet(mergePass, q.buffer, k.buffer, lse, lens, stats);
-            bind(cb, mergePass, set);
-            push(cb, mergePass, ints(params));
-            dispatchLinear(cb, mergeGroups);
-            VulkanDevice.barrier(cb);
-            set = device.descriptorSet(columnPass, q.buffer, k.buffer, lse, lens, partial);
-            bind(cb, columnPass, set);
-            push(cb, columnPass, ints(params));
-            vkCmdDispatch(cb, (n + keyTile - 1) / keyTile, b * hkv, 1);
-            if (a != null) {
-                set = device.descriptorSet(outputPass, q.buffer, k.buffer, lse, lens, v.buffer, oF32);
-                bind(cb, outputPass, set);
-                push(cb, outputPass, ints(params));
-                vkCmdDispatch(cb, (m + ROW_TILE - 1) / ROW_TILE, b * hq, (dv + 63) / 64);
+            for (int c = 0; c < chunks; c++) {
+                int b0 = c * chunk, bc = Math.min(chunk, b - b0);
+                Split split = bc == chunk ? full : last;
+                int[] params = {bc, hq, hkv, m, n, p.headDim(), Float.floatToRawIntBits(logitScale), maskKind,
+                        mask.alignment() == Mask.Alignment.TOP_LEFT ? 1 : 0, window, p.reduction().ordinal(), grouped ? 1 : 0, split.keys(), dv};
+                // one chunk: the whole buffer (as far as a binding reaches); chunks: their batches plus the
+                // slack, ending on 16 bytes (the portable shaders read 16-bit elements as 32-bit words)
+                GpuBuffer.Range qr = chunks == 1 ? q.buffer.range(0, device.maxBinding) : q.buffer.range(b0 * qPerBatch, roundUp16(bc * qPerBatch + slack));
+                GpuBuffer.Range kr = chunks == 1 ? k.buffer.range(0, device.maxBinding) : k.buffer.range(b0 * kPerBatch, roundUp16(bc * kPerBatch + slack));
+                GpuBuffer.Range lr = lens.range(c * lensStride, lensStride);
+                long chunkRows = (long) bc * hq * m;
+                VulkanDevice.barrier(cb);
+                long set = device.descriptorSet(rowPass, qr, kr, stats.whole(), lr);
+                bind(cb, rowPass, set);
+                push(cb, rowPass, ints(params));
+                vkCmdDispatch(cb, (m + rowTile - 1) / rowTile, bc * hq, split.count());
+                VulkanDevice.barrier(cb);
+                set = device.descriptorSet(mergePass, qr, kr, lse.whole(), lr, stats.whole());
+                bind(cb, mergePass, set);
+                push(cb, mergePass, ints(params));
+                dispatchLinear(cb, (chunkRows + 63) / 64);
+                VulkanDevice.barrier(cb);
+                set = device.descriptorSet(columnPass, qr, kr, lse.whole(), lr, partial.whole());
+                bind(cb, columnPass, set);
+                push(cb, columnPass, ints(params));
+                vkCmdDispatch(cb, (n + keyTile - 1) / keyTile, bc * hkv, 1);
+                if (a != null) {
+                    set = device.descriptorSet(outputPass, qr, kr, lse.whole(), lr, v.buffer.whole(), oF32.whole());
+                    bind(cb, outputPass, set);
+                    push(cb, outputPass, ints(params));
+                    vkCmdDispatch(cb, (m + ROW_TILE - 1) / ROW_TILE, bc * hq, (dv + 63) / 64);
+                }
+                VulkanDevice.barrier(cb);
+                set = device.descriptorSet(headPass, partial, prev == null ? partial : prev.buffer, result);
+                bind(cb, headPass, set);
+                push(cb, headPass, ints(bc * outHeads, n, p.previousLength(), terms, prev == null ? 0 : 1, Float.floatToRawIntBits(divisor), b0 * outHeads));
+                vkCmdDispatch(cb, (n + 63) / 64, bc * outHeads, 1);
             }
-            VulkanDevice.barrier(cb);
-            set = device.descriptorSet(headPass, partial, prev == null ? partial : prev.buffer, result);
-            bind(cb, headPass, set);
-            push(cb, headPass, ints(headParams));
-            vkCmdDispatch(cb, (n + 63) / 64, rows, 1);
             if (packPass != null) {
-                set = device.descriptorSet(packPass, oF32, ((VulkanResidentTensor) a.output()).buffer);
+                long set = device.descriptorSet(packPass, oF32, ((VulkanResidentTensor) a.output()).buffer);
                 bind(cb, packPass, set);
                 push(cb, packPass, ints((int) oCount));
                 dispatchLinear(cb, (oCount / 2 + 64) / 64);
@@ -279,6 +304,21 @@ final class VulkanSession implements BackendSession {
             else HostViews.narrow(oBack.segment(), o);
         }
     }
+
+    /**
+     * How pass 1 splits the keys over grid z where rows alone give too few workgroups (small M,
+     * long N): {@code count} splits of {@code keys} keys (a multiple of the key tile).
+     */
+    private record Split(int keys, int count) {
+        static Split of(int batches, int hq, int m, int n, int rowTile, int keyTile) {
+            long rowTiles = (m + rowTile - 1) / rowTile, keyTiles = (n + keyTile - 1) / keyTile;
+            long splits = Math.clamp((TARGET_WORKGROUPS + rowTiles * batches * hq - 1) / (rowTiles * batches * hq), 1, keyTiles);
+            int keys = (int) (((keyTiles + splits - 1) / splits) * keyTile);
+            return new Split(keys, (n + keys - 1) / keys);
+        }
+    }
+
+    private static long roundUp16(long bytes) { return (bytes + 15) & ~15L; }
 
     /** A 1-D grid of {@code groups} workgroups of 64, folded into y past the 65535 limit of x. */
     private static void dispatchLinear(VkCommandBuffer cb, long groups) {

@@ -48,7 +48,17 @@ class VulkanDirectTest {
         };
     }
 
+    static Tensor filled(float value, long... shape) {
+        Tensor t = Tensor.zerosF32(shape);
+        java.util.Arrays.fill((float[]) t.segment().heapBase().orElseThrow(), value);
+        return t;
+    }
+
     void check(long seed, DType t, int b, int hq, int hkv, int m, int n, int d, Mask mask, Reduction red, HeadReduction heads, int[] lenQ, int[] lenK, boolean withPrev) {
+        check(session, seed, t, b, hq, hkv, m, n, d, mask, red, heads, lenQ, lenK, withPrev);
+    }
+
+    static void check(Session session, long seed, DType t, int b, int hq, int hkv, int m, int n, int d, Mask mask, Reduction red, HeadReduction heads, int[] lenQ, int[] lenK, boolean withPrev) {
         Random rnd = new Random(seed);
         Tensor q = random(rnd, t, 2.0, b, hq, m, d), k = random(rnd, t, 2.0, b, hkv, n, d);
         ColumnReduction.Builder rb = ColumnReduction.builder().mask(mask).reduction(red).heads(heads);
@@ -97,6 +107,33 @@ class VulkanDirectTest {
     @Test void coopSlidingMax() { check(11, DType.F16, 1, 2, 2, 130, 257, 16, Mask.slidingWindow(40), Reduction.MAX, HeadReduction.NONE, null, null, false); }
     @Test void coopD256MeanOverHeads() { check(12, DType.F16, 1, 2, 1, 70, 90, 256, Mask.none(), Reduction.MEAN, HeadReduction.MEAN, null, null, false); }
     @Test void coopLongKeysFewRows() { check(13, DType.F16, 1, 2, 2, 3, 2000, 64, Mask.causal(), Reduction.SUM, HeadReduction.NONE, new int[]{2}, new int[]{1900}, true); }
+
+    /** Q and K over one binding's range go in batch chunks (forced here with a tiny limit: chunks of 2, 2 and 1 batches). */
+    @Test
+    void batchChunksWhereOneBindingIsTooSmall() {
+        System.setProperty("colreduce.vulkan.maxBindingBytes", String.valueOf(2 * 4 * 20 * 16 * 4 + 100));
+        try (Session small = ColReduce.open(new VulkanBackend())) {
+            check(small, 20, DType.F32, 5, 4, 2, 20, 36, 16, Mask.causal(), Reduction.SUM, HeadReduction.NONE, null, new int[]{36, 30, 1, 36, 20}, true);
+            check(small, 21, DType.F32, 5, 4, 2, 20, 36, 16, Mask.none(), Reduction.MEAN, HeadReduction.MEAN, new int[]{20, 3, 20, 0, 20}, null, false);
+            check(small, 22, DType.F16, 5, 4, 2, 20, 36, 16, Mask.slidingWindow(6), Reduction.MAX, HeadReduction.NONE, null, null, false);
+            check(small, 23, DType.F32, 5, 4, 2, 20, 36, 16, Mask.causal(), Reduction.SUM, HeadReduction.GROUP_SUM, null, null, true);
+        } finally {
+            System.clearProperty("colreduce.vulkan.maxBindingBytes");
+        }
+        System.setProperty("colreduce.vulkan.maxBindingBytes", "1000");
+        try (Session tiny = ColReduce.open(new VulkanBackend())) {
+            Random rnd = new Random(24);
+            Tensor q = random(rnd, DType.F32, 1, 2, 1, 20, 16), k = random(rnd, DType.F32, 1, 2, 1, 36, 16);
+            Tensor out = filled(-1f, 2, 1, 36);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tiny.columnReduce(q, k, ColumnReduction.sum(), out));
+            assertTrue(e.getMessage().contains("even for one batch"), e.getMessage());
+            for (float x : out.toFloatArray()) assertEquals(-1f, x, "out untouched");
+            float[] fine = tiny.columnReduce(q.slice(2, 0, 2), k.slice(2, 0, 3), ColumnReduction.sum());   // the session stays usable
+            assertEquals(2 * 1 * 3, fine.length);
+        } finally {
+            System.clearProperty("colreduce.vulkan.maxBindingBytes");
+        }
+    }
 
     @Test
     void stridedAndResidentMatchContiguous() {
