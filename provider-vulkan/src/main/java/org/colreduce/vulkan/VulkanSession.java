@@ -35,7 +35,6 @@ import org.lwjgl.vulkan.VkCommandBuffer;
 final class VulkanSession implements BackendSession {
     /** Zeroed bytes after every Q/K buffer: cooperative-matrix tile loads may run up to 64 rows of D ≤ 256 F16 past the end. */
     static final long SLACK_BYTES = 64L * 256 * 2 + 16;
-    static final int ROW_TILE = 32, KEY_TILE = 32, COOP_TILE = 64, CM2_ROW_TILE = 32;
     /** Pass 1 aims at this many workgroups (a few per multiprocessor of a large GPU). */
     static final long TARGET_WORKGROUPS = 1024;
 
@@ -165,40 +164,16 @@ final class VulkanSession implements BackendSession {
      * after the whole submission has succeeded.
      */
     private void run(ReduceProblem p, AttendProblem a) {
-        boolean coop = cooperative(p.dtype(), p.headDim());
-        String preamble = preamble(p.dtype(), coop ? p.headDim() : 0) + (coop && leanCoop ? "#define LEAN\n" : "");
-        String portable = preamble(p.dtype(), 0);
-        boolean cm2 = coop && device.cooperativeMatrix2;
-        String coopSuffix = cm2 ? "_cm2" : "_coopmat";
-        Pipelines.Pipeline rowPass = coop
-                ? device.pipelines.get("row_statistics" + coopSuffix, preamble, 4, true)
-                : device.pipelines.get("row_statistics", preamble, 4, false);
-        Pipelines.Pipeline columnPass = coop
-                ? device.pipelines.get("column_pass" + coopSuffix, preamble, 5, true)
-                : device.pipelines.get("column_pass", preamble, 5, false);
-        Pipelines.Pipeline mergePass = device.pipelines.get("row_statistics_merge", portable, 5, false);
-        Pipelines.Pipeline headPass = device.pipelines.get("head_reduce", "#define NO_COMMON\n", 3, false);
-        Pipelines.Pipeline outputPass = a == null ? null : device.pipelines.get("attention_output", portable, 6, false);
-
+        ShaderSet shaders = ShaderSet.choose(device, p.dtype(), p.headDim(), cooperative(p.dtype(), p.headDim()), leanCoop, a != null);
+        BatchChunks chunking = BatchChunks.of(p, shaders.slack(), device, a != null);
         int b = p.batch(), hq = p.queryHeads(), hkv = p.kvHeads(), m = p.queries(), n = p.keys();
         boolean grouped = p.heads() != HeadReduction.NONE;
         int outHeads = p.outputHeads(), rows = b * outHeads;
-
-        // batches go in chunks whose Q and K each fit one binding (maxStorageBufferRange)
-        long es = p.dtype().byteSize(), align = device.info.storageOffsetAlignment();
-        long slack = coop && !cm2 ? SLACK_BYTES : 0;   // KHR tile loads may run past the chunk's last row
-        long qPerBatch = (long) hq * m * p.headDim() * es, kPerBatch = (long) hkv * n * p.headDim() * es;
-        int fitting = b;
-        if (qPerBatch * b + slack > device.maxBinding || kPerBatch * b + slack > device.maxBinding) {
-            long fit = Math.min((device.maxBinding - slack) / qPerBatch, (device.maxBinding - slack) / kPerBatch);
-            if (a != null || fit < 1 || qPerBatch % align != 0 || kPerBatch % align != 0)
-                throw new IllegalArgumentException("q (" + qPerBatch * b + " bytes) or k (" + kPerBatch * b + " bytes) exceeds the "
-                        + device.maxBinding + " bytes one Vulkan binding may cover on " + device.info.name()
-                        + (a != null ? "; attend does not split batches" : fit < 1 ? " even for one batch" : "; a batch's bytes are not a multiple of the binding alignment " + align));
-            fitting = (int) Math.min(b, fit);
-        }
-        int chunk = fitting;
-        int chunks = (b + chunk - 1) / chunk, lastChunk = b - (chunks - 1) * chunk;
+        int chunk = chunking.size(), chunks = chunking.count(), lastChunk = chunking.last();
+        long qPerBatch = chunking.qPerBatch(), kPerBatch = chunking.kPerBatch(), slack = shaders.slack();
+        long align = device.info.storageOffsetAlignment();
+        Pipelines.Pipeline rowPass = shaders.rows(), mergePass = shaders.merge(), columnPass = shaders.columns(),
+                headPass = shaders.heads(), outputPass = shaders.output();
 
         // inputs: resident buffers as they are, host views packed and copied
         Staged q = stage("q", p.q(), SLACK_BYTES);
@@ -215,11 +190,11 @@ final class VulkanSession implements BackendSession {
                 ls.set(ValueLayout.JAVA_INT, c * lensStride + 4L * (bc + i), p.keyLengths()[b0 + i]);
             }
         }
-        int rowTile = cm2 ? CM2_ROW_TILE : coop ? COOP_TILE : ROW_TILE, keyTile = coop ? COOP_TILE : KEY_TILE;
+        int rowTile = shaders.rowTile(), keyTile = shaders.keyTile();
         Split full = Split.of(chunk, hq, m, n, rowTile, keyTile), last = Split.of(lastChunk, hq, m, n, rowTile, keyTile);
         long statRows = (long) chunk * hq * m;
         GpuBuffer stats = scratch("stats", 8L * hq * m * Math.max((long) full.count() * chunk, (long) last.count() * lastChunk), false);
-        GpuBuffer lse = scratch("lse", 4L * (statRows + COOP_TILE), false);
+        GpuBuffer lse = scratch("lse", 4L * (statRows + ShaderSet.COOP_TILE), false);
         GpuBuffer partial = scratch("partial", 4L * chunk * (grouped ? hkv : hq) * n, false);
         long resultBytes = 4L * rows * n;
         GpuBuffer result = p.out() instanceof VulkanResidentTensor r ? r.buffer : scratch("result", resultBytes, false);
@@ -277,7 +252,7 @@ final class VulkanSession implements BackendSession {
                     set = device.descriptorSet(outputPass, qr, kr, lse.whole(), lr, v.buffer.whole(), oF32.whole());
                     bind(cb, outputPass, set);
                     push(cb, outputPass, ints(params));
-                    vkCmdDispatch(cb, (m + ROW_TILE - 1) / ROW_TILE, bc * hq, (dv + 63) / 64);
+                    vkCmdDispatch(cb, (m + ShaderSet.TILE - 1) / ShaderSet.TILE, bc * hq, (dv + 63) / 64);
                 }
                 VulkanDevice.barrier(cb);
                 set = device.descriptorSet(headPass, partial, prev == null ? partial : prev.buffer, result);
