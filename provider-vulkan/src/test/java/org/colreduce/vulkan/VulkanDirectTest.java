@@ -108,17 +108,24 @@ class VulkanDirectTest {
     @Test void coopD256MeanOverHeads() { check(12, DType.F16, 1, 2, 1, 70, 90, 256, Mask.none(), Reduction.MEAN, HeadReduction.MEAN, null, null, false); }
     @Test void coopLongKeysFewRows() { check(13, DType.F16, 1, 2, 2, 3, 2000, 64, Mask.causal(), Reduction.SUM, HeadReduction.NONE, new int[]{2}, new int[]{1900}, true); }
 
-    /** Q and K over one binding's range go in batch chunks (forced here with a tiny limit: chunks of 2, 2 and 1 batches). */
+    /**
+     * Q and K over one binding's range go in batch chunks, forced here with a small limit: room for
+     * two batches of Q plus the tensor-core slack, so every path splits 5 batches into chunks.
+     */
     @Test
     void batchChunksWhereOneBindingIsTooSmall() {
-        System.setProperty("colreduce.vulkan.maxBindingBytes", String.valueOf(2 * 4 * 20 * 16 * 4 + 100));
-        try (Session small = ColReduce.open(new VulkanBackend())) {
-            check(small, 20, DType.F32, 5, 4, 2, 20, 36, 16, Mask.causal(), Reduction.SUM, HeadReduction.NONE, null, new int[]{36, 30, 1, 36, 20}, true);
-            check(small, 21, DType.F32, 5, 4, 2, 20, 36, 16, Mask.none(), Reduction.MEAN, HeadReduction.MEAN, new int[]{20, 3, 20, 0, 20}, null, false);
-            check(small, 22, DType.F16, 5, 4, 2, 20, 36, 16, Mask.slidingWindow(6), Reduction.MAX, HeadReduction.NONE, null, null, false);
-            check(small, 23, DType.F32, 5, 4, 2, 20, 36, 16, Mask.causal(), Reduction.SUM, HeadReduction.GROUP_SUM, null, null, true);
-        } finally {
-            System.clearProperty("colreduce.vulkan.maxBindingBytes");
+        // F32: Q 65536 bytes and K 49152 bytes per batch; F16: half of that
+        for (DType t : new DType[]{DType.F32, DType.F16}) {
+            long qPerBatch = 4L * 64 * 64 * t.byteSize();
+            System.setProperty("colreduce.vulkan.maxBindingBytes", String.valueOf(VulkanSession.SLACK_BYTES + 2 * qPerBatch + 100));
+            try (Session small = ColReduce.open(new VulkanBackend())) {
+                check(small, 20, t, 5, 4, 2, 64, 96, 64, Mask.causal(), Reduction.SUM, HeadReduction.NONE, null, new int[]{96, 70, 1, 96, 20}, true);
+                check(small, 21, t, 5, 4, 2, 64, 96, 64, Mask.none(), Reduction.MEAN, HeadReduction.MEAN, new int[]{64, 3, 64, 0, 20}, null, false);
+                check(small, 22, t, 5, 4, 2, 64, 96, 64, Mask.slidingWindow(6), Reduction.MAX, HeadReduction.NONE, null, null, false);
+                check(small, 23, t, 5, 4, 2, 64, 96, 64, Mask.causal(), Reduction.SUM, HeadReduction.GROUP_SUM, null, null, true);
+            } finally {
+                System.clearProperty("colreduce.vulkan.maxBindingBytes");
+            }
         }
         System.setProperty("colreduce.vulkan.maxBindingBytes", "1000");
         try (Session tiny = ColReduce.open(new VulkanBackend())) {
