@@ -1,6 +1,6 @@
 /** The Vulkan backend: GLSL compute shaders compiled by shaderc, run through LWJGL's Vulkan bindings. */
 module colreduce.provider.vulkan {
-    requires colreduce.api;
+    requires transitive colreduce.api;   // exported types (VulkanBackend, VulkanResidentTensor) speak the API's types
     requires org.lwjgl;
     requires org.lwjgl.vulkan;
     requires org.lwjgl.shaderc;

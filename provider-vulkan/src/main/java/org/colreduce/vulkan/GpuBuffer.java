@@ -27,6 +27,7 @@ final class GpuBuffer implements AutoCloseable {
     Range range(long offset, long bytes) { return new Range(this, offset, Math.min(bytes, size - offset)); }
 
     /** The mapped bytes (host-visible buffers only). */
+    @SuppressWarnings("restricted")   // the mapping's address and size come from vkMapMemory
     MemorySegment segment() {
         if (mapped == 0) throw new IllegalStateException("buffer is not host-visible");
         return MemorySegment.ofAddress(mapped).reinterpret(size);

@@ -29,6 +29,9 @@ public final class VulkanBackend implements ColReduceBackend {
 
     private static volatile Probe probe;
 
+    /** Cheap: the hardware is probed once per process, on the first {@link #availability()}. */
+    public VulkanBackend() {}
+
     @Override public String name() { return NAME; }
 
     @Override
