@@ -12,17 +12,17 @@ import org.colreduce.spi.ReduceProblem;
 
 /**
  * {@code attend} (SPEC §11) after {@link RowStatistics}: with every row's lse known, one pass
- * over K and V per row tile gives both O and the columns, as p = exp(s − lse) is already
- * normalised: O = Σ p·v needs no final division, and p is the very value the columns reduce.
+ * over K and V gives both O and the columns, as p = exp(s − lse) is already normalised: O = Σ p·v
+ * needs no final division, and p is the very value the columns reduce.
  * <p>
- * A task owns a chunk of consecutive row tiles of one (batch, query head). It streams the K and
- * V tiles its rows see once per {@link #GROUP} row tiles (the loads cost about a third of the
- * pass when every row tile loads its own): per row tile, scores, p, p·V into the rows' outputs,
- * and p into the chunk's column partials. Then {@link #combine} adds the chunks (in order) and the heads (in
+ * A task owns a chunk of consecutive row tiles of one (batch, query head). It reads each K and V
+ * tile once per {@link #GROUP} row tiles (loading them for every row tile cost about a third of
+ * the pass), and per row tile computes the scores, p, p·V into the rows' outputs, and p into the
+ * chunk's column partials. Then {@link #combine} adds the chunks (in order) and the heads (in
  * order), adds {@code previous} and writes the scores. The chunking is a function of the problem
  * alone, never of the thread count, and every sum has a fixed order (SPEC §8.1). Memory: the
- * column partials, B·Hq·chunks·N floats with chunks·B·Hq ≤ max(B·Hq, {@link #TARGET_TASKS}),
- * never anything of size M·N.
+ * column partials, B·Hq·chunks·N floats with B·Hq·chunks < B·Hq + {@link #TARGET_TASKS}; never
+ * anything of size M·N.
  * <p>
  * Sums go in two levels, as in {@link ColumnPass}: O in float within a key tile, then in double
  * across tiles; a column in float within a row tile, then across row tiles and chunks.
@@ -32,6 +32,8 @@ final class AttentionPass {
     static final int GROUP = Math.min(4, TileShape.ROW_BLOCK / ROWS); // Scratch holds ROW_BLOCK rows of Q
     /** How many tasks the chunking aims for: a head's rows split into several chunks only when B·Hq is below it. */
     static final int TARGET_TASKS = 64;
+    /** Any thread but the caller's, to ask whether a segment is confined. */
+    private static final Thread WORKER = new Thread(() -> {});
 
     private final ReduceProblem p;
     private final HostProblem hp;
@@ -60,9 +62,6 @@ final class AttentionPass {
     boolean shareable() {
         return hp.shareable() && output.segment().isAccessibleBy(WORKER) && v.segment().isAccessibleBy(WORKER);
     }
-
-    /** Any thread but the caller's, to ask whether a segment is confined. */
-    private static final Thread WORKER = new Thread(() -> {});
 
     /** Tasks of {@link #run}: (b, query head, chunk). */
     int tasks() { return p.batch() * p.queryHeads() * chunks; }
