@@ -31,8 +31,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code colreduce reduce} end to end through picocli, with files in a temporary directory. The
- * "naive" test backend checks the CLI's plumbing; "cpu" runs the same checks on the real provider
- * (skipped, with the reason, where it is absent).
+ * "naive" test backend checks the CLI's plumbing; "cpu" and "vulkan" (lavapipe in CI) run the same
+ * checks on the real providers (skipped, with the reason, where absent or unavailable).
  */
 class ReduceCommandTest {
     private static final float LN3 = (float) Math.log(3);
@@ -61,7 +61,7 @@ class ReduceCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"naive", "cpu"})
+    @ValueSource(strings = {"naive", "cpu", "vulkan"})
     void handComputedReductionsAndMasks(String backend) throws IOException {
         NpyFixtures.assumeBackend(backend);
         assertArrayEquals(new float[]{0.75f, 1.25f}, reduce(backend), 1e-6f);
@@ -86,7 +86,7 @@ class ReduceCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"naive", "cpu"})
+    @ValueSource(strings = {"naive", "cpu", "vulkan"})
     void everyOptionMatchesTheFloat64Reference(String backend) throws IOException {
         NpyFixtures.assumeBackend(backend);
         long seed = System.nanoTime();
@@ -112,7 +112,7 @@ class ReduceCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"naive", "cpu"})
+    @ValueSource(strings = {"naive", "cpu", "vulkan"})
     void fortranOrderFilesGiveTheSameResult(String backend) throws IOException {
         NpyFixtures.assumeBackend(backend);
         long seed = System.nanoTime();
@@ -130,7 +130,7 @@ class ReduceCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"naive", "cpu"})
+    @ValueSource(strings = {"naive", "cpu", "vulkan"})
     void bshdFilesAreReadThroughATransposedView(String backend) throws IOException {
         NpyFixtures.assumeBackend(backend);
         long seed = System.nanoTime();
