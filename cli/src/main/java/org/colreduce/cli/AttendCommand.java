@@ -60,7 +60,7 @@ final class AttendCommand implements Callable<Integer> {
         if (out.toAbsolutePath().normalize().equals(scores.toAbsolutePath().normalize()))
             throw new IllegalArgumentException("--out and --scores must be different files, both are " + out);
         try (Arena arena = Arena.ofShared()) {
-            Tensor tq = problem.input(arena, "--q", q, "Hq", "M", "D");
+            Tensor tq = problem.selectQueries(problem.input(arena, "--q", q, "Hq", "M", "D"));
             Tensor tk = problem.input(arena, "--k", k, "Hkv", "N", "D");
             Tensor tv = problem.input(arena, "--v", v, "Hkv", "N", "Dv");
             Tensor prev = scoresIn == null ? null : NpyFiles.read(arena, "--scores-in", scoresIn, false).tensor();

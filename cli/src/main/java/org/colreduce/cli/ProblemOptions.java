@@ -64,6 +64,33 @@ final class ProblemOptions {
                     + "models keep them before the transpose, read through a transposed view without a copy.")
     Layout layout;
 
+    @Option(names = "--query-range", paramLabel = "START:END", converter = RangeConverter.class,
+            description = "Only these query rows, as a Python slice of M: -64: is the last 64 (SnapKV's observation window), "
+                    + ":1 the first. A view; no copy. With a causal mask, the last row still sees every key.")
+    Range queryRange;
+
+    /** A Python-style slice {@code start:end} of one dimension; null ends are open, negatives count from the end. */
+    record Range(Integer start, Integer end) {
+        Tensor apply(Tensor t, int dim) {
+            long n = t.size(dim);
+            long from = resolve(start, n, 0), to = resolve(end, n, n);
+            if (from >= to)
+                throw new IllegalArgumentException("--query-range " + this + " selects no rows of M = " + n);
+            return t.slice(dim, from, to - from);
+        }
+
+        private static long resolve(Integer i, long n, long open) {
+            if (i == null) return open;
+            return Math.clamp(i < 0 ? n + i : i, 0, n);
+        }
+
+        @Override
+        public String toString() { return (start == null ? "" : start) + ":" + (end == null ? "" : end); }
+    }
+
+    /** The queries the options select: all, or a slice along M. */
+    Tensor selectQueries(Tensor q) { return queryRange == null ? q : queryRange.apply(q, 2); }
+
     /** The dimension order of the tensors in the files. */
     enum Layout { BHSD, BSHD }
 
@@ -117,6 +144,21 @@ final class ProblemOptions {
         @Override
         public Iterator<String> iterator() {
             return Arrays.stream(type.getEnumConstants()).map(ProblemOptions::optionName).iterator();
+        }
+    }
+
+    static final class RangeConverter implements ITypeConverter<Range> {
+        @Override
+        public Range convert(String value) {
+            int colon = value.indexOf(':');
+            if (colon < 0 || value.indexOf(':', colon + 1) >= 0)
+                throw new TypeConversionException("'" + value + "' is not a slice START:END, e.g. -64: or 0:128");
+            try {
+                String a = value.substring(0, colon).trim(), b = value.substring(colon + 1).trim();
+                return new Range(a.isEmpty() ? null : Integer.valueOf(a), b.isEmpty() ? null : Integer.valueOf(b));
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException("'" + value + "' is not a slice START:END of integers, e.g. -64: or 0:128");
+            }
         }
     }
 

@@ -52,7 +52,7 @@ final class ReduceCommand implements Callable<Integer> {
         ColumnReduction r = problem.reduction();
         NpyFiles.checkWritable("--out", out);
         try (Arena arena = Arena.ofShared()) {
-            Tensor tq = problem.input(arena, "--q", q, "Hq", "M", "D");
+            Tensor tq = problem.selectQueries(problem.input(arena, "--q", q, "Hq", "M", "D"));
             Tensor tk = problem.input(arena, "--k", k, "Hkv", "N", "D");
             Tensor prev = previous == null ? null : NpyFiles.read(arena, "--previous", previous, false).tensor();
             long[] shape = Session.outputShape(tq, tk, r.heads());

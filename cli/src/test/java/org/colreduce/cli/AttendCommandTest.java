@@ -44,7 +44,7 @@ class AttendCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"naive", "cpu"})
+    @ValueSource(strings = {"naive", "cpu", "vulkan"})
     void handComputedOutputAndScores(String backend) throws IOException {
         NpyFixtures.assumeBackend(backend);
         Cli r = attend(backend);
