@@ -17,7 +17,8 @@ import org.colreduce.cpu.CpuBackend;
  * the wall time of JMH swings with their load, the CPU time a call costs much less. Every call
  * runs inside a fork/join pool of one worker (the provider's tasks and the naive path's parallel
  * stream run there too) and the worker's thread CPU time is read. Arguments: shapes as in
- * {@link ColumnReduceBenchmark} ("1x8x1024x1024x64 F32 causal"); none runs its four.
+ * {@link ColumnReduceBenchmark} ("1x8x1024x1024x64 F32 causal", and Hq/Hkv for grouped heads:
+ * "1x32/8x1x8192x128 F32 causal" is a decode step); none runs JMH's four and that decode step.
  * <pre>java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.colreduce.bench.CpuTime</pre>
  */
 public final class CpuTime {
@@ -25,7 +26,8 @@ public final class CpuTime {
 
     public static void main(String[] args) {
         String[] shapes = args.length > 0 ? args
-                : new String[]{"1x8x512x512x64 F32", "1x8x1024x1024x64 F32", "1x8x1024x1024x64 F16", "1x8x1024x1024x64 F32 causal"};
+                : new String[]{"1x8x512x512x64 F32", "1x8x1024x1024x64 F32", "1x8x1024x1024x64 F16", "1x8x1024x1024x64 F32 causal",
+                        "1x32/8x1x8192x128 F32 causal"};
         System.out.printf("%-30s %-12s %12s %12s%n", "shape", "path", "cpu ms/call", "wall ms/call");
         ForkJoinPool one = new ForkJoinPool(1);
         long worker = one.submit(() -> Thread.currentThread().threadId()).join();
@@ -33,8 +35,9 @@ public final class CpuTime {
             for (String shape : shapes) {
                 String[] parts = shape.trim().split("\\s+");
                 String[] d = parts[0].split("x");
-                long[] qs = {Long.parseLong(d[0]), Long.parseLong(d[1]), Long.parseLong(d[2]), Long.parseLong(d[4])};
-                long[] ks = {qs[0], qs[1], Long.parseLong(d[3]), qs[3]};
+                String[] heads = d[1].split("/"); // Hq or Hq/Hkv
+                long[] qs = {Long.parseLong(d[0]), Long.parseLong(heads[0]), Long.parseLong(d[2]), Long.parseLong(d[4])};
+                long[] ks = {qs[0], Long.parseLong(heads[heads.length - 1]), Long.parseLong(d[3]), qs[3]};
                 DType type = DType.valueOf(parts[1]);
                 boolean causal = parts.length > 2 && parts[2].equals("causal");
                 Random rnd = new Random(42);
@@ -49,7 +52,7 @@ public final class CpuTime {
         }
     }
 
-    private static void measure(ForkJoinPool pool, long worker, String shape, String path, Runnable call) {
+    static void measure(ForkJoinPool pool, long worker, String shape, String path, Runnable call) {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long warmUntil = System.nanoTime() + 4_000_000_000L;
         while (System.nanoTime() < warmUntil) pool.submit(call).join();

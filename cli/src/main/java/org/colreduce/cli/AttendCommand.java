@@ -32,7 +32,7 @@ final class AttendCommand implements Callable<Integer> {
     @Option(names = "--v", required = true, paramLabel = "V.npy", description = "Values [B, Hkv, N, Dv].")
     Path v;
 
-    @Option(names = "--out", required = true, paramLabel = "O.npy", description = "Where the float32 attention output goes.")
+    @Option(names = "--out", required = true, paramLabel = "O.npy", description = "Where the float32 attention output goes: [B, Hq, M, Dv], or [B, M, Hq, Dv] with --layout bshd.")
     Path out;
 
     @Option(names = "--scores", required = true, paramLabel = "S.npy", description = "Where the float32 column scores go.")
@@ -60,9 +60,9 @@ final class AttendCommand implements Callable<Integer> {
         if (out.toAbsolutePath().normalize().equals(scores.toAbsolutePath().normalize()))
             throw new IllegalArgumentException("--out and --scores must be different files, both are " + out);
         try (Arena arena = Arena.ofShared()) {
-            Tensor tq = NpyFiles.rank4(arena, "--q", q, problem.bf16, "[B, Hq, M, D]");
-            Tensor tk = NpyFiles.rank4(arena, "--k", k, problem.bf16, "[B, Hkv, N, D]");
-            Tensor tv = NpyFiles.rank4(arena, "--v", v, problem.bf16, "[B, Hkv, N, Dv]");
+            Tensor tq = problem.selectQueries(problem.input(arena, "--q", q, "Hq", "M", "D"));
+            Tensor tk = problem.input(arena, "--k", k, "Hkv", "N", "D");
+            Tensor tv = problem.input(arena, "--v", v, "Hkv", "N", "Dv");
             Tensor prev = scoresIn == null ? null : NpyFiles.read(arena, "--scores-in", scoresIn, false).tensor();
             long[] qs = tq.shape();
             long[] oShape = {qs[0], qs[1], qs[2], tv.shape()[3]};
@@ -73,7 +73,7 @@ final class AttendCommand implements Callable<Integer> {
                 long t0 = System.nanoTime();
                 BackendOption.attend(session, () -> session.attend(tq, tk, tv, r, o, s, prev));
                 long t1 = System.nanoTime();
-                NpyFiles.write("--out", out, o);
+                NpyFiles.write("--out", out, problem.asFileLayout(o));
                 NpyFiles.write("--scores", scores, s);
                 if (verbose)
                     spec.commandLine().getErr().printf("attend on %s: q %s %s, k %s, v %s, %s -> %s %s, %s %s in %.3f ms%n", session.backend(),

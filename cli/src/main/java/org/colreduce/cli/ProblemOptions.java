@@ -1,5 +1,8 @@
 package org.colreduce.cli;
 
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -8,6 +11,7 @@ import org.colreduce.ColumnReduction;
 import org.colreduce.HeadReduction;
 import org.colreduce.Mask;
 import org.colreduce.Reduction;
+import org.colreduce.Tensor;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -15,7 +19,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
-/** What to compute, shared by {@code reduce} and {@code attend}: options that build a {@link ColumnReduction}. */
+/** Shared by {@code reduce} and {@code attend}: what to compute (a {@link ColumnReduction}) and how the input files are read. */
 final class ProblemOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
@@ -55,6 +59,54 @@ final class ProblemOptions {
             description = "Read 16-bit word arrays ('<u2', '<i2', '|V2') as bfloat16 bits; NumPy has no bfloat16 type.")
     boolean bf16;
 
+    @Option(names = "--layout", paramLabel = "bhsd|bshd", defaultValue = "bhsd", converter = LayoutConverter.class,
+            description = "How Q, K, V (and O) lie in their files: bhsd is [B, H, S, D] (default); bshd is [B, S, H, D], as many "
+                    + "models keep them before the transpose, read through a transposed view without a copy.")
+    Layout layout;
+
+    @Option(names = "--query-range", paramLabel = "START:END", converter = RangeConverter.class,
+            description = "Only these query rows, as a Python slice of M: -64: is the last 64 (SnapKV's observation window), "
+                    + ":1 the first. A view; no copy. With a causal mask, the last row still sees every key.")
+    Range queryRange;
+
+    /** A Python-style slice {@code start:end} of one dimension; null ends are open, negatives count from the end. */
+    record Range(Integer start, Integer end) {
+        Tensor apply(Tensor t, int dim) {
+            long n = t.size(dim);
+            long from = resolve(start, n, 0), to = resolve(end, n, n);
+            if (from >= to)
+                throw new IllegalArgumentException("--query-range " + this + " selects no rows of M = " + n);
+            return t.slice(dim, from, to - from);
+        }
+
+        private static long resolve(Integer i, long n, long open) {
+            if (i == null) return open;
+            return Math.clamp(i < 0 ? n + i : i, 0, n);
+        }
+
+        @Override
+        public String toString() { return (start == null ? "" : start) + ":" + (end == null ? "" : end); }
+    }
+
+    /** The queries the options select: all, or a slice along M. */
+    Tensor selectQueries(Tensor q) { return queryRange == null ? q : queryRange.apply(q, 2); }
+
+    /** The dimension order of the tensors in the files. */
+    enum Layout { BHSD, BSHD }
+
+    /**
+     * A rank-4 input as the [B, H, S, D] view the API takes; {@code h}, {@code s}, {@code d} name
+     * the dimensions in messages ("Hkv", "N", "D").
+     */
+    Tensor input(Arena arena, String option, Path path, String h, String s, String d) throws IOException {
+        boolean bshd = layout == Layout.BSHD;
+        Tensor t = NpyFiles.rank4(arena, option, path, bf16, "[B, " + (bshd ? s + ", " + h : h + ", " + s) + ", " + d + "]");
+        return bshd ? t.transpose(1, 2) : t;
+    }
+
+    /** A [B, H, S, D] result in the files' layout (a view; the writer copies it in order). */
+    Tensor asFileLayout(Tensor bhsd) { return layout == Layout.BSHD ? bhsd.transpose(1, 2) : bhsd; }
+
     /** The reduction the options describe; a contradiction is a usage error. */
     ColumnReduction reduction() {
         Mask m = mask == null ? Mask.none() : mask;
@@ -93,6 +145,25 @@ final class ProblemOptions {
         public Iterator<String> iterator() {
             return Arrays.stream(type.getEnumConstants()).map(ProblemOptions::optionName).iterator();
         }
+    }
+
+    static final class RangeConverter implements ITypeConverter<Range> {
+        @Override
+        public Range convert(String value) {
+            int colon = value.indexOf(':');
+            if (colon < 0 || value.indexOf(':', colon + 1) >= 0)
+                throw new TypeConversionException("'" + value + "' is not a slice START:END, e.g. -64: or 0:128");
+            try {
+                String a = value.substring(0, colon).trim(), b = value.substring(colon + 1).trim();
+                return new Range(a.isEmpty() ? null : Integer.valueOf(a), b.isEmpty() ? null : Integer.valueOf(b));
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException("'" + value + "' is not a slice START:END of integers, e.g. -64: or 0:128");
+            }
+        }
+    }
+
+    static final class LayoutConverter extends EnumConverter<Layout> {
+        LayoutConverter() { super(Layout.class); }
     }
 
     static final class ReductionConverter extends EnumConverter<Reduction> {

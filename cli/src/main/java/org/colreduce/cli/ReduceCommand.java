@@ -52,8 +52,8 @@ final class ReduceCommand implements Callable<Integer> {
         ColumnReduction r = problem.reduction();
         NpyFiles.checkWritable("--out", out);
         try (Arena arena = Arena.ofShared()) {
-            Tensor tq = NpyFiles.rank4(arena, "--q", q, problem.bf16, "[B, Hq, M, D]");
-            Tensor tk = NpyFiles.rank4(arena, "--k", k, problem.bf16, "[B, Hkv, N, D]");
+            Tensor tq = problem.selectQueries(problem.input(arena, "--q", q, "Hq", "M", "D"));
+            Tensor tk = problem.input(arena, "--k", k, "Hkv", "N", "D");
             Tensor prev = previous == null ? null : NpyFiles.read(arena, "--previous", previous, false).tensor();
             long[] shape = Session.outputShape(tq, tk, r.heads());
             Tensor result = Tensors.allocate(arena, DType.F32, shape);

@@ -31,8 +31,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code colreduce reduce} end to end through picocli, with files in a temporary directory. The
- * "naive" test backend checks the CLI's plumbing; "cpu" runs the same checks on the real provider
- * (skipped, with the reason, where it is absent).
+ * "naive" test backend checks the CLI's plumbing; "cpu" and "vulkan" (lavapipe in CI) run the same
+ * checks on the real providers (skipped, with the reason, where absent or unavailable).
  */
 class ReduceCommandTest {
     private static final float LN3 = (float) Math.log(3);
@@ -61,7 +61,7 @@ class ReduceCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"naive", "cpu"})
+    @ValueSource(strings = {"naive", "cpu", "vulkan"})
     void handComputedReductionsAndMasks(String backend) throws IOException {
         NpyFixtures.assumeBackend(backend);
         assertArrayEquals(new float[]{0.75f, 1.25f}, reduce(backend), 1e-6f);
@@ -75,6 +75,10 @@ class ReduceCommandTest {
         // key length 1: both rows see key 0 only; query length 1: row 1 contributes nothing
         assertArrayEquals(new float[]{2f, 0f}, reduce(backend, "--key-lengths", "1"), 1e-6f);
         assertArrayEquals(new float[]{0.25f, 0.75f}, reduce(backend, "--query-lengths", "1"), 1e-6f);
+        // a slice of the queries: the last row alone (p = 1/2, 1/2); the first alone, which under the
+        // bottom-right causal mask is now the newest query and sees both keys
+        assertArrayEquals(new float[]{0.5f, 0.5f}, reduce(backend, "--query-range", "-1:"), 1e-6f);
+        assertArrayEquals(new float[]{0.25f, 0.75f}, reduce(backend, "--query-range", ":1", "--causal"), 1e-6f);
         // running scores: previous (10) is shorter than N and zero-padded; accumulating in place works
         NpyFixtures.f32(out, new float[]{10}, 1, 1, 1);
         assertArrayEquals(new float[]{10.75f, 1.25f}, reduce(backend, "--previous", out.toString()), 1e-5f);
@@ -82,7 +86,7 @@ class ReduceCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"naive", "cpu"})
+    @ValueSource(strings = {"naive", "cpu", "vulkan"})
     void everyOptionMatchesTheFloat64Reference(String backend) throws IOException {
         NpyFixtures.assumeBackend(backend);
         long seed = System.nanoTime();
@@ -108,7 +112,7 @@ class ReduceCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"naive", "cpu"})
+    @ValueSource(strings = {"naive", "cpu", "vulkan"})
     void fortranOrderFilesGiveTheSameResult(String backend) throws IOException {
         NpyFixtures.assumeBackend(backend);
         long seed = System.nanoTime();
@@ -123,6 +127,29 @@ class ReduceCommandTest {
         Cli r = Cli.run(args);
         assertEquals(0, r.exitCode(), r.toString());
         assertArrayEquals(cOrder, NpyFixtures.read(out, 2, 3, 6), 1e-6f, "seed " + seed);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"naive", "cpu", "vulkan"})
+    void bshdFilesAreReadThroughATransposedView(String backend) throws IOException {
+        NpyFixtures.assumeBackend(backend);
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        Tensor tq = NpyFixtures.random(q, random, DType.F32, 2, 4, 5, 3);
+        Tensor tk = NpyFixtures.random(k, random, DType.F32, 2, 2, 6, 3);
+        String[] args = {"reduce", "--q", q.toString(), "--k", k.toString(), "--out", out.toString(), "--backend", backend, "--heads", "group-sum"};
+        assertEquals(0, Cli.run(args).exitCode());
+        float[] bhsd = NpyFixtures.read(out, 2, 2, 6);
+        Npy.write(q, tq.transpose(1, 2)); // [B, M, Hq, D] in C order
+        Npy.write(k, tk.transpose(1, 2));
+        String[] bshd = java.util.Arrays.copyOf(args, args.length + 2);
+        bshd[args.length] = "--layout";
+        bshd[args.length + 1] = "bshd";
+        Cli r = Cli.run(bshd);
+        assertEquals(0, r.exitCode(), r.toString());
+        assertArrayEquals(bhsd, NpyFixtures.read(out, 2, 2, 6), 1e-6f, "seed " + seed);
+        r = Cli.run(args); // the same files read as [B, H, S, D]: Hq = 5 is no multiple of Hkv = 6
+        assertEquals(2, r.exitCode(), r.toString());
     }
 
     @Test
@@ -153,6 +180,8 @@ class ReduceCommandTest {
                 Arguments.of("keyLengths[0] must be in 0..2 (N), got 5", List.of("--key-lengths=5")),
                 Arguments.of("previous must have shape [1, 1, 2] with a last extent ≤ 2", List.of("--previous=rank2.npy")),
                 Arguments.of("previous must be F32, got F16", List.of("--previous=prev16.npy")),
+                Arguments.of("--query-range 5: selects no rows of M = 2", List.of("--query-range=5:")),
+                Arguments.of("'1' is not a slice START:END", List.of("--query-range=1")),
                 Arguments.of("no backend named 'tpu'", List.of("--backend=tpu")),
                 Arguments.of("no such directory", List.of("--out=missing/out.npy")),
                 Arguments.of("Unknown option: '--colour'", List.of("--colour")),

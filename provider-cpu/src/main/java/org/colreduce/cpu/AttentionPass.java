@@ -12,17 +12,18 @@ import org.colreduce.spi.ReduceProblem;
 
 /**
  * {@code attend} (SPEC §11) after {@link RowStatistics}: with every row's lse known, one pass
- * over K and V per row tile gives both O and the columns, as p = exp(s − lse) is already
- * normalised: O = Σ p·v needs no final division, and p is the very value the columns reduce.
+ * over K and V gives both O and the columns, as p = exp(s − lse) is already normalised: O = Σ p·v
+ * needs no final division, and p is the very value the columns reduce.
  * <p>
- * A task owns a chunk of consecutive row tiles of one (batch, query head). It streams the K and
- * V tiles its rows see once per {@link #GROUP} row tiles (the loads cost about a third of the
- * pass when every row tile loads its own): per row tile, scores, p, p·V into the rows' outputs,
- * and p into the chunk's column partials. Then {@link #combine} adds the chunks (in order) and the heads (in
+ * A task owns a chunk of consecutive row tiles of one (batch, KV head), its query heads' rows
+ * packed one after the other as in {@link RowStatistics} (a decode step's heads share each K and
+ * V tile). It reads each K and V tile once per {@link #GROUP} row tiles (loading them for every
+ * row tile cost about a third of the pass), and per row tile computes the scores, p, p·V into
+ * the rows' outputs, and p into its head's column partials. Then {@link #combine} adds the chunks (in order) and the heads (in
  * order), adds {@code previous} and writes the scores. The chunking is a function of the problem
  * alone, never of the thread count, and every sum has a fixed order (SPEC §8.1). Memory: the
- * column partials, B·Hq·chunks·N floats with chunks·B·Hq ≤ max(B·Hq, {@link #TARGET_TASKS}),
- * never anything of size M·N.
+ * column partials, B·Hq·chunks·N floats with B·Hkv·chunks < B·Hkv + {@link #TARGET_TASKS}; never
+ * anything of size M·N.
  * <p>
  * Sums go in two levels, as in {@link ColumnPass}: O in float within a key tile, then in double
  * across tiles; a column in float within a row tile, then across row tiles and chunks.
@@ -30,15 +31,17 @@ import org.colreduce.spi.ReduceProblem;
 final class AttentionPass {
     /** Row tiles that share each K and V tile they read: fewer tile loads, at GROUP·ROWS·Dv doubles of O in flight. */
     static final int GROUP = Math.min(4, TileShape.ROW_BLOCK / ROWS); // Scratch holds ROW_BLOCK rows of Q
-    /** How many tasks the chunking aims for: a head's rows split into several chunks only when B·Hq is below it. */
+    /** How many tasks the chunking aims for: a KV head's rows split into several chunks only when B·Hkv is below it. */
     static final int TARGET_TASKS = 64;
+    /** Any thread but the caller's, to ask whether a segment is confined. */
+    private static final Thread WORKER = new Thread(() -> {});
 
     private final ReduceProblem p;
     private final HostProblem hp;
     private final Tensor output, v;
     private final TileReader vTiles;
     private final int valueDim, rowTiles, tilesPerChunk, chunks;
-    /** Per (b, query head, chunk) column sums or maxima, [B, Hq, chunks, N]. */
+    /** Per (b, query head, chunk) column sums or maxima, [B, Hq, chunks, N]; a chunk holds packed rows of the heads of one KV head. */
     private final float[] partial;
 
     AttentionPass(AttendProblem a, HostProblem hp) {
@@ -48,12 +51,12 @@ final class AttentionPass {
         this.v = HostProblem.host(a.v());
         this.vTiles = new TileReader(v);
         this.valueDim = a.valueDim();
-        this.rowTiles = (p.queries() + ROWS - 1) / ROWS;
-        int heads = p.batch() * p.queryHeads();
-        int wanted = Math.clamp((TARGET_TASKS + heads - 1) / heads, 1, rowTiles);
+        this.rowTiles = Math.toIntExact(((long) p.groupSize() * p.queries() + ROWS - 1) / ROWS);
+        int groups = p.batch() * p.kvHeads();
+        int wanted = Math.clamp((TARGET_TASKS + groups - 1) / groups, 1, rowTiles);
         this.tilesPerChunk = (rowTiles + wanted - 1) / wanted;
         this.chunks = (rowTiles + tilesPerChunk - 1) / tilesPerChunk;
-        this.partial = new float[Math.multiplyExact(Math.multiplyExact(heads, chunks), p.keys())];
+        this.partial = new float[Math.multiplyExact(Math.multiplyExact(p.batch() * p.queryHeads(), chunks), p.keys())];
     }
 
     /** Whether worker threads may touch every operand (none lives in a confined arena). */
@@ -61,54 +64,61 @@ final class AttentionPass {
         return hp.shareable() && output.segment().isAccessibleBy(WORKER) && v.segment().isAccessibleBy(WORKER);
     }
 
-    /** Any thread but the caller's, to ask whether a segment is confined. */
-    private static final Thread WORKER = new Thread(() -> {});
-
-    /** Tasks of {@link #run}: (b, query head, chunk). */
-    int tasks() { return p.batch() * p.queryHeads() * chunks; }
+    /** Tasks of {@link #run}: (b, KV head, chunk). */
+    int tasks() { return p.batch() * p.kvHeads() * chunks; }
 
     /** Tasks of {@link #combine}: (b, output head, key block). */
     int combineTasks() { return p.batch() * p.outputHeads() * ColumnPass.blocks(p); }
 
     /** O for the rows of one chunk, and the chunk's column partials. */
     void run(Kernels kern, int task, float[] lse) {
-        int b = task / (p.queryHeads() * chunks), h = task / chunks % p.queryHeads(), chunk = task % chunks;
+        int b = task / (p.kvHeads() * chunks), kv = task / chunks % p.kvHeads(), chunk = task % chunks;
         int first = chunk * tilesPerChunk, end = Math.min(rowTiles, first + tilesPerChunk);
-        for (int tile = first; tile < end; tile += GROUP) runGroup(kern, b, h, chunk, tile, Math.min(GROUP, end - tile), lse);
+        for (int tile = first; tile < end; tile += GROUP) runGroup(kern, b, kv, chunk, tile, Math.min(GROUP, end - tile), lse);
     }
 
     /**
      * A group of row tiles that share every K and V tile they read: per key tile, the scores of
      * each row tile, p, the columns and p·V; O in double across key tiles, written at the end.
+     * Rows are packed as in {@link RowStatistics}: packed row g·M + i is row i of the group's
+     * query head g, so a decode step's heads of one KV head share its K and V tiles too.
      */
-    private void runGroup(Kernels kern, int b, int h, int chunk, int tile0, int tiles, float[] lse) {
+    private void runGroup(Kernels kern, int b, int kv, int chunk, int tile0, int tiles, float[] lse) {
         ValueKernels values = ValueKernels.matching(kern);
-        int kv = h / p.groupSize(), dim = p.headDim(), dv = valueDim;
+        int m = p.queries(), dim = p.headDim(), dv = valueDim, firstHead = kv * p.groupSize();
         int lenQ = p.queryLengths()[b], lenK = p.keyLengths()[b];
         Mask mask = p.mask();
         boolean max = p.reduction() == Reduction.MAX;
         Scratch sc = Scratch.forDim(Math.max(dim, dv));
         Tiles t = Tiles.forDim(dv);
-        int colBase = ((b * p.queryHeads() + h) * chunks + chunk) * p.keys();
-        int row0 = tile0 * ROWS, rows = Math.min(tiles * ROWS, p.queries() - row0);
-        int base = hp.rowIndex(b, h, row0);
+        long p0 = (long) tile0 * ROWS;
+        int rows = (int) Math.min((long) tiles * ROWS, (long) p.groupSize() * m - p0);
+        int base = hp.rowIndex(b, firstHead, 0) + (int) p0; // packed rows are consecutive in lse
 
         // the keys each row sees (none for a row with lse = −∞: beyond lenQ, or masked out), and each tile's span
         int lo = Integer.MAX_VALUE, hi = -1;
         for (int tt = 0; tt < tiles; tt++) { t.tileLo[tt] = Integer.MAX_VALUE; t.tileHi[tt] = -1; }
-        for (int i = 0; i < rows; i++) {
-            boolean sees = lse[base + i] != Float.NEGATIVE_INFINITY;
-            sc.firstKey[i] = sees ? (int) mask.firstKey(row0 + i, lenQ, lenK) : 0;
-            sc.lastKey[i] = sees ? (int) mask.lastKey(row0 + i, lenQ, lenK) : -1;
-            if (sc.firstKey[i] > sc.lastKey[i]) continue;
-            int tt = i / ROWS;
-            t.tileLo[tt] = Math.min(t.tileLo[tt], sc.firstKey[i]);
-            t.tileHi[tt] = Math.max(t.tileHi[tt], sc.lastKey[i]);
-            lo = Math.min(lo, sc.firstKey[i]);
-            hi = Math.max(hi, sc.lastKey[i]);
+        for (int r = 0; r < rows; r++) {
+            int row = (int) ((p0 + r) % m);
+            boolean sees = lse[base + r] != Float.NEGATIVE_INFINITY;
+            sc.firstKey[r] = sees ? (int) mask.firstKey(row, lenQ, lenK) : 0;
+            sc.lastKey[r] = sees ? (int) mask.lastKey(row, lenQ, lenK) : -1;
+            if (sc.firstKey[r] > sc.lastKey[r]) continue;
+            int tt = r / ROWS;
+            t.tileLo[tt] = Math.min(t.tileLo[tt], sc.firstKey[r]);
+            t.tileHi[tt] = Math.max(t.tileHi[tt], sc.lastKey[r]);
+            lo = Math.min(lo, sc.firstKey[r]);
+            hi = Math.max(hi, sc.lastKey[r]);
         }
         Arrays.fill(t.out, 0, rows * dv, 0);
-        if (hi >= 0) hp.qTiles().rows(b, h, row0, rows, p.scale(), sc.q, sc);
+        if (hi >= 0) {
+            for (int r = 0; r < rows; ) { // Q rows, one run of consecutive rows per head
+                long packed = p0 + r;
+                int head = firstHead + (int) (packed / m), row = (int) (packed % m), run = Math.min(rows - r, m - row);
+                hp.qTiles().rows(b, head, row, run, p.scale(), sc.q, r * dim, sc);
+                r += run;
+            }
+        }
         for (int j0 = lo; j0 <= hi; j0 += KEYS) {
             int keys = Math.min(KEYS, hi + 1 - j0);
             hp.kTiles().transposed(b, kv, j0, keys, sc.kT, KEYS, sc);
@@ -117,36 +127,54 @@ final class AttentionPass {
                 if (t.tileHi[tt] < j0 || t.tileLo[tt] >= j0 + keys) continue; // e.g. above a causal diagonal
                 int r0 = tt * ROWS, tileRows = Math.min(ROWS, rows - r0);
                 kern.scores(sc.q, r0 * dim, tileRows, sc.kT, keys, dim, sc.s);
-                if (!max) Arrays.fill(sc.blockSum, 0, keys, 0f);
+                int head = -1; // the head whose rows sc.blockSum holds
                 for (int i = 0; i < tileRows; i++) {
-                    int r = r0 + i;
+                    int r = r0 + i, rowHead = firstHead + (int) ((p0 + r) / m);
                     int from = Math.max(sc.firstKey[r], j0) - j0, to = Math.min(sc.lastKey[r], j0 + keys - 1) - j0 + 1;
                     if (from >= to) from = to = 0;
                     t.from[i] = from;
                     t.to[i] = to;
                     if (from == to) continue;
+                    int col = columns(b, rowHead, chunk) + j0;
                     float[] pr = t.p[i];
                     Arrays.fill(pr, from, to, 0f);
                     kern.addExp(sc.s, i * KEYS, from, to, lse[base + r], pr);
                     if (max) {
-                        for (int j = from; j < to; j++) partial[colBase + j0 + j] = Math.max(partial[colBase + j0 + j], pr[j]);
-                    } else {
-                        for (int j = from; j < to; j++) sc.blockSum[j] += pr[j];
+                        for (int j = from; j < to; j++) partial[col + j] = Math.max(partial[col + j], pr[j]);
+                        continue;
                     }
+                    if (rowHead != head) { // a new head's rows: its column sums start afresh
+                        if (head >= 0) flush(sc.blockSum, keys, columns(b, head, chunk) + j0);
+                        Arrays.fill(sc.blockSum, 0, keys, 0f);
+                        head = rowHead;
+                    }
+                    for (int j = from; j < to; j++) sc.blockSum[j] += pr[j];
                 }
-                if (!max) for (int j = 0; j < keys; j++) partial[colBase + j0 + j] += sc.blockSum[j];
+                if (head >= 0) flush(sc.blockSum, keys, columns(b, head, chunk) + j0);
                 values.weightedRows(t.p, tileRows, t.from, t.to, t.v, dv, t.acc);
                 for (int x = 0, o = r0 * dv, e = tileRows * dv; x < e; x++) t.out[o + x] += t.acc[x];
             }
         }
-        writeRows(b, h, row0, rows, t.out);
+        for (int r = 0; r < rows; ) { // O rows, one run per head
+            long packed = p0 + r;
+            int head = firstHead + (int) (packed / m), row = (int) (packed % m), run = Math.min(rows - r, m - row);
+            writeRows(b, head, row, run, t.out, r * dv);
+            r += run;
+        }
     }
 
-    private void writeRows(int b, int h, int row0, int rows, double[] values) {
+    /** Where the column partials of (b, query head, chunk) start. */
+    private int columns(int b, int head, int chunk) { return ((b * p.queryHeads() + head) * chunks + chunk) * p.keys(); }
+
+    private void flush(float[] blockSum, int keys, int at) {
+        for (int j = 0; j < keys; j++) partial[at + j] += blockSum[j];
+    }
+
+    private void writeRows(int b, int h, int row0, int rows, double[] values, int from) {
         long at = output.offset() + b * output.stride(0) + h * output.stride(1) + row0 * output.stride(2);
         long rowStep = output.stride(2), step = output.stride(3);
         for (int i = 0; i < rows; i++, at += rowStep)
-            for (int c = 0; c < valueDim; c++) output.setAt(at + c * step, (float) values[i * valueDim + c]);
+            for (int c = 0; c < valueDim; c++) output.setAt(at + c * step, (float) values[from + i * valueDim + c]);
     }
 
     /** The scores of one key block of one output head: chunks in order, heads in order, then previous. */

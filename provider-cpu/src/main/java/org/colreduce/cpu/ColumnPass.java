@@ -4,17 +4,18 @@ import static org.colreduce.cpu.TileShape.KEYS;
 import static org.colreduce.cpu.TileShape.ROWS;
 
 import java.util.Arrays;
+import org.colreduce.HeadReduction;
 import org.colreduce.Mask;
 import org.colreduce.Reduction;
 import org.colreduce.Tensor;
 import org.colreduce.spi.ReduceProblem;
 
 /**
- * Pass 2: a task owns one key block (KEYS columns) of one output head of one batch. For each
- * query head feeding that output, in head order, it streams the rows that see the block,
+ * Pass 2: a task owns one key block (KEYS columns) of one batch for a group of query heads (see
+ * {@link #run}). For each query head, in head order, it streams the rows that see the block,
  * recomputes s, and reduces p = exp(s − lse) over rows into its columns; then it combines the
- * heads, adds {@code previous} and writes {@code out}. No two tasks write the same column and
- * every sum has a fixed order, so the bits do not depend on the thread count (SPEC 8.1).
+ * heads where asked, adds {@code previous} and writes {@code out}. No two tasks write the same
+ * column and every sum has a fixed order, so the bits do not depend on the thread count (SPEC 8.1).
  * <p>
  * Row sums go in two levels, a float sum over one row tile then a double sum of the tiles, which
  * keeps the error near (ROWS + M/ROWS)·ε instead of M·ε. MAX takes the max of s − lse and one
@@ -25,22 +26,31 @@ final class ColumnPass {
 
     static int blocks(ReduceProblem p) { return (p.keys() + KEYS - 1) / KEYS; }
 
-    static int tasks(ReduceProblem p) { return p.batch() * p.outputHeads() * blocks(p); }
+    /** KV heads, or 1 when every query head feeds one output (SUM, MEAN over heads). */
+    static int units(ReduceProblem p) { return p.heads() == HeadReduction.SUM || p.heads() == HeadReduction.MEAN ? 1 : p.kvHeads(); }
 
+    static int tasks(ReduceProblem p) { return Math.multiplyExact(p.batch() * units(p), blocks(p)); }
+
+    /**
+     * Task t: one key block of one batch for the query heads of one unit (a KV head's group, or
+     * all heads), which read each K tile once. Without a head reduction each head is its own
+     * output; otherwise the unit's heads add up, in head order, into one.
+     */
     static void run(HostProblem hp, Kernels kern, int task, float[] lse) {
         ReduceProblem p = hp.p();
-        int blocks = blocks(p);
-        int b = task / (p.outputHeads() * blocks), o = task / blocks % p.outputHeads(), j0 = task % blocks * KEYS;
+        int blocks = blocks(p), units = units(p);
+        int b = task / (units * blocks), unit = task / blocks % units, j0 = task % blocks * KEYS;
         int lenQ = p.queryLengths()[b], lenK = p.keyLengths()[b];
         int width = Math.min(KEYS, p.keys() - j0);       // the columns this task writes
         int keys = Math.max(0, Math.min(width, lenK - j0)); // the ones some row may see
         Scratch sc = Scratch.forDim(p.headDim());
         double[] out = sc.outSum;
+        boolean combine = p.heads() != HeadReduction.NONE;
+        int first = units == 1 ? 0 : unit * p.groupSize(), count = units == 1 ? p.queryHeads() : p.groupSize();
         Arrays.fill(out, 0, width, 0);
-        if (keys > 0) {
-            int[] heads = headsOf(p, o);
-            int loadedKv = -1;
-            for (int h : heads) {
+        int loadedKv = -1;
+        for (int h = first; h < first + count; h++) {
+            if (keys > 0) {
                 int kv = h / p.groupSize();
                 if (kv != loadedKv) {
                     hp.kTiles().transposed(b, kv, j0, keys, sc.kT, KEYS, sc);
@@ -49,25 +59,16 @@ final class ColumnPass {
                 reduceHead(hp, kern, b, h, j0, keys, lenQ, lenK, lse, sc);
                 for (int j = 0; j < keys; j++) out[j] += headValue(p, sc, j0 + j, j, lenQ, lenK);
             }
+            if (!combine) {
+                write(hp, b, h, j0, width, out);
+                Arrays.fill(out, 0, width, 0);
+            }
+        }
+        if (combine) {
             int divisor = p.headDivisor();
             if (divisor != 1) for (int j = 0; j < keys; j++) out[j] /= divisor;
+            write(hp, b, p.outputHeadOf(first), j0, width, out);
         }
-        write(hp, b, o, j0, width, out);
-    }
-
-    /** The query heads that feed output head o, ascending. */
-    private static int[] headsOf(ReduceProblem p, int o) {
-        return switch (p.heads()) {
-            case NONE -> new int[]{o};
-            case SUM, MEAN -> range(0, p.queryHeads());
-            case GROUP_SUM, GROUP_MEAN -> range(o * p.groupSize(), p.groupSize());
-        };
-    }
-
-    private static int[] range(int from, int count) {
-        int[] r = new int[count];
-        for (int i = 0; i < count; i++) r[i] = from + i;
-        return r;
     }
 
     /** One query head's reduction over rows of columns [j0, j0 + keys), into sc.colSum or sc.colMax. */

@@ -12,66 +12,87 @@ import org.colreduce.spi.ReduceProblem;
  * sees, with s = (scale·q)·k and m the running max (online softmax over key tiles). A row that
  * sees no key gets −∞, and the column pass never visits it. Softmax normalisations other than
  * exp (α-entmax, top-k) replace this pass and keep {@link ColumnPass}'s structure.
+ * <p>
+ * The query heads that share a KV head are packed into one row dimension, packed row
+ * p = g·M + i for head g of the group and row i, so a task reads and transposes each K tile once
+ * for all of them: a decode step (M = 1) with 4 query heads per KV head reads K once, not 4 times.
+ * Packed rows are consecutive in the [B, Hq, M] lse array.
  */
 final class RowStatistics {
     private RowStatistics() {}
 
-    /** Row blocks of ROW_BLOCK rows, one task each. */
-    static int blocksPerHead(ReduceProblem p) { return (p.queries() + ROW_BLOCK - 1) / ROW_BLOCK; }
+    /** Blocks of ROW_BLOCK packed rows per (batch, KV head), one task each. */
+    static int blocksPerGroup(ReduceProblem p) {
+        long packed = (long) p.groupSize() * p.queries();
+        return (int) ((packed + ROW_BLOCK - 1) / ROW_BLOCK);
+    }
 
-    static int tasks(ReduceProblem p) { return p.batch() * p.queryHeads() * blocksPerHead(p); }
+    static int tasks(ReduceProblem p) { return Math.multiplyExact(p.batch() * p.kvHeads(), blocksPerGroup(p)); }
 
     /** Fills lse for task t's rows: [B, Hq, M] row-major, the layout of {@link HostProblem#rowIndex}. */
     static void run(HostProblem hp, Kernels kern, int task, float[] lse) {
         ReduceProblem p = hp.p();
-        int perHead = blocksPerHead(p);
-        int b = task / (p.queryHeads() * perHead), h = task / perHead % p.queryHeads(), row0 = task % perHead * ROW_BLOCK;
+        int perGroup = blocksPerGroup(p), m = p.queries();
+        int b = task / (p.kvHeads() * perGroup), kv = task / perGroup % p.kvHeads();
+        long p0 = (long) (task % perGroup) * ROW_BLOCK;
+        int rows = (int) Math.min(ROW_BLOCK, (long) p.groupSize() * m - p0);
         int lenQ = p.queryLengths()[b], lenK = p.keyLengths()[b];
-        int rows = Math.min(ROW_BLOCK, p.queries() - row0);
-        int base = hp.rowIndex(b, h, row0);
-        for (int i = 0; i < rows; i++) lse[base + i] = Float.NEGATIVE_INFINITY;
-        rows = Math.min(rows, lenQ - row0); // rows ≥ lenQ see nothing
-        if (rows <= 0) return;
+        int firstHead = kv * p.groupSize();
+        int base = hp.rowIndex(b, firstHead, 0) + (int) p0;
 
         Mask mask = p.mask();
         int dim = p.headDim();
         Scratch sc = Scratch.forDim(dim);
         int lo = Integer.MAX_VALUE, hi = -1;
-        for (int i = 0; i < rows; i++) {
-            sc.firstKey[i] = (int) mask.firstKey(row0 + i, lenQ, lenK);
-            sc.lastKey[i] = (int) mask.lastKey(row0 + i, lenQ, lenK);
-            if (sc.firstKey[i] <= sc.lastKey[i]) {
-                lo = Math.min(lo, sc.firstKey[i]);
-                hi = Math.max(hi, sc.lastKey[i]);
+        for (int r = 0; r < rows; r++) {
+            int row = (int) ((p0 + r) % m);
+            lse[base + r] = Float.NEGATIVE_INFINITY;
+            boolean sees = row < lenQ; // rows ≥ lenQ see nothing
+            sc.firstKey[r] = sees ? (int) mask.firstKey(row, lenQ, lenK) : 0;
+            sc.lastKey[r] = sees ? (int) mask.lastKey(row, lenQ, lenK) : -1;
+            if (sc.firstKey[r] <= sc.lastKey[r]) {
+                lo = Math.min(lo, sc.firstKey[r]);
+                hi = Math.max(hi, sc.lastKey[r]);
             }
-            sc.rowMax[i] = Float.NEGATIVE_INFINITY;
-            sc.rowSum[i] = 0;
+            sc.rowMax[r] = Float.NEGATIVE_INFINITY;
+            sc.rowSum[r] = 0;
         }
         if (hi < 0) return;
 
-        hp.qTiles().rows(b, h, row0, rows, p.scale(), sc.q, sc);
-        int kvHead = h / p.groupSize();
+        // Q rows, one run of consecutive rows per head
+        for (int r = 0; r < rows; ) {
+            long packed = p0 + r;
+            int head = firstHead + (int) (packed / m), row = (int) (packed % m), run = Math.min(rows - r, m - row);
+            hp.qTiles().rows(b, head, row, run, p.scale(), sc.q, r * dim, sc);
+            r += run;
+        }
         for (int j0 = lo; j0 <= hi; j0 += KEYS) {
             int keys = Math.min(KEYS, hi + 1 - j0);
-            hp.kTiles().transposed(b, kvHead, j0, keys, sc.kT, KEYS, sc);
+            hp.kTiles().transposed(b, kv, j0, keys, sc.kT, KEYS, sc);
             for (int t0 = 0; t0 < rows; t0 += ROWS) {
-                // skip score tiles whose rows see none of these keys (causal: above the diagonal)
                 int tileRows = Math.min(ROWS, rows - t0);
-                if (sc.lastKey[t0 + tileRows - 1] < j0 || sc.firstKey[t0] >= j0 + keys) continue;
+                if (!seesAny(sc, t0, tileRows, j0, j0 + keys - 1)) continue; // causal: above the diagonal
                 kern.scores(sc.q, t0 * dim, tileRows, sc.kT, keys, dim, sc.s);
                 for (int i = 0; i < tileRows; i++) {
                     int r = t0 + i;
                     int from = Math.max(sc.firstKey[r], j0) - j0, to = Math.min(sc.lastKey[r], j0 + keys - 1) - j0 + 1;
                     if (from >= to) continue;
                     int at = i * KEYS;
-                    float m = Math.max(sc.rowMax[r], kern.max(sc.s, at + from, at + to));
+                    float mx = Math.max(sc.rowMax[r], kern.max(sc.s, at + from, at + to));
                     // rescale the running sum to the new max; exp(−∞) = 0 covers the first tile
-                    sc.rowSum[r] = sc.rowSum[r] * FastExp.exp(sc.rowMax[r] - m) + kern.sumExp(sc.s, at + from, at + to, m, sc.lanes);
-                    sc.rowMax[r] = m;
+                    sc.rowSum[r] = sc.rowSum[r] * FastExp.exp(sc.rowMax[r] - mx) + kern.sumExp(sc.s, at + from, at + to, mx, sc.lanes);
+                    sc.rowMax[r] = mx;
                 }
             }
         }
-        for (int i = 0; i < rows; i++)
-            if (sc.firstKey[i] <= sc.lastKey[i]) lse[base + i] = (float) (sc.rowMax[i] + StrictMath.log(sc.rowSum[i]));
+        for (int r = 0; r < rows; r++)
+            if (sc.firstKey[r] <= sc.lastKey[r]) lse[base + r] = (float) (sc.rowMax[r] + StrictMath.log(sc.rowSum[r]));
+    }
+
+    /** Whether a row of tile [t0, t0 + rows) sees a key of [first, last]. */
+    private static boolean seesAny(Scratch sc, int t0, int rows, int first, int last) {
+        for (int r = t0; r < t0 + rows; r++)
+            if (sc.firstKey[r] <= last && sc.lastKey[r] >= first && sc.firstKey[r] <= sc.lastKey[r]) return true;
+        return false;
     }
 }

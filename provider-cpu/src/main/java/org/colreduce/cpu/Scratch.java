@@ -20,6 +20,8 @@ final class Scratch {
     final float[] s;
     /** One row being read, and its 16-bit elements. */
     final float[] row;
+    /** Eight rows being read, [8][D]. */
+    final float[] rows8;
     final short[] bits;
     /** Per-column accumulators of a key block. */
     final float[] blockSum = new float[KEYS], colMax = new float[KEYS];
@@ -37,6 +39,7 @@ final class Scratch {
         this.kT = new float[dim * KEYS];
         this.s = new float[ROWS * KEYS];
         this.row = new float[dim];
+        this.rows8 = new float[8 * dim];
         this.bits = new short[dim];
     }
 

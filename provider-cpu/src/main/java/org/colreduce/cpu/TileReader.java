@@ -43,24 +43,50 @@ final class TileReader {
 
     /** dst[r·D + d] = scale · x[b, h, row0 + r, d] for r < rows. */
     void rows(int b, int h, int row0, int rows, float scale, float[] dst, Scratch scratch) {
+        rows(b, h, row0, rows, scale, dst, 0, scratch);
+    }
+
+    /** dst[at + r·D + d] = scale · x[b, h, row0 + r, d] for r < rows. */
+    void rows(int b, int h, int row0, int rows, float scale, float[] dst, int at, Scratch scratch) {
         for (int r = 0; r < rows; r++) {
-            readRow(b, h, row0 + r, dst, r * dim, scratch);
-            if (scale != 1f) for (int d = r * dim, e = d + dim; d < e; d++) dst[d] *= scale;
+            int to = at + r * dim;
+            readRow(b, h, row0 + r, dst, to, scratch);
+            if (scale != 1f) for (int d = to, e = to + dim; d < e; d++) dst[d] *= scale;
         }
     }
 
-    /** dst[d·ld + r] = x[b, h, row0 + r, d] for r < rows. */
+    /**
+     * dst[d·ld + r] = x[b, h, row0 + r, d] for r < rows. Eight rows at a time, so each store
+     * fills 8 consecutive floats of a line of dst (twice as fast as row by row here at D = 64–128).
+     */
     void transposed(int b, int h, int row0, int rows, float[] dst, int ld, Scratch scratch) {
-        if (floats != null && strideD == 1) {
-            long first = arrayBase + element(b, h, row0);
-            for (int r = 0; r < rows; r++) {
-                int src = (int) (first + r * strideRow);
-                for (int d = 0; d < dim; d++) dst[d * ld + r] = floats[src + d];
+        boolean direct = floats != null && strideD == 1 && strideRow <= Integer.MAX_VALUE;
+        float[] src = direct ? floats : scratch.rows8;
+        int r = 0;
+        for (; r + 8 <= rows; r += 8) {
+            int s0, stride;
+            if (direct) {
+                s0 = (int) (arrayBase + element(b, h, row0 + r));
+                stride = (int) strideRow;
+            } else {
+                for (int t = 0; t < 8; t++) readRow(b, h, row0 + r + t, src, t * dim, scratch);
+                s0 = 0;
+                stride = dim;
             }
-            return;
+            int s1 = s0 + stride, s2 = s1 + stride, s3 = s2 + stride, s4 = s3 + stride, s5 = s4 + stride, s6 = s5 + stride, s7 = s6 + stride;
+            for (int d = 0, o = r; d < dim; d++, o += ld) {
+                dst[o] = src[s0 + d];
+                dst[o + 1] = src[s1 + d];
+                dst[o + 2] = src[s2 + d];
+                dst[o + 3] = src[s3 + d];
+                dst[o + 4] = src[s4 + d];
+                dst[o + 5] = src[s5 + d];
+                dst[o + 6] = src[s6 + d];
+                dst[o + 7] = src[s7 + d];
+            }
         }
         float[] row = scratch.row;
-        for (int r = 0; r < rows; r++) {
+        for (; r < rows; r++) {
             readRow(b, h, row0 + r, row, 0, scratch);
             for (int d = 0; d < dim; d++) dst[d * ld + r] = row[d];
         }

@@ -15,8 +15,13 @@ public final class ScalarFallbackMain {
         Tensor q = CpuBackendTest.random(rnd, DType.F16, 1, 1, 2, 30, 12), k = CpuBackendTest.random(rnd, DType.F16, 1, 1, 1, 70, 12);
         ColumnReduction r = ColumnReduction.builder().mask(Mask.causal()).build();
         try (Session s = ColReduce.open("cpu")) {
-            double err = DoubleReference.relativeError(s.columnReduce(q, k, r), DoubleReference.reduce(q, k, r));
+            double[] want = DoubleReference.reduce(q, k, r);
+            double err = DoubleReference.relativeError(s.columnReduce(q, k, r), want);
             if (err > 1e-4) throw new AssertionError("relative error " + err);
+            // attend too runs without the Vector API (its scores are the same column reduction)
+            Tensor v = CpuBackendTest.random(rnd, DType.F16, 1, 1, 1, 70, 5);
+            double attendErr = DoubleReference.relativeError(s.attend(q, k, v, r).scores().toFloatArray(), want);
+            if (attendErr > 1e-4) throw new AssertionError("attend scores: relative error " + attendErr);
             System.out.println("OK " + new CpuBackend().availability().reason());
         }
     }

@@ -1,0 +1,97 @@
+package org.colreduce.vulkan;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.colreduce.ColumnReduction;
+import org.colreduce.DType;
+import org.colreduce.Mask;
+import org.colreduce.spi.ReduceProblem;
+
+/**
+ * Times the Vulkan column reduction (F16, SUM, no head reduction) on the anchor shapes of the
+ * CUDA issue, with device-resident random inputs: warm-up, then the median of GPU timestamps
+ * around the whole command buffer (row statistics, column pass, head reduction).
+ *
+ * <pre>run_java org.colreduce.vulkan.VulkanBenchmark [--portable] [--stats] [--iters 20] [--shapes 1,32,1024,1024,128;...]</pre>
+ */
+public final class VulkanBenchmark {
+    static final String ANCHORS = "1,32,1024,1024,128;16,32,1024,1024,128;64,32,1024,1024,128;1,32,4096,4096,128;"
+            + "1,32,16384,16384,128;1,32,4096,4096,128,causal;1,32,16384,16384,128,causal;1,32,64,16384,128,causal;"
+            + "16,32,64,16384,128,causal;64,32,64,16384,128,causal;1,32,512,32768,128,causal;1,32,512,131072,128,causal;1,32,4096,4096,64";
+
+    private VulkanBenchmark() {}
+
+    public static void main(String[] args) {
+        int iters = 20;
+        String shapes = ANCHORS;
+        for (int a = 0; a < args.length; a++) {
+            switch (args[a]) {
+                case "--portable" -> System.setProperty("colreduce.vulkan.path", "portable");
+                case "--stats" -> System.setProperty("colreduce.vulkan.statistics", "true");
+                case "--iters" -> iters = Integer.parseInt(args[++a]);
+                case "--shapes" -> shapes = args[++a];
+                default -> throw new IllegalArgumentException("unknown argument " + args[a]);
+            }
+        }
+        VulkanBackend backend = new VulkanBackend();
+        if (!backend.availability().available()) {
+            System.out.println("vulkan unavailable: " + backend.availability().reason());
+            return;
+        }
+        System.out.println("vulkan device: " + backend.capabilities().device());
+        List<Double> ratios = new ArrayList<>();
+        try (VulkanSession s = (VulkanSession) backend.open()) {
+            System.out.println("| shape B,H,M,N,D | path | vulkan ms (median) | min ms | TFLOP/s (2 Q·Kᵀ passes) |");
+            System.out.println("|---|---|---|---|---|");
+            for (String spec : shapes.split(";")) {
+                String[] f = spec.trim().split(",");
+                int b = Integer.parseInt(f[0]), h = Integer.parseInt(f[1]), m = Integer.parseInt(f[2]), n = Integer.parseInt(f[3]), d = Integer.parseInt(f[4]);
+                boolean causal = f.length > 5 && f[5].equals("causal");
+                String path = s.cooperative(DType.F16, d) ? "coopmat " + (s.device().cooperativeMatrix2 ? "cm2" : VulkanBackend.coopVariant().equals("lean") ? "lean" : "staged") : "portable";
+                try {
+                    double[] ms = time(s, b, h, m, n, d, causal, iters);
+                    double flops = 2.0 * 2.0 * b * h * (double) m * n * d * (causal ? visibleFraction(m, n) : 1.0);
+                    System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.1f |%n", spec.trim(), path, ms[0], ms[1], flops / (ms[0] * 1e-3) / 1e12);
+                    ratios.add(ms[0]);
+                } catch (RuntimeException e) {
+                    System.out.printf(Locale.ROOT, "| %s | %s | skipped: %s | | |%n", spec.trim(), path, e.getMessage());
+                }
+            }
+            s.device().pipelines.statistics().forEach((name, text) -> System.out.println("pipeline " + name + ": " + text));
+        }
+        double g = Math.exp(ratios.stream().mapToDouble(Math::log).average().orElse(Double.NaN));
+        System.out.printf(Locale.ROOT, "geometric mean of the measured medians: %.3f ms over %d shapes%n", g, ratios.size());
+    }
+
+    /** Fraction of the M×N scores a bottom-right causal mask leaves visible. */
+    static double visibleFraction(long m, long n) {
+        double visible = 0;
+        for (long i = 0; i < m; i++) visible += Math.min(n, Math.max(0, i + n - m + 1));
+        return visible / ((double) m * n);
+    }
+
+    static double[] time(VulkanSession s, int b, int h, int m, int n, int d, boolean causal, int iters) {
+        VulkanResidentTensor q = null, k = null, out = null;
+        try {
+            q = s.random(DType.F16, 1, 1.0f, b, h, m, d);
+            k = s.random(DType.F16, 2, 1.0f, b, h, n, d);
+            out = (VulkanResidentTensor) s.allocate(DType.F32, b, h, n);
+            ColumnReduction r = ColumnReduction.builder().mask(causal ? Mask.causal() : Mask.none()).build();
+            ReduceProblem p = ReduceProblem.of(q, k, r, out, null, null);
+            for (int w = 0; w < 3; w++) s.columnReduce(p);
+            double[] t = new double[iters];
+            for (int i = 0; i < iters; i++) {
+                s.columnReduce(p);
+                t[i] = s.lastGpuNanos() / 1e6;
+            }
+            Arrays.sort(t);
+            return new double[]{t[iters / 2], t[0]};
+        } finally {
+            if (q != null) q.close();
+            if (k != null) k.close();
+            if (out != null) out.close();
+        }
+    }
+}

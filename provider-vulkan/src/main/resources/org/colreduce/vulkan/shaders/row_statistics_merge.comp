@@ -1,0 +1,25 @@
+// Pass 1b: merges the partial (max, sum) pairs of the key splits of every row, in split order
+// (deterministic), into the row's log-sum-exp in the log2 domain. A row that sees no key gets −inf;
+// the column pass never reads it.
+layout(local_size_x = 64) in;
+
+layout(std430, binding = 4) readonly buffer Stats { float stats[]; };
+layout(std430, binding = 2) writeonly buffer Lse { float lse[]; };
+// bindings 0, 1 (Q, K) and 3 (lengths) are those of the other passes, unused here
+
+void main() {
+    uint rows = P.B * P.Hq * P.M, r = gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 64u + gl_GlobalInvocationID.x;
+    if (r >= rows) return;
+    uint splits = (P.N + uint(P.splitKeys) - 1u) / uint(P.splitKeys);
+    float mx = NEG_INF;
+    for (uint z = 0; z < splits; z++) {
+        float l = stats[2u * (z * rows + r) + 1u];
+        if (l != 0.0 || isnan(l)) mx = stickyMax(mx, stats[2u * (z * rows + r)]);
+    }
+    float sum = 0.0;
+    for (uint z = 0; z < splits; z++) {
+        float l = stats[2u * (z * rows + r) + 1u];
+        if (l != 0.0 || isnan(l)) sum += l * exp2(stats[2u * (z * rows + r)] - mx);
+    }
+    lse[r] = sum == 0.0 ? NEG_INF : mx + log2(sum);
+}

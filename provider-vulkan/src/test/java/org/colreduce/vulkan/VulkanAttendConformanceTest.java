@@ -1,0 +1,22 @@
+package org.colreduce.vulkan;
+
+import org.colreduce.conformance.AttendConformance;
+import org.colreduce.spi.ColReduceBackend;
+import org.junit.jupiter.api.AfterAll;
+
+/**
+ * The attend rules (SPEC §11) on the Vulkan backend (O = P·V in the portable output pass): lavapipe (portable path) in CI, the NVIDIA
+ * driver on the GPU machine (cooperative-matrix path; {@code COLREDUCE_VULKAN_PATH=portable}
+ * forces the portable one). With the Khronos validation layer installed every Vulkan call runs
+ * under it, and zero validation messages is part of passing. Skipped with the reason where
+ * there is no Vulkan.
+ */
+class VulkanAttendConformanceTest extends AttendConformance {
+    static { ValidationCheck.enable(); }
+
+    @AfterAll
+    static void noValidationMessages() { ValidationCheck.assertNoMessages("VulkanAttendConformanceTest"); }
+
+    @Override
+    protected ColReduceBackend backend() { return new VulkanBackend(); }
+}
