@@ -14,8 +14,8 @@ using namespace colreduce;
 
 static_assert(sizeof(Problem) == 224, "Problem layout changed: update org.colreduce.cuda.ProblemBlock");
 
-// mma.sync kernels (every architecture) and, with the suffix _wg, the wgmma kernels (sm_90a;
-// elsewhere they trap, and the Java side never picks them off sm_90)
+// mma.sync kernels (every architecture) and, with the suffixes _wg (4 warps) and _wg8 (8 warps),
+// the wgmma kernels (sm_90a; elsewhere they trap, and LaunchPlan never picks them off sm_90)
 #if defined(__CUDA_ARCH__) && !defined(__CUDA_ARCH_FEAT_SM90_ALL)
 #define WG_BODY(call) __trap();
 #else
