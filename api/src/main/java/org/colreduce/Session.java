@@ -61,7 +61,7 @@ public final class Session implements AutoCloseable {
     public void columnReduce(Operand q, Operand k, ColumnReduction r, Operand out, Operand previous) {
         ensureOpen();
         ReduceProblem p = ReduceProblem.of(q, k, r, out, previous, capabilities);
-        checkResident(p.q(), p.k(), p.out(), p.previous());
+        checkResident("q k out previous", p.q(), p.k(), p.out(), p.previous());
         impl.columnReduce(p);
     }
 
@@ -74,12 +74,15 @@ public final class Session implements AutoCloseable {
         ensureOpen();
         ReduceProblem p = ReduceProblem.of(q, k, r, scores, previousScores, capabilities);
         AttendProblem a = AttendProblem.of(p, v, output);
-        checkResident(p.q(), p.k(), p.out(), p.previous(), a.v(), a.output());
+        checkResident("q k scores previousScores v output", p.q(), p.k(), p.out(), p.previous(), a.v(), a.output());
         impl.attend(a);
     }
 
     /** Attention with new F32 outputs: O [B, Hq, M, Dv] and the scores. */
     public Attention attend(Operand q, Operand k, Operand v, ColumnReduction r) {
+        if (q == null) throw new IllegalArgumentException("q must not be null");
+        if (v == null) throw new IllegalArgumentException("v must not be null");
+        if (r == null) throw new IllegalArgumentException("reduction must not be null");
         long[] qs = q.shape(), vs = v.shape();
         if (qs.length != 4 || vs.length != 4) throw new IllegalArgumentException("q and v must have rank 4");
         Tensor o = Tensor.zerosF32(qs[0], qs[1], qs[2], vs[3]);
@@ -109,7 +112,7 @@ public final class Session implements AutoCloseable {
     /** Copies a resident tensor into a host view of the same shape and dtype. */
     public void download(ResidentTensor source, Tensor destination) {
         ensureOpen();
-        checkResident(source);
+        checkResident("source", source);
         if (destination == null) throw new IllegalArgumentException("destination must not be null");
         if (!java.util.Arrays.equals(source.shape(), destination.shape()) || source.dtype() != destination.dtype())
             throw new IllegalArgumentException("destination must be " + source.dtype() + " " + java.util.Arrays.toString(source.shape())
@@ -129,12 +132,14 @@ public final class Session implements AutoCloseable {
         return t.toFloatArray();
     }
 
-    private void checkResident(Operand... operands) {
-        for (Operand o : operands) {
-            if (o instanceof ResidentTensor rt) {
-                if (rt.isClosed()) throw new IllegalArgumentException("resident tensor " + java.util.Arrays.toString(rt.shape()) + " is closed");
+    /** {@code names}: the parameter names of {@code operands}, space-separated, for the messages. */
+    private void checkResident(String names, Operand... operands) {
+        String[] name = names.split(" ");
+        for (int i = 0; i < operands.length; i++) {
+            if (operands[i] instanceof ResidentTensor rt) {
+                if (rt.isClosed()) throw new IllegalArgumentException(name[i] + ": resident tensor " + java.util.Arrays.toString(rt.shape()) + " is closed");
                 if (!impl.owns(rt))
-                    throw new IllegalArgumentException("resident tensor " + java.util.Arrays.toString(rt.shape()) + " belongs to backend '" + rt.backend()
+                    throw new IllegalArgumentException(name[i] + ": resident tensor " + java.util.Arrays.toString(rt.shape()) + " belongs to backend '" + rt.backend()
                             + "' or another session, not this '" + backend + "' session");
             }
         }

@@ -1,0 +1,18 @@
+package org.colreduce.cli;
+
+import org.colreduce.ColReduce;
+import org.colreduce.Session;
+import picocli.CommandLine.Option;
+
+/** {@code --backend}: which backend runs the call. */
+final class BackendOption {
+    @Option(names = "--backend", paramLabel = "auto|cpu|vulkan|cuda",
+            description = "Backend to run on (default: $COLREDUCE_BACKEND or -Dcolreduce.backend, else auto: the fastest "
+                    + "available; 'colreduce backends' lists them).")
+    String name;
+
+    /** Opens the chosen backend: IllegalArgumentException for an unknown name, IllegalStateException when unavailable. */
+    Session open() {
+        return name == null ? ColReduce.open() : ColReduce.open(name);
+    }
+}

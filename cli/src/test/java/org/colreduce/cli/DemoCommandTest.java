@@ -1,0 +1,38 @@
+package org.colreduce.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class DemoCommandTest {
+    @Test
+    void timesAndChecksOnTheAutomaticallyChosenBackend() {
+        Cli r = Cli.run("demo", "--queries", "48", "--keys", "64", "--query-heads", "4", "--kv-heads", "2", "--dim", "16",
+                "--warmup", "1", "--runs", "3", "--seed", "7");
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("Q (1, 4, 48, 16), K (1, 2, 64, 16), F16"), r.out());
+        assertTrue(r.out().contains("median"), r.out());
+        assertTrue(r.out().contains("all scores add up to 192.00; expected 192"), r.out());
+        assertTrue(r.out().contains(": OK"), r.out());
+    }
+
+    @Test
+    void everyMaskReductionAndTypeChecksOut() {
+        for (String mask : new String[]{"none", "causal-top-left", "window:5"})
+            for (String reduction : new String[]{"mean", "max"})
+                for (String dtype : new String[]{"f32", "bf16"}) {
+                    Cli r = Cli.run("demo", "--backend", "naive", "--queries", "20", "--keys", "12", "--dim", "8", "--query-heads", "2",
+                            "--warmup", "0", "--runs", "1", "--mask", mask, "--reduction", reduction, "--dtype", dtype);
+                    assertEquals(0, r.exitCode(), r.toString());
+                    assertTrue(r.out().contains(": OK"), r.out());
+                }
+    }
+
+    @Test
+    void badSizesAreExitCode2() {
+        Cli r = Cli.run("demo", "--backend", "naive", "--dim", "300");
+        assertEquals(2, r.exitCode(), r.toString());
+        assertTrue(r.oneErrorLine() && r.err().contains("head dimension D must be in 1..256, got 300"), r.toString());
+    }
+}
