@@ -13,16 +13,31 @@ using namespace colreduce;
 
 static_assert(sizeof(Problem) == 216, "Problem layout changed: update org.colreduce.cuda.ProblemBlock");
 
-#define TC_KERNELS(TN, T, DP)                                                                         \
-    extern "C" __global__ void __launch_bounds__(128) row_statistics_##TN##_d##DP(const Problem p) {   \
-        row_statistics<T, DP>(p);                                                                     \
-    }                                                                                                 \
-    extern "C" __global__ void __launch_bounds__(128) column_sum_##TN##_d##DP(const Problem p) {       \
-        column_pass<T, DP, false>(p);                                                                 \
-    }                                                                                                 \
-    extern "C" __global__ void __launch_bounds__(128) column_max_##TN##_d##DP(const Problem p) {       \
-        column_pass<T, DP, true>(p);                                                                  \
+// mma.sync kernels (every architecture) and, with the suffix _wg, the wgmma kernels (sm_90a;
+// elsewhere they trap, and the Java side never picks them off sm_90)
+#if defined(__CUDA_ARCH__) && !defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define WG_BODY(call) __trap();
+#else
+#define WG_BODY(call) call;
+#endif
+
+#define TC_VARIANT(TN, T, DP, SUFFIX, WARPS, WG, BODY)                                                      \
+    extern "C" __global__ void __launch_bounds__(WARPS * 32) row_statistics_##TN##_d##DP##SUFFIX(const Problem p) { \
+        BODY((row_statistics<T, DP, WARPS, WG>(p)))                                                          \
+    }                                                                                                       \
+    extern "C" __global__ void __launch_bounds__(WARPS * 32) column_sum_##TN##_d##DP##SUFFIX(const Problem p) {     \
+        BODY((column_pass<T, DP, WARPS, false, WG>(p)))                                                      \
+    }                                                                                                       \
+    extern "C" __global__ void __launch_bounds__(WARPS * 32) column_max_##TN##_d##DP##SUFFIX(const Problem p) {     \
+        BODY((column_pass<T, DP, WARPS, true, WG>(p)))                                                       \
     }
+#define PLAIN_BODY(call) call;
+
+// every architecture: mma.sync, 4 warps; sm_90a: wgmma with 4 (_wg) or 8 (_wg8) warps
+#define TC_KERNELS(TN, T, DP)                          \
+    TC_VARIANT(TN, T, DP, , 4, false, PLAIN_BODY)      \
+    TC_VARIANT(TN, T, DP, _wg, 4, true, WG_BODY)       \
+    TC_VARIANT(TN, T, DP, _wg8, 8, true, WG_BODY)
 
 TC_KERNELS(f16, __half, 64)
 TC_KERNELS(f16, __half, 128)

@@ -1,13 +1,14 @@
 // Pass 1, RowStatistics: the log-sum-exp of every query row, lse2 = log2 Σ_j 2^(s_ij·c) over the
-// keys the row sees (c = scale·log2 e). A block keeps 64 query rows in registers as mma A
-// fragments and streams K tiles through a double-buffered cp.async ring; each thread keeps an
-// online (max, sum) for its two rows. With splits > 1 (few query tiles: decoding, SnapKV
-// windows) blockIdx.z takes one slice of the keys and writes a partial (max, sum) that
-// row_statistics_combine folds in a fixed order.
+// keys the row sees (c = scale·log2 e). A block (one warpgroup) keeps 64 query rows in registers
+// as A fragments and streams K tiles through a cp.async ring of STAGES tiles; S = Q·K^T comes from
+// wgmma on sm_90a (WG) or mma.sync elsewhere. Each thread keeps an online (max, sum) for its two
+// rows. With splits > 1 (few query tiles: decoding, SnapKV windows) blockIdx.z takes one slice
+// of the keys and writes a partial (max, sum) that row_statistics_combine folds in a fixed order.
 #pragma once
 #include "problem.cuh"
 #include "tiles.cuh"
 #include "warp_mma.cuh"
+#include "wgmma.cuh"
 
 namespace colreduce {
 
@@ -19,13 +20,37 @@ __device__ __forceinline__ void merge_stats(float& m, float& l, float m2, float 
     m = mn;
 }
 
-template <typename T, int DP>
+// acc (16 rows of this warp x N columns) = A fragments x the rows of a shared [N][DP] tile
+template <typename T, int N, int ROWS, int CH, bool WG>
+__device__ __forceinline__ void tile_mma(float (*acc)[4], const uint32_t (*a)[4], const uint4* s) {
+#ifdef COLREDUCE_WGMMA
+    if constexpr (WG) {
+        warpgroup_mma<T, N, CH / 2>(acc, a, s);
+    } else
+#endif
+    {
+#pragma unroll
+        for (int n = 0; n < N / 8; n++) acc[n][0] = acc[n][1] = acc[n][2] = acc[n][3] = 0.f;
+#pragma unroll
+        for (int ks = 0; ks < CH / 2; ks++) {
+#pragma unroll
+            for (int n = 0; n < N / 8; n += 2) {
+                uint32_t b00, b01, b10, b11;
+                load_b_pair<ROWS>(b00, b01, b10, b11, s, n * 8, ks);
+                mma16816<T>(acc[n], a[ks], b00, b01);
+                mma16816<T>(acc[n + 1], a[ks], b10, b11);
+            }
+        }
+    }
+}
+
+template <typename T, int DP, int WARPS, bool WG>
 __device__ void row_statistics(const Problem& p) {
-    using TL = Tiles<DP>;
-    constexpr int BM = TL::RS_BM, BN = TL::RS_BN, CH = TL::CHUNKS, THREADS = TL::RS_WARPS * 32;
-    extern __shared__ uint4 smem[];
-    uint4* sQ = smem;
-    uint4* sK = smem + BM * CH;
+    using TL = Tiles<DP, WARPS>;
+    constexpr int BM = TL::RS_BM, BN = TL::RS_BN, CH = TL::CHUNKS, THREADS = TL::RS_WARPS * 32, S = TL::STAGES;
+    extern __shared__ uint4 smem_raw[];
+    uint4* sQ = aligned_smem(smem_raw);
+    uint4* sK = sQ + BM * CH;
 
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     const int qt = blockIdx.x, bh = blockIdx.y, split = blockIdx.z;
@@ -54,36 +79,33 @@ __device__ void row_statistics(const Problem& p) {
     if (t0 < t1) {
         load_tile<BM, CH, THREADS>(sQ, Q, p.qsm, i0, p.M);
         cp_async_commit();
-        load_tile<BN, CH, THREADS>(sK, K, p.ksn, t0 * BN, p.N);
-        cp_async_commit();
-        cp_async_wait<1>();
+#pragma unroll
+        for (int s = 0; s < S - 1; s++) {
+            if (t0 + s < t1) load_tile<BN, CH, THREADS>(sK + s * BN * CH, K, p.ksn, (t0 + s) * BN, p.N);
+            cp_async_commit();
+        }
+        cp_async_wait<S - 1>();
         __syncthreads();
         uint32_t qa[CH / 2][4];
-        load_a_fragments<CH>(qa, sQ, warp * 16);
+        load_a_fragments<BM, CH>(qa, sQ, warp * 16);
         const int64_t row0 = i0 + warp * 16 + g;
+        const bool active = i0 + (warp >> 2) * 64 < i1;   // warpgroup-uniform: some row to compute
 
+        int stage = 0, fill = S - 1;
         for (int64_t tt = t0; tt < t1; tt++) {
-            const int stage = (int)((tt - t0) & 1);
-            if (tt + 1 < t1) {
-                load_tile<BN, CH, THREADS>(sK + (stage ^ 1) * BN * CH, K, p.ksn, (tt + 1) * BN, p.N);
-            }
-            cp_async_commit();
-            cp_async_wait<1>();
+            cp_async_wait<S - 2>();
+            fence_async_shared();
             __syncthreads();
-            const uint4* s = sK + stage * BN * CH;
+            if (tt + S - 1 < t1) load_tile<BN, CH, THREADS>(sK + fill * BN * CH, K, p.ksn, (tt + S - 1) * BN, p.N);
+            cp_async_commit();
+            fill = fill + 1 == S ? 0 : fill + 1;
+
+            const uint4* kTile = sK + stage * BN * CH;
+            stage = stage + 1 == S ? 0 : stage + 1;
+            if (!active) continue;
             float acc[BN / 8][4];
-#pragma unroll
-            for (int n = 0; n < BN / 8; n++) acc[n][0] = acc[n][1] = acc[n][2] = acc[n][3] = 0.f;
-#pragma unroll
-            for (int ks = 0; ks < CH / 2; ks++) {
-#pragma unroll
-                for (int n = 0; n < BN / 8; n += 2) {
-                    uint32_t b00, b01, b10, b11;
-                    load_b_pair<CH>(b00, b01, b10, b11, s, n * 8, ks);
-                    mma16816<T>(acc[n], qa[ks], b00, b01);
-                    mma16816<T>(acc[n + 1], qa[ks], b10, b11);
-                }
-            }
+            tile_mma<T, BN, BN, CH, WG>(acc, qa, kTile);
+
             const int64_t j0 = tt * BN;
             const bool full = mask.full(i0 + warp * 16, i0 + warp * 16 + 16, j0, j0 + BN);
 #pragma unroll
@@ -112,8 +134,8 @@ __device__ void row_statistics(const Problem& p) {
                 l[r] = l[r] * fast_exp2(m[r] - base) + sum;
                 m[r] = mn;
             }
-            __syncthreads();
         }
+        cp_async_wait<0>();
     }
     // fold the quad's partial sums (m is already quad-uniform) in a fixed order
 #pragma unroll

@@ -4,29 +4,30 @@
 
 namespace colreduce {
 
-template <int DP_>
+template <int DP_, int WARPS = 4>
 struct Tiles {
     static constexpr int DP = DP_;
     static constexpr int CHUNKS = DP / 8;                 // 16-byte chunks per row of 2-byte elements
 
-    // Row statistics: a block holds RS_BM query rows (16 per warp, Q in registers) and streams
-    // K tiles of RS_BN keys through a double-buffered shared-memory ring.
-    static constexpr int RS_WARPS = 4;
+    // Row statistics: a block holds RS_BM query rows (16 per warp, Q in registers; 64 per
+    // warpgroup) and streams K tiles of RS_BN keys through a shared-memory ring. More warps share
+    // each K tile: less traffic from L2 per score.
+    static constexpr int RS_WARPS = WARPS;
     static constexpr int RS_BM = 16 * RS_WARPS;
     static constexpr int RS_BN = DP <= 128 ? 64 : 32;
 
     // Column pass: a block owns CP_BN keys (16 per warp, K in registers) and streams Q tiles of
     // CP_BM queries of every query head of its KV group.
-    static constexpr int CP_WARPS = 4;
+    static constexpr int CP_WARPS = WARPS;
     static constexpr int CP_BN = 16 * CP_WARPS;
     static constexpr int CP_BM = DP <= 128 ? 64 : 32;
 
-    static constexpr int STAGES = 2;
+    // depth of the cp.async rings (tiles in flight while one is computed: STAGES - 1)
+    static constexpr int STAGES = 3;
 
-    static constexpr int rowStatisticsSmem() { return (RS_BM + STAGES * RS_BN) * DP * 2; }
-    static constexpr int columnPassSmem() {
-        return (CP_BN > STAGES * CP_BM ? CP_BN : STAGES * CP_BM) * DP * 2 + STAGES * CP_BM * 4;
-    }
+    // bytes of dynamic shared memory, 1 KB of it to align the tiles (LaunchPlan mirrors these)
+    static constexpr int rowStatisticsSmem() { return (RS_BM + STAGES * RS_BN) * DP * 2 + 1024; }
+    static constexpr int columnPassSmem() { return (CP_BN + STAGES * CP_BM) * DP * 2 + STAGES * CP_BM * 4 + 1024; }
 };
 
 // F32 (SIMT) kernels: one warp per query row in the row statistics, one thread per key in the column pass.

@@ -7,16 +7,25 @@
 
 namespace colreduce {
 
+__device__ __forceinline__ uint32_t smem_u32(const void* p) { return (uint32_t)__cvta_generic_to_shared(p); }
+
 template <typename T> struct MmaType;
 template <> struct MmaType<__half> { static constexpr bool BF16 = false; };
 template <> struct MmaType<__nv_bfloat16> { static constexpr bool BF16 = true; };
 
-// A tile row of DP 2-byte elements is DP/8 chunks of 16 bytes; chunk c of row r is stored at
-// c ^ (r & 7), so the 8 rows an ldmatrix phase reads fall in 8 different bank groups.
-template <int CHUNKS>
-__device__ __forceinline__ int swz(int row, int chunk) { return row * CHUNKS + (chunk ^ (row & 7)); }
+// A tile of ROWS rows of DP 2-byte elements is stored as DP/64 column blocks of [ROWS][64]
+// (128 bytes a row), the 16-byte chunk c of a row at c ^ (row & 7): the 8 rows an ldmatrix phase
+// reads fall in 8 bank groups, and it is the K-major 128-byte-swizzle layout wgmma reads
+// (tiles start 1024-byte aligned).
+template <int ROWS>
+__device__ __forceinline__ int swz(int row, int chunk) { return (chunk >> 3) * ROWS * 8 + row * 8 + ((chunk & 7) ^ (row & 7)); }
 
-__device__ __forceinline__ uint32_t smem_u32(const void* p) { return (uint32_t)__cvta_generic_to_shared(p); }
+// The dynamic shared memory, rounded up to 1024 bytes (the kernels ask for 1 KB more).
+__device__ __forceinline__ uint4* aligned_smem(uint4* raw) {
+    uint32_t a = smem_u32(raw);
+    return raw + (((a + 1023u) & ~1023u) - a) / 16;
+}
+
 
 // 16-byte async copy; src_bytes 0 zero-fills (rows past the end).
 __device__ __forceinline__ void cp_async16(void* dst, const void* src, int src_bytes) {
@@ -57,29 +66,29 @@ __device__ __forceinline__ void load_tile(uint4* s, const T* g, int64_t stride, 
         int64_t row = first + r;
         bool ok = row < limit;
         const T* src = ok ? g + row * stride + c * 8 : g;
-        cp_async16(&s[swz<CHUNKS>(r, c)], src, ok ? 16 : 0);
+        cp_async16(&s[swz<ROWS>(r, c)], src, ok ? 16 : 0);
     }
 }
 
-// A fragments (16 rows x DP) of a swizzled row-major tile, rows from row0.
-template <int CHUNKS>
+// A fragments (16 rows x DP) of a swizzled tile of ROWS rows, rows from row0.
+template <int ROWS, int CHUNKS>
 __device__ __forceinline__ void load_a_fragments(uint32_t (*a)[4], const uint4* s, int row0) {
     int lane = threadIdx.x & 31;
     int r = row0 + (lane & 15);
 #pragma unroll
     for (int ks = 0; ks < CHUNKS / 2; ks++) {
         int c = ks * 2 + (lane >> 4);
-        ldmatrix_x4(a[ks][0], a[ks][1], a[ks][2], a[ks][3], &s[swz<CHUNKS>(r, c)]);
+        ldmatrix_x4(a[ks][0], a[ks][1], a[ks][2], a[ks][3], &s[swz<ROWS>(r, c)]);
     }
 }
 
-// B fragments of two n8 tiles (rows n0..n0+15 of a row-major [n][k] tile) for k step ks.
-template <int CHUNKS>
+// B fragments of two n8 tiles (rows n0..n0+15 of a [n][k] tile of ROWS rows) for k step ks.
+template <int ROWS>
 __device__ __forceinline__ void load_b_pair(uint32_t& b00, uint32_t& b01, uint32_t& b10, uint32_t& b11, const uint4* s, int n0, int ks) {
     int lane = threadIdx.x & 31;
     int r = n0 + (lane & 7) + ((lane >> 4) << 3);
     int c = ks * 2 + ((lane >> 3) & 1);
-    ldmatrix_x4(b00, b01, b10, b11, &s[swz<CHUNKS>(r, c)]);
+    ldmatrix_x4(b00, b01, b10, b11, &s[swz<ROWS>(r, c)]);
 }
 
 __device__ __forceinline__ float fast_exp2(float x) {

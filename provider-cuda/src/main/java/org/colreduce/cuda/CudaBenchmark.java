@@ -18,8 +18,10 @@ import org.colreduce.spi.ReduceProblem;
  * the peer's do_bench does: device-resident operands drawn on the device, the L2 cache flushed
  * before each run, CUDA events around the kernels only, warm-up, then the median of many runs.
  *
- * <pre>run_java org.colreduce.cuda.CudaBenchmark [--shape B,H,M,N,D[,causal]]... [--reduction sum|mean|max] [--dtype f16|bf16]</pre>
- * Prints one JSON line per shape, then a table.
+ * <pre>run_java org.colreduce.cuda.CudaBenchmark [--shape B,H,M,N,D[,causal]]... [--reduction sum|mean|max] [--dtype f16|bf16]
+ *     [--variants wgmma,mma]</pre>
+ * Prints one JSON line per shape and kernel variant (the first variant under "cuda_ms", each
+ * under "&lt;variant&gt;_ms", with the row-statistics share), then a table.
  */
 public final class CudaBenchmark {
     static final String[] ANCHOR = {
@@ -36,12 +38,14 @@ public final class CudaBenchmark {
         Reduction reduction = Reduction.SUM;
         DType dtype = DType.F16;
         double budgetMs = 300;
+        String[] variants = {System.getProperty(LaunchPlan.KERNELS, "wgmma")};
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--shape" -> shapes.add(args[++i]);
                 case "--reduction" -> reduction = Reduction.valueOf(args[++i].toUpperCase(Locale.ROOT));
                 case "--dtype" -> dtype = args[++i].equalsIgnoreCase("bf16") ? DType.BF16 : DType.F16;
                 case "--rep-ms" -> budgetMs = Double.parseDouble(args[++i]);
+                case "--variants" -> variants = args[++i].split(",");
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -56,9 +60,11 @@ public final class CudaBenchmark {
             System.out.println("{\"device\":\"" + CudaDriver.deviceName() + "\",\"multiprocessors\":" + s.multiprocessors() + "}");
             long flushBytes = 256L << 20;
             CudaResidentTensor flush = (CudaResidentTensor) s.allocate(DType.F32, flushBytes / 4);
-            CUevent_st start = new CUevent_st(), end = new CUevent_st();
+            CUevent_st start = new CUevent_st(), end = new CUevent_st(), mid = new CUevent_st();
             CudaDriver.check(cuEventCreate(start, CU_EVENT_DEFAULT), "cuEventCreate");
             CudaDriver.check(cuEventCreate(end, CU_EVENT_DEFAULT), "cuEventCreate");
+            CudaDriver.check(cuEventCreate(mid, CU_EVENT_DEFAULT), "cuEventCreate");
+            s.rowsDone = mid;
             long seed = 42;
             for (String shape : shapes) {
                 String[] f = shape.split(",");
@@ -69,39 +75,62 @@ public final class CudaBenchmark {
                      CudaResidentTensor out = (CudaResidentTensor) s.allocate(DType.F32, b, h, n)) {
                     ColumnReduction r = ColumnReduction.builder().reduction(reduction).mask(causal ? Mask.causal() : Mask.none()).build();
                     ReduceProblem p = ReduceProblem.of(q, k, r, out, null, backend.capabilities());
-                    for (int w = 0; w < 3; w++) s.enqueue(p);
-                    s.sync();
-                    float first = time(s, p, flush, start, end);
-                    int reps = (int) Math.max(10, Math.min(400, budgetMs / Math.max(first, 1e-3)));
-                    float[] t = new float[reps];
-                    for (int i = 0; i < reps; i++) t[i] = time(s, p, flush, start, end);
-                    Arrays.sort(t);
-                    double median = reps % 2 == 1 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
-                    String json = String.format(Locale.ROOT, "{\"shape\":\"%s\",\"dtype\":\"%s\",\"reduction\":\"%s\",\"cuda_ms\":%.4f,\"min_ms\":%.4f,\"reps\":%d}",
-                            shape, dtype.name().toLowerCase(Locale.ROOT), reduction.name().toLowerCase(Locale.ROOT), median, t[0], reps);
-                    System.out.println(json);
-                    rows.add(String.format(Locale.ROOT, "%-34s %9.3f %9.3f", shape, median, t[0]));
+                    StringBuilder json = new StringBuilder(String.format(Locale.ROOT, "{\"shape\":\"%s\",\"dtype\":\"%s\",\"reduction\":\"%s\"",
+                            shape, dtype.name().toLowerCase(Locale.ROOT), reduction.name().toLowerCase(Locale.ROOT)));
+                    StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-34s", shape));
+                    for (int v = 0; v < variants.length; v++) {
+                        System.setProperty(LaunchPlan.KERNELS, variants[v]);
+                        for (int w = 0; w < 3; w++) s.enqueue(p);
+                        s.sync();
+                        float[] first = time(s, p, flush, start, mid, end);
+                        int reps = (int) Math.max(10, Math.min(400, budgetMs / Math.max(first[0], 1e-3)));
+                        float[] t = new float[reps], rt = new float[reps];
+                        for (int i = 0; i < reps; i++) {
+                            float[] x = time(s, p, flush, start, mid, end);
+                            t[i] = x[0];
+                            rt[i] = x[1];
+                        }
+                        double median = median(t), rows1 = median(rt);
+                        if (v == 0) json.append(String.format(Locale.ROOT, ",\"cuda_ms\":%.4f,\"reps\":%d", median, reps));
+                        json.append(String.format(Locale.ROOT, ",\"%s_ms\":%.4f,\"%s_rows_ms\":%.4f,\"%s_min_ms\":%.4f", variants[v], median, variants[v], rows1, variants[v], t[0]));
+                        row.append(String.format(Locale.ROOT, " %9.3f %9.3f", median, rows1));
+                    }
+                    System.out.println(json.append("}"));
+                    rows.add(row.toString());
                 } catch (RuntimeException e) {
                     System.out.println("{\"shape\":\"" + shape + "\",\"error\":\"" + e.getMessage().replace('"', '\'') + "\"}");
                     rows.add(String.format(Locale.ROOT, "%-34s %s", shape, "error: " + e.getMessage()));
                 }
             }
+            s.rowsDone = null;
+            cuEventDestroy(mid);
             cuEventDestroy(start);
             cuEventDestroy(end);
             flush.close();
         }
-        System.out.printf(Locale.ROOT, "%-34s %9s %9s%n", "shape", "cuda_ms", "min_ms");
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-34s", "shape"));
+        for (String v : variants) head.append(String.format(Locale.ROOT, " %9s %9s", v + "_ms", "rows_ms"));
+        System.out.println(head);
         rows.forEach(System.out::println);
     }
 
-    private static float time(CudaSession s, ReduceProblem p, CudaResidentTensor flush, CUevent_st start, CUevent_st end) {
+    private static double median(float[] t) {
+        float[] c = t.clone();
+        Arrays.sort(c);
+        int n = c.length;
+        return n % 2 == 1 ? c[n / 2] : 0.5 * (c[n / 2 - 1] + c[n / 2]);
+    }
+
+    /** One run: {total ms, row-statistics ms}, the L2 flushed before it. */
+    private static float[] time(CudaSession s, ReduceProblem p, CudaResidentTensor flush, CUevent_st start, CUevent_st mid, CUevent_st end) {
         CudaDriver.check(cuMemsetD32Async(flush.pointer(), 0, flush.elementCount(), s.stream()), "cuMemsetD32Async");
         CudaDriver.check(cuEventRecord(start, s.stream()), "cuEventRecord");
         s.enqueue(p);
         CudaDriver.check(cuEventRecord(end, s.stream()), "cuEventRecord");
         CudaDriver.check(cuEventSynchronize(end), "cuEventSynchronize");
-        float[] ms = new float[1];
+        float[] ms = new float[1], rows = new float[1];
         CudaDriver.check(cuEventElapsedTime(ms, start, end), "cuEventElapsedTime");
-        return ms[0];
+        CudaDriver.check(cuEventElapsedTime(rows, start, mid), "cuEventElapsedTime");
+        return new float[]{ms[0], rows[0]};
     }
 }

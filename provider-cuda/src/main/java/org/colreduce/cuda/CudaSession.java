@@ -50,7 +50,10 @@ final class CudaSession implements BackendSession {
     private final Set<CudaResidentTensor> residents = Collections.newSetFromMap(new IdentityHashMap<>());
     private final ProblemBlock block = new ProblemBlock();
     private final int multiprocessors;
+    private final boolean hopper;
     private boolean closed;
+    /** When set (benchmarks), recorded on the stream once the row statistics are done. */
+    org.bytedeco.cuda.cudart.CUevent_st rowsDone;
 
     CudaSession() {
         boolean ok = false;
@@ -63,6 +66,7 @@ final class CudaSession implements BackendSession {
                 CudaDriver.check(cuModuleLoadData(module, img), "cuModuleLoadData(" + CudaDriver.FATBIN + ")");
             }
             multiprocessors = CudaDriver.attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device);
+            hopper = CudaDriver.attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device) == 9;
             ok = true;
         } finally {
             if (!ok) close();
@@ -166,7 +170,7 @@ final class CudaSession implements BackendSession {
      * The returned action (after a sync) copies a host result into the caller's view.
      */
     Runnable enqueue(ReduceProblem p) {
-        LaunchPlan plan = LaunchPlan.of(p, multiprocessors);
+        LaunchPlan plan = LaunchPlan.of(p, multiprocessors, hopper);
         int ld = plan.paddedDim();
         long rows = (long) p.batch() * p.queryHeads() * p.queries();
         long outElems = (long) p.batch() * p.outputHeads() * p.keys();
@@ -215,6 +219,7 @@ final class CudaSession implements BackendSession {
 
         launch(plan.rowKernel(), plan.rowBlocksX(), plan.rowBlocksY(), plan.splits(), plan.rowThreads(), plan.rowSmem());
         if (plan.splits() > 1) launch("row_statistics_combine_k", LaunchPlan.ceilDiv(rows, 256), 1, 1, 256, 0);
+        if (rowsDone != null) CudaDriver.check(cuEventRecord(rowsDone, stream), "cuEventRecord");
         launch(plan.columnKernel(p.reduction()), plan.columnBlocksX(), plan.columnBlocksY(), 1, plan.columnThreads(), plan.columnSmem());
         if (!plan.direct()) launch("head_reduction_k", LaunchPlan.ceilDiv(outElems, 256), 1, 1, 256, 0);
 

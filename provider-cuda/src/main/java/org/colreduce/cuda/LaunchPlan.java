@@ -12,7 +12,13 @@ import org.colreduce.spi.ReduceProblem;
 record LaunchPlan(DType dtype, int paddedDim, int rowTile, int keyTile, int columnKeys, int columnRows,
                   long rowBlocksX, long rowBlocksY, int splits, int keysPerSplit,
                   long columnBlocksX, long columnBlocksY, int rowThreads, int columnThreads,
-                  int rowSmem, int columnSmem, boolean direct) {
+                  int rowSmem, int columnSmem, boolean direct, int wgmmaWarps) {
+
+    /**
+     * System property choosing the tensor-core kernels on sm_90: "wgmma8" (default: wgmma, 8 warps,
+     * 128 rows or keys a block), "wgmma" (wgmma, 4 warps) or "mma" (mma.sync, 4 warps, as on sm_80/86/89).
+     */
+    static final String KERNELS = "colreduce.cuda.kernels";
 
     /** The head-dimension padding of the tensor-core kernels: 64, 128 or 256. */
     static int paddedDim(int d) {
@@ -30,13 +36,19 @@ record LaunchPlan(DType dtype, int paddedDim, int rowTile, int keyTile, int colu
         return (int) Math.max(1, Math.min(Math.min(want, max), 128));
     }
 
-    static LaunchPlan of(ReduceProblem p, int multiprocessors) {
+    static LaunchPlan of(ReduceProblem p, int multiprocessors) { return of(p, multiprocessors, false); }
+
+    /** {@code hopper}: the device is sm_90, where the fatbin has wgmma kernels. */
+    static LaunchPlan of(ReduceProblem p, int multiprocessors, boolean hopper) {
         DType t = p.dtype();
         boolean simt = t == DType.F32;
         int dp = simt ? p.headDim() : paddedDim(p.headDim());
-        int rowTile = simt ? 8 : 64;
+        String variant = System.getProperty(KERNELS, "wgmma8");
+        boolean wgmma = !simt && hopper && variant.startsWith("wgmma");
+        int warps = wgmma && variant.equals("wgmma8") ? 8 : 4;
+        int rowTile = simt ? 8 : 16 * warps;
         int keyTile = simt ? 32 : dp <= 128 ? 64 : 32;
-        int columnKeys = simt ? 128 : 64;
+        int columnKeys = simt ? 128 : 16 * warps;
         int columnRows = simt ? 16 : dp <= 128 ? 64 : 32;
         long bh = (long) p.batch() * p.queryHeads();
         long rowBlocksX = ceilDiv(p.queries(), rowTile);
@@ -44,11 +56,12 @@ record LaunchPlan(DType dtype, int paddedDim, int rowTile, int keyTile, int colu
         int splits = splits(rowBlocksX * bh, keyTiles, multiprocessors);
         int keysPerSplit = (int) (ceilDiv(keyTiles, splits) * keyTile);
         splits = (int) ceilDiv(p.keys(), keysPerSplit);
-        int rowSmem = simt ? 0 : (64 + 2 * keyTile) * dp * 2;
-        int columnSmem = simt ? (16 * p.headDim() + 16) * 4 : Math.max(64, 2 * columnRows) * dp * 2 + 2 * columnRows * 4;
+        // Tiles<DP>::rowStatisticsSmem / columnPassSmem: 3-stage rings plus 1 KB for alignment
+        int rowSmem = simt ? 0 : (rowTile + 3 * keyTile) * dp * 2 + 1024;
+        int columnSmem = simt ? (16 * p.headDim() + 16) * 4 : (columnKeys + 3 * columnRows) * dp * 2 + 3 * columnRows * 4 + 1024;
         boolean direct = p.heads() == HeadReduction.NONE && p.previous() == null;
         return new LaunchPlan(t, dp, rowTile, keyTile, columnKeys, columnRows, rowBlocksX, bh, splits, keysPerSplit,
-                ceilDiv(p.keys(), columnKeys), (long) p.batch() * p.kvHeads(), simt ? 256 : 128, 128, rowSmem, columnSmem, direct);
+                ceilDiv(p.keys(), columnKeys), (long) p.batch() * p.kvHeads(), simt ? 256 : 32 * warps, simt ? 128 : 32 * warps, rowSmem, columnSmem, direct, wgmma ? warps : 0);
     }
 
     /** The kernel names in the fatbin. */
@@ -59,7 +72,9 @@ record LaunchPlan(DType dtype, int paddedDim, int rowTile, int keyTile, int colu
         return dtype == DType.F32 ? "column_" + kind + "_f32_k" : "column_" + kind + "_" + suffix();
     }
 
-    private String suffix() { return (dtype == DType.F16 ? "f16" : "bf16") + "_d" + paddedDim; }
+    private String suffix() {
+        return (dtype == DType.F16 ? "f16" : "bf16") + "_d" + paddedDim + (wgmmaWarps == 8 ? "_wg8" : wgmmaWarps == 4 ? "_wg" : "");
+    }
 
     static int reductionCode(Reduction r) {
         return switch (r) { case SUM -> 0; case MEAN -> 1; case MAX -> 2; };

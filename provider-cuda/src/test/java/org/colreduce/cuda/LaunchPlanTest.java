@@ -45,7 +45,7 @@ class LaunchPlanTest {
     @Test void sharedMemoryAndKernelNames() {
         LaunchPlan p = LaunchPlan.of(problem(DType.BF16, 1, 8, 2, 100, 100, 200, HeadReduction.GROUP_SUM), 132);
         assertEquals(256, p.paddedDim());
-        assertEquals((64 + 64) * 256 * 2, p.rowSmem());
+        assertEquals((64 + 3 * 32) * 256 * 2 + 1024, p.rowSmem());
         assertEquals("row_statistics_bf16_d256", p.rowKernel());
         assertEquals("column_sum_bf16_d256", p.columnKernel(org.colreduce.Reduction.MEAN));
         assertEquals(4, p.columnBlocksY() * 2 / 1 / 1);

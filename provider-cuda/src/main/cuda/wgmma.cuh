@@ -1,0 +1,94 @@
+// Hopper (sm_90a) warpgroup MMA: wgmma.mma_async m64nNk16 with A (64 rows over the 4 warps of
+// the block, the same register fragments as mma.sync) from registers and B from a shared tile
+// in the 128-byte-swizzled K-major layout of warp_mma.cuh. Accumulators have the m16n8 layout,
+// so the epilogues do not change. Compiled only where __CUDA_ARCH_FEAT_SM90_ALL is defined.
+#pragma once
+#include "warp_mma.cuh"
+
+namespace colreduce {
+
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define COLREDUCE_WGMMA 1
+
+template <typename T, int N> struct Wgmma;
+
+template <> struct Wgmma<__half, 32> {
+    __device__ __forceinline__ static void mma(float (*c)[4], const uint32_t* a, uint64_t desc, int scaleD) {
+        asm volatile(
+            "{\n.reg .pred p;\nsetp.ne.b32 p, %21, 0;\n"
+            "wgmma.mma_async.sync.aligned.m64n32k16.f32.f16.f16 {%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15}, {%16,%17,%18,%19}, %20, p, 1, 1, 0;\n}\n"
+            : "+f"(c[0][0]), "+f"(c[0][1]), "+f"(c[0][2]), "+f"(c[0][3]), "+f"(c[1][0]), "+f"(c[1][1]), "+f"(c[1][2]), "+f"(c[1][3]), "+f"(c[2][0]), "+f"(c[2][1]), "+f"(c[2][2]), "+f"(c[2][3]), "+f"(c[3][0]), "+f"(c[3][1]), "+f"(c[3][2]), "+f"(c[3][3])
+            : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scaleD));
+    }
+};
+
+template <> struct Wgmma<__nv_bfloat16, 32> {
+    __device__ __forceinline__ static void mma(float (*c)[4], const uint32_t* a, uint64_t desc, int scaleD) {
+        asm volatile(
+            "{\n.reg .pred p;\nsetp.ne.b32 p, %21, 0;\n"
+            "wgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16 {%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15}, {%16,%17,%18,%19}, %20, p, 1, 1, 0;\n}\n"
+            : "+f"(c[0][0]), "+f"(c[0][1]), "+f"(c[0][2]), "+f"(c[0][3]), "+f"(c[1][0]), "+f"(c[1][1]), "+f"(c[1][2]), "+f"(c[1][3]), "+f"(c[2][0]), "+f"(c[2][1]), "+f"(c[2][2]), "+f"(c[2][3]), "+f"(c[3][0]), "+f"(c[3][1]), "+f"(c[3][2]), "+f"(c[3][3])
+            : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scaleD));
+    }
+};
+
+template <> struct Wgmma<__half, 64> {
+    __device__ __forceinline__ static void mma(float (*c)[4], const uint32_t* a, uint64_t desc, int scaleD) {
+        asm volatile(
+            "{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"
+            "wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 {%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31}, {%32,%33,%34,%35}, %36, p, 1, 1, 0;\n}\n"
+            : "+f"(c[0][0]), "+f"(c[0][1]), "+f"(c[0][2]), "+f"(c[0][3]), "+f"(c[1][0]), "+f"(c[1][1]), "+f"(c[1][2]), "+f"(c[1][3]), "+f"(c[2][0]), "+f"(c[2][1]), "+f"(c[2][2]), "+f"(c[2][3]), "+f"(c[3][0]), "+f"(c[3][1]), "+f"(c[3][2]), "+f"(c[3][3]), "+f"(c[4][0]), "+f"(c[4][1]), "+f"(c[4][2]), "+f"(c[4][3]), "+f"(c[5][0]), "+f"(c[5][1]), "+f"(c[5][2]), "+f"(c[5][3]), "+f"(c[6][0]), "+f"(c[6][1]), "+f"(c[6][2]), "+f"(c[6][3]), "+f"(c[7][0]), "+f"(c[7][1]), "+f"(c[7][2]), "+f"(c[7][3])
+            : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scaleD));
+    }
+};
+
+template <> struct Wgmma<__nv_bfloat16, 64> {
+    __device__ __forceinline__ static void mma(float (*c)[4], const uint32_t* a, uint64_t desc, int scaleD) {
+        asm volatile(
+            "{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"
+            "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31}, {%32,%33,%34,%35}, %36, p, 1, 1, 0;\n}\n"
+            : "+f"(c[0][0]), "+f"(c[0][1]), "+f"(c[0][2]), "+f"(c[0][3]), "+f"(c[1][0]), "+f"(c[1][1]), "+f"(c[1][2]), "+f"(c[1][3]), "+f"(c[2][0]), "+f"(c[2][1]), "+f"(c[2][2]), "+f"(c[2][3]), "+f"(c[3][0]), "+f"(c[3][1]), "+f"(c[3][2]), "+f"(c[3][3]), "+f"(c[4][0]), "+f"(c[4][1]), "+f"(c[4][2]), "+f"(c[4][3]), "+f"(c[5][0]), "+f"(c[5][1]), "+f"(c[5][2]), "+f"(c[5][3]), "+f"(c[6][0]), "+f"(c[6][1]), "+f"(c[6][2]), "+f"(c[6][3]), "+f"(c[7][0]), "+f"(c[7][1]), "+f"(c[7][2]), "+f"(c[7][3])
+            : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scaleD));
+    }
+};
+
+// Descriptor of a K-major B tile of ROWS rows, 128B swizzle, at k step ks (16 elements).
+template <int ROWS>
+__device__ __forceinline__ uint64_t b_descriptor(const uint4* tile, int ks) {
+    uint32_t addr = smem_u32(tile) + (ks >> 2) * ROWS * 128 + (ks & 3) * 32;
+    uint64_t d = (uint64_t)((addr & 0x3FFFF) >> 4);
+    d |= (uint64_t)1 << 16;                 // leading byte offset (unused with this swizzle)
+    d |= (uint64_t)(1024 >> 4) << 32;       // stride byte offset: 8 rows of 128 B
+    d |= (uint64_t)1 << 62;                 // 128-byte swizzle
+    return d;
+}
+
+template <int N>
+__device__ __forceinline__ void fence_acc(float (*c)[4]) {
+#pragma unroll
+    for (int i = 0; i < N / 8; i++)
+#pragma unroll
+        for (int e = 0; e < 4; e++) asm volatile("" : "+f"(c[i][e])::"memory");
+}
+
+// acc = A (registers, KSTEPS k16 steps) x B^T (shared tile of N rows), fresh accumulators.
+template <typename T, int N, int KSTEPS>
+__device__ __forceinline__ void warpgroup_mma(float (*acc)[4], const uint32_t (*a)[4], const uint4* tile) {
+    fence_acc<N>(acc);
+    asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+#pragma unroll
+    for (int ks = 0; ks < KSTEPS; ks++) Wgmma<T, N>::mma(acc, a[ks], b_descriptor<N>(tile, ks), ks > 0);
+    asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+    asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
+    fence_acc<N>(acc);
+}
+#endif
+
+// Makes shared memory written by cp.async visible to the tensor cores' async proxy.
+__device__ __forceinline__ void fence_async_shared() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+#endif
+}
+
+}  // namespace colreduce
