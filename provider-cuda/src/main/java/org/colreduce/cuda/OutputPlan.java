@@ -14,6 +14,9 @@ import org.colreduce.spi.ReduceProblem;
  */
 record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int smem, int valueLd, boolean online) {
 
+    /** System property: "false" keeps the row statistics as a pass of their own (benchmarks compare). */
+    static final String ONLINE = "colreduce.cuda.attendOnline";
+
     static OutputPlan of(AttendProblem a, LaunchPlan rows) {
         ReduceProblem p = a.scores();
         long bh = (long) p.batch() * p.queryHeads();
@@ -25,6 +28,7 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
         String name = "attention_output_" + (p.dtype() == DType.F16 ? "f16" : "bf16") + "_e" + e;
         // OutputTiles<E>::smem(): Q tile, two stages of K and V, 1 KB for alignment
         int smem = (64 + 4 * keyTile) * e * 2 + 1024;
-        return new OutputPlan(name, LaunchPlan.ceilDiv(p.queries(), 64), bh, 128, smem, ldv, rows.splits() == 1);
+        return new OutputPlan(name, LaunchPlan.ceilDiv(p.queries(), 64), bh, 128, smem, ldv,
+                rows.splits() == 1 && !"false".equals(System.getProperty(ONLINE)));
     }
 }
