@@ -7,6 +7,9 @@
 //    p_ij = 2^(s_ij·c − lse2_i), already normalised, no rescaling;
 //  - online: this pass replaces the row statistics: a running (max, sum) per row rescales O as
 //    the tiles go by, and the pass writes lse2 for the column pass. One pass over K saved.
+// On sm_90a (WG, E ≤ 128) both products run on wgmma for the warpgroup's 64 rows: S from a K tile
+// as in the row statistics, O += P·V from a tile of V^T (keys contiguous, the K-major layout wgmma
+// reads), which transpose_values lays out once per call.
 // Every sum runs in a fixed order (mma, then fixed quad shuffles): same bits on every run.
 // A masked key has p = 0, but 0·NaN is NaN: a tile that is not fully visible and holds a
 // non-finite V is multiplied on the FMA units over the visible keys only (SPEC §7.3).
@@ -16,6 +19,7 @@
 #include "problem.cuh"
 #include "warp_mma.cuh"
 #include "simt_f32.cuh"
+#include "wgmma.cuh"
 
 namespace colreduce {
 
@@ -23,10 +27,13 @@ namespace colreduce {
 struct OutputProblem {
     const void* v;      // [B, Hkv, N, ldv]
     void* o;            // [B, Hq, M, Dv] dense, F32 or the inputs' type
+    void* vt;           // [B, Hkv, ldv, NP] V^T for the wgmma kernels (NP: N rounded up to 64)
     int64_t vsb, vsh, vsn;
     int Dv, ldv;        // value dimension and the row length of v in elements
     int outF32;         // 1: O in F32; 0: in the inputs' type
     int online;         // 1: running (max, sum) here, lse written; 0: p.lse read
+    int np;             // row length of vt
+    int pad;
 };
 
 template <int E>
@@ -91,7 +98,60 @@ __device__ __forceinline__ void store_output(const OutputProblem& o, int64_t at,
     else ((__half*)o.o)[at] = __float2half_rn(v);
 }
 
-template <typename T, int E>
+// S (16 rows of each warp, BN keys) = A fragments x K tile^T on wgmma; waits for the result
+template <typename T, int BN, int KSTEPS>
+__device__ __forceinline__ void output_scores_wgmma(float (*s)[4], const uint32_t (*a)[4], const uint4* kTile) {
+#ifdef COLREDUCE_WGMMA
+    fence_acc<BN>(s);
+    asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+#pragma unroll
+    for (int ks = 0; ks < KSTEPS; ks++) Wgmma<T, BN>::mma(s, a[ks], b_descriptor<BN>(kTile, ks), ks > 0);
+    asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+    asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
+    fence_acc<BN>(s);
+#endif
+}
+
+// O (E columns) += P (A fragments, KSTEPS x 16 keys) x V, V^T being a tile of E rows (one per
+// column of O) of 16·KSTEPS keys; 64 columns per wgmma
+template <typename T, int E, int KSTEPS>
+__device__ __forceinline__ void output_values_wgmma(float (*oacc)[4], const uint32_t (*a)[4], const uint4* vtTile) {
+#ifdef COLREDUCE_WGMMA
+    fence_acc<E>(oacc);
+    asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+#pragma unroll
+    for (int kk = 0; kk < KSTEPS; kk++)
+#pragma unroll
+        for (int half = 0; half < E / 64; half++)
+            Wgmma<T, 64>::mma(oacc + half * 8, a[kk], b_descriptor<E>(vtTile + half * 64 * 8, kk), 1);
+    asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+    asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
+    fence_acc<E>(oacc);
+#endif
+}
+
+// V [B·Hkv][N][ldv] to V^T [B·Hkv][ldv][np] (zero for keys ≥ N) through 32 x 32 tiles in shared
+// memory, so that both the reads and the writes are coalesced.
+template <typename T>
+__device__ void transpose_values(const Problem& p, const OutputProblem& o) {
+    __shared__ unsigned short tile[32][33];
+    const unsigned short* V = (const unsigned short*)o.v;
+    unsigned short* VT = (unsigned short*)o.vt;
+    const int tx = threadIdx.x & 31, ty = threadIdx.x >> 5, rows = blockDim.x >> 5;
+    const int64_t bk = blockIdx.z;
+    const int64_t j0 = (int64_t)blockIdx.x * 32, x0 = (int64_t)blockIdx.y * 32;
+    for (int r = ty; r < 32; r += rows) {
+        int64_t j = j0 + r, x = x0 + tx;
+        tile[r][tx] = j < p.N && x < o.ldv ? V[(bk * p.N + j) * o.ldv + x] : (unsigned short)0;
+    }
+    __syncthreads();
+    for (int r = ty; r < 32; r += rows) {
+        int64_t x = x0 + r, j = j0 + tx;
+        if (x < o.ldv && j < o.np) VT[(bk * o.ldv + x) * o.np + j] = tile[tx][r];
+    }
+}
+
+template <typename T, int E, bool WG = false>
 __device__ void attention_output(const Problem& p, const OutputProblem& o) {
     using TL = OutputTiles<E>;
     constexpr int BM = TL::BM, BN = TL::BN, CH = TL::CH, THREADS = TL::THREADS;
@@ -117,7 +177,12 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
 
     const T* Q = (const T*)p.q + b * p.qsb + h * p.qsh;
     const T* K = (const T*)p.k + b * p.ksb + kvh * p.ksh;
-    const T* V = (const T*)o.v + b * o.vsb + kvh * o.vsh;
+    const T* V = WG ? (const T*)o.vt + ((int64_t)b * p.Hkv + kvh) * o.ldv * o.np : (const T*)o.v + b * o.vsb + kvh * o.vsh;
+    // the V tile of keys from j: rows of E values, or (WG) E rows of BN keys of V^T
+    auto load_values = [&](uint4* dst, int64_t j) {
+        if constexpr (WG) load_rows<E, BN / 8, THREADS>(dst, V + j, o.np, 0, o.ldv, BN / 8);
+        else load_rows<BN, CH, THREADS>(dst, V, o.vsn, j, p.N, o.ldv / 8);
+    };
 
     // m: the running max (online) or lse2 (given); l: this thread's part of the running sum
     float m[2], l[2] = {0.f, 0.f};
@@ -133,7 +198,7 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
     if (t0 < t1) {
         load_rows<BM, CH, THREADS>(sQ, Q, p.qsm, i0, p.M, p.ld / 8);
         load_rows<BN, CH, THREADS>(sK, K, p.ksn, t0 * BN, p.N, p.ld / 8);
-        load_rows<BN, CH, THREADS>(sV, V, o.vsn, t0 * BN, p.N, o.ldv / 8);
+        load_values(sV, t0 * BN);
         cp_async_commit();
         uint32_t qa[TL::Q_IN_REGISTERS ? CH / 2 : 1][4];
         if constexpr (TL::Q_IN_REGISTERS) {
@@ -146,10 +211,11 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
             const int stage = (int)((tt - t0) & 1);
             if (tt + 1 < t1) {
                 load_rows<BN, CH, THREADS>(sK + (stage ^ 1) * BN * CH, K, p.ksn, (tt + 1) * BN, p.N, p.ld / 8);
-                load_rows<BN, CH, THREADS>(sV + (stage ^ 1) * BN * CH, V, o.vsn, (tt + 1) * BN, p.N, o.ldv / 8);
+                load_values(sV + (stage ^ 1) * BN * CH, (tt + 1) * BN);
             }
             cp_async_commit();
             cp_async_wait<1>();
+            if constexpr (WG) fence_async_shared();
             __syncthreads();
             uint4* kTile = sK + stage * BN * CH;
             const uint4* vTile = sV + stage * BN * CH;
@@ -159,8 +225,8 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
             float s[BN / 8][4];
 #pragma unroll
             for (int n = 0; n < BN / 8; n++) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
-#pragma unroll
-            for (int ks = 0; ks < CH / 2; ks++) {
+            if constexpr (WG) output_scores_wgmma<T, BN, CH / 2>(s, qa, kTile);
+            else for (int ks = 0; ks < CH / 2; ks++) {
                 uint32_t a[4];
                 if constexpr (TL::Q_IN_REGISTERS) {
                     a[0] = qa[ks][0]; a[1] = qa[ks][1]; a[2] = qa[ks][2]; a[3] = qa[ks][3];
@@ -227,7 +293,19 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
                 for (int e = threadIdx.x; e < BN * CH; e += THREADS) bad |= nonfinite_any<T>(vTile[e]);
                 fallback = __syncthreads_or(bad);
             }
-            if (!fallback) {
+            if constexpr (WG) {
+              if (!fallback) {
+                uint32_t pa[BN / 16][4];
+#pragma unroll
+                for (int kk = 0; kk < BN / 16; kk++) {
+                    pa[kk][0] = pack2<T>(s[2 * kk][0], s[2 * kk][1]);
+                    pa[kk][1] = pack2<T>(s[2 * kk][2], s[2 * kk][3]);
+                    pa[kk][2] = pack2<T>(s[2 * kk + 1][0], s[2 * kk + 1][1]);
+                    pa[kk][3] = pack2<T>(s[2 * kk + 1][2], s[2 * kk + 1][3]);
+                }
+                output_values_wgmma<T, E, BN / 16>(oacc, pa, vTile);
+              }
+            } else if (!fallback) {
 #pragma unroll
                 for (int kk = 0; kk < BN / 16; kk++) {
                     uint32_t a[4] = {pack2<T>(s[2 * kk][0], s[2 * kk][1]), pack2<T>(s[2 * kk][2], s[2 * kk][3]),
@@ -266,7 +344,8 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
 #pragma unroll
                             for (int e = 0; e < 2; e++) {
                                 int x = n * 8 + 2 * t + e;
-                                oacc[n][2 * r + e] = fmaf(pj, to_float<T>(vs[swz<BN>(j, x >> 3) * 8 + (x & 7)]), oacc[n][2 * r + e]);
+                                const int at = WG ? swz<E>(x, j >> 3) * 8 + (j & 7) : swz<BN>(j, x >> 3) * 8 + (x & 7);
+                                oacc[n][2 * r + e] = fmaf(pj, to_float<T>(vs[at]), oacc[n][2 * r + e]);
                             }
                     }
                 }
@@ -344,7 +423,7 @@ __device__ void attention_output_f32(const Problem& p, const OutputProblem& o) {
 
 }  // namespace colreduce
 
-static_assert(sizeof(colreduce::OutputProblem) == 56, "OutputProblem layout changed: update org.colreduce.cuda.OutputBlock");
+static_assert(sizeof(colreduce::OutputProblem) == 72, "OutputProblem layout changed: update org.colreduce.cuda.OutputBlock");
 
 #define ATTENTION_OUTPUT_KERNEL(TN, T, E)                                                                         \
     extern "C" __global__ void __launch_bounds__(128) attention_output_##TN##_e##E(const colreduce::Problem p,   \
@@ -357,6 +436,24 @@ ATTENTION_OUTPUT_KERNEL(f16, __half, 256)
 ATTENTION_OUTPUT_KERNEL(bf16, __nv_bfloat16, 64)
 ATTENTION_OUTPUT_KERNEL(bf16, __nv_bfloat16, 128)
 ATTENTION_OUTPUT_KERNEL(bf16, __nv_bfloat16, 256)
+// wgmma variants: sm_90a only (elsewhere they trap; the Java side picks them on sm_90 alone)
+#if defined(__CUDA_ARCH__) && !defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define ATTENTION_WG_BODY(call) __trap();
+#else
+#define ATTENTION_WG_BODY(call) call;
+#endif
+#define ATTENTION_OUTPUT_WG_KERNEL(TN, T, E)                                                                      \
+    extern "C" __global__ void __launch_bounds__(128) attention_output_##TN##_e##E##_wg(const colreduce::Problem p, \
+                                                                                        const colreduce::OutputProblem o) { \
+        ATTENTION_WG_BODY((colreduce::attention_output<T, E, true>(p, o)))                                        \
+    }
+ATTENTION_OUTPUT_WG_KERNEL(f16, __half, 64)
+ATTENTION_OUTPUT_WG_KERNEL(f16, __half, 128)
+ATTENTION_OUTPUT_WG_KERNEL(bf16, __nv_bfloat16, 64)
+ATTENTION_OUTPUT_WG_KERNEL(bf16, __nv_bfloat16, 128)
+extern "C" __global__ void transpose_values_k(const colreduce::Problem p, const colreduce::OutputProblem o) {
+    colreduce::transpose_values<unsigned short>(p, o);
+}
 extern "C" __global__ void __launch_bounds__(256) attention_output_f32_k(const colreduce::Problem p, const colreduce::OutputProblem o) {
     colreduce::attention_output_f32(p, o);
 }

@@ -17,8 +17,9 @@ import org.colreduce.spi.ReduceProblem;
  * Times {@code attend} (O = P·V and the column sums of P, V of K's shape, O in the inputs' type)
  * on the CUDA provider the way {@link CudaBenchmark} times {@code columnReduce}: operands drawn on
  * the device, L2 flushed before each run, CUDA events around the kernels, warm-up, median. Beside
- * it, the same call's scores alone ({@code columnReduce}) and attend with the row statistics as a
- * pass of their own (not fused into the output pass).
+ * it, the same call's scores alone ({@code columnReduce}), attend with the row statistics as a
+ * pass of their own (not fused into the output pass), and attend on the mma.sync output kernel
+ * (what sm_80/86/89 run; sm_90 otherwise takes wgmma).
  *
  * <pre>run_java org.colreduce.cuda.CudaAttendBenchmark [--shape B,H,M,N,D[,causal]]... [--dtype f16|bf16]</pre>
  */
@@ -69,10 +70,13 @@ public final class CudaAttendBenchmark {
                     System.setProperty(OutputPlan.ONLINE, "false");
                     double unfused = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
                     System.clearProperty(OutputPlan.ONLINE);
+                    System.setProperty(OutputPlan.KERNEL, "mma");
+                    double mma = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
+                    System.clearProperty(OutputPlan.KERNEL);
                     double flops = 4.0 * b * h * (causal ? visible(m, n) : (double) m * n) * d;   // QK^T and PV
-                    System.out.printf(Locale.ROOT, "{\"shape\":\"%s\",\"dtype\":\"%s\",\"attend_ms\":%.4f,\"attend_unfused_ms\":%.4f,\"scores_only_ms\":%.4f,\"attend_tflops\":%.1f}%n",
-                            shape, dtype.name().toLowerCase(Locale.ROOT), fused, unfused, scoresOnly, flops / fused / 1e9);
-                    table.add(String.format(Locale.ROOT, "%-34s %10.3f %12.3f %10.3f", shape, fused, unfused, scoresOnly));
+                    System.out.printf(Locale.ROOT, "{\"shape\":\"%s\",\"dtype\":\"%s\",\"attend_ms\":%.4f,\"attend_unfused_ms\":%.4f,\"attend_mma_ms\":%.4f,\"scores_only_ms\":%.4f,\"attend_tflops\":%.1f}%n",
+                            shape, dtype.name().toLowerCase(Locale.ROOT), fused, unfused, mma, scoresOnly, flops / fused / 1e9);
+                    table.add(String.format(Locale.ROOT, "%-34s %10.3f %12.3f %10.3f %10.3f", shape, fused, unfused, mma, scoresOnly));
                 } catch (RuntimeException e) {
                     System.out.println("{\"shape\":\"" + shape + "\",\"error\":\"" + String.valueOf(e.getMessage()).replace('"', '\'') + "\"}");
                     table.add(String.format(Locale.ROOT, "%-34s error: %s", shape, e.getMessage()));
@@ -82,7 +86,7 @@ public final class CudaAttendBenchmark {
             cuEventDestroy(end);
             flush.close();
         }
-        System.out.printf(Locale.ROOT, "%-34s %10s %12s %10s%n", "shape", "attend_ms", "unfused_ms", "scores_ms");
+        System.out.printf(Locale.ROOT, "%-34s %10s %12s %10s %10s%n", "shape", "attend_ms", "unfused_ms", "mma_ms", "scores_ms");
         table.forEach(System.out::println);
     }
 

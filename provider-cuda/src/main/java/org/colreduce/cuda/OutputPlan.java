@@ -8,27 +8,42 @@ import org.colreduce.spi.ReduceProblem;
  * The attention output pass of one {@code attend} call (attention_output.cuh): kernel, grid and
  * shared memory; pure arithmetic, tested on any machine. F16/BF16 pad D and Dv to one width E
  * (64, 128 or 256); with the row statistics unsplit, the pass computes them itself ({@code online})
- * and the row-statistics launch is skipped.
+ * and the row-statistics launch is skipped. On sm_90 with E ≤ 128 both products run on wgmma
+ * ({@code wgmma}), reading V^T, which {@code transpose_values_k} lays out first.
  *
  * @param valueLd the row length V is staged with: Dv padded for F16/BF16, Dv for F32
+ * @param transposedKeys the row length of V^T (N rounded up to 64) when {@code wgmma}
  */
-record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int smem, int valueLd, boolean online) {
+record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int smem, int valueLd, boolean online,
+                  boolean wgmma, int transposedKeys) {
 
     /** System property: "false" keeps the row statistics as a pass of their own (benchmarks compare). */
     static final String ONLINE = "colreduce.cuda.attendOnline";
+    /** System property: "mma" keeps sm_90 on the mma.sync kernels (as sm_80/86/89). */
+    static final String KERNEL = "colreduce.cuda.attendKernel";
 
-    static OutputPlan of(AttendProblem a, LaunchPlan rows) {
+    static OutputPlan of(AttendProblem a, LaunchPlan rows) { return of(a, rows, false); }
+
+    /** {@code hopper}: the device is sm_90, where the fatbin has the wgmma kernels. */
+    static OutputPlan of(AttendProblem a, LaunchPlan rows, boolean hopper) {
         ReduceProblem p = a.scores();
         long bh = (long) p.batch() * p.queryHeads();
         if (p.dtype() == DType.F32)
-            return new OutputPlan("attention_output_f32_k", LaunchPlan.ceilDiv(p.queries(), 8), bh, 256, 0, a.valueDim(), false);
+            return new OutputPlan("attention_output_f32_k", LaunchPlan.ceilDiv(p.queries(), 8), bh, 256, 0, a.valueDim(), false, false, 0);
         int ldv = LaunchPlan.paddedDim(a.valueDim());
         int e = Math.max(rows.paddedDim(), ldv);
         int keyTile = e <= 128 ? 64 : 32;
-        String name = "attention_output_" + (p.dtype() == DType.F16 ? "f16" : "bf16") + "_e" + e;
+        boolean wgmma = hopper && e <= 128 && !"mma".equals(System.getProperty(KERNEL));
+        String name = "attention_output_" + (p.dtype() == DType.F16 ? "f16" : "bf16") + "_e" + e + (wgmma ? "_wg" : "");
         // OutputTiles<E>::smem(): Q tile, two stages of K and V, 1 KB for alignment
         int smem = (64 + 4 * keyTile) * e * 2 + 1024;
-        return new OutputPlan(name, LaunchPlan.ceilDiv(p.queries(), 64), bh, 128, smem, ldv,
-                rows.splits() == 1 && !"false".equals(System.getProperty(ONLINE)));
+        boolean online = rows.splits() == 1 && !"false".equals(System.getProperty(ONLINE));
+        return new OutputPlan(name, LaunchPlan.ceilDiv(p.queries(), 64), bh, 128, smem, ldv, online,
+                wgmma, wgmma ? (int) (LaunchPlan.ceilDiv(p.keys(), 64) * 64) : 0);
+    }
+
+    /** Grid of transpose_values_k (32 x 32 tiles, 256 threads): keys, value columns, batch x KV heads. */
+    long[] transposeGrid(ReduceProblem p) {
+        return new long[]{transposedKeys / 32, LaunchPlan.ceilDiv(valueLd, 32), (long) p.batch() * p.kvHeads()};
     }
 }

@@ -33,6 +33,18 @@ class OutputPlanTest {
         assertEquals(64, small.valueLd());
     }
 
+    @Test void wgmmaOnHopperUpToE128() {
+        AttendProblem a = problem(DType.F16, 1, 32, 4096, 5000, 128, 128);
+        OutputPlan wg = OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true);
+        assertEquals("attention_output_f16_e128_wg", wg.kernel());
+        assertTrue(wg.wgmma());
+        assertEquals(5056, wg.transposedKeys(), "V^T rows: N rounded up to 64");
+        assertArrayEquals(new long[]{158, 4, 32}, wg.transposeGrid(a.scores()));
+        AttendProblem wide = problem(DType.BF16, 1, 2, 40, 40, 256, 64);
+        assertEquals("attention_output_bf16_e256", OutputPlan.of(wide, LaunchPlan.of(wide.scores(), 132, true), true).kernel());
+        assertFalse(plan(a).wgmma(), "not off sm_90");
+    }
+
     @Test void gridAndSharedMemory() {
         OutputPlan p = plan(problem(DType.F16, 2, 32, 4096, 4096, 128, 128));
         assertEquals(64, p.blocksX());
