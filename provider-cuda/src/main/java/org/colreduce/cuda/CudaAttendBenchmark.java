@@ -64,6 +64,7 @@ public final class CudaAttendBenchmark {
                     ColumnReduction r = ColumnReduction.builder().mask(causal ? Mask.causal() : Mask.none()).build();
                     ReduceProblem p = ReduceProblem.of(q, k, r, scores, null, backend.capabilities());
                     AttendProblem a = AttendProblem.of(p, v, o);
+                    String kernel = System.getProperty(OutputPlan.KERNEL);   // -D given on the command line stays in force
                     System.clearProperty(OutputPlan.ONLINE);
                     double fused = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
                     double scoresOnly = median(s, () -> s.enqueue(p), flush, start, end, budgetMs);
@@ -72,7 +73,8 @@ public final class CudaAttendBenchmark {
                     System.clearProperty(OutputPlan.ONLINE);
                     System.setProperty(OutputPlan.KERNEL, "mma");
                     double mma = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
-                    System.clearProperty(OutputPlan.KERNEL);
+                    if (kernel == null) System.clearProperty(OutputPlan.KERNEL);
+                    else System.setProperty(OutputPlan.KERNEL, kernel);
                     double flops = 4.0 * b * h * (causal ? visible(m, n) : (double) m * n) * d;   // QK^T and PV
                     System.out.printf(Locale.ROOT, "{\"shape\":\"%s\",\"dtype\":\"%s\",\"attend_ms\":%.4f,\"attend_unfused_ms\":%.4f,\"attend_mma_ms\":%.4f,\"scores_only_ms\":%.4f,\"attend_tflops\":%.1f}%n",
                             shape, dtype.name().toLowerCase(Locale.ROOT), fused, unfused, mma, scoresOnly, flops / fused / 1e9);
