@@ -33,8 +33,18 @@ class OutputPlanTest {
         assertEquals(64, small.valueLd());
     }
 
-    @Test void wgmmaOnHopperUpToE128() {
+    @Test void wgmmaOnlyOnRequestOnHopperUpToE128() {
         AttendProblem a = problem(DType.F16, 1, 32, 4096, 5000, 128, 128);
+        assertEquals("attention_output_f16_e128", OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true).kernel(), "mma.sync by default");
+        System.setProperty(OutputPlan.KERNEL, "wgmma");
+        try {
+            checkWgmma(a);
+        } finally {
+            System.clearProperty(OutputPlan.KERNEL);
+        }
+    }
+
+    private static void checkWgmma(AttendProblem a) {
         OutputPlan wg = OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true);
         assertEquals("attention_output_f16_e128_wg", wg.kernel());
         assertTrue(wg.wgmma());
