@@ -5,6 +5,7 @@
 #include "problem.cuh"
 #include "row_statistics.cuh"
 #include "column_pass.cuh"
+#include "column_stream.cuh"
 #include "head_reduction.cuh"
 #include "simt_f32.cuh"
 #include "fill.cuh"
@@ -23,22 +24,32 @@ static_assert(sizeof(Problem) == 216, "Problem layout changed: update org.colred
 #endif
 
 #define TC_VARIANT(TN, T, DP, SUFFIX, WARPS, WG, BODY)                                                      \
-    extern "C" __global__ void __launch_bounds__(WARPS * 32) row_statistics_##TN##_d##DP##SUFFIX(const Problem p) { \
+    extern "C" __global__ void __launch_bounds__(WARPS * 32, (WG && DP <= 128) ? 16 / WARPS : 8 / WARPS) row_statistics_##TN##_d##DP##SUFFIX(const Problem p) { \
         BODY((row_statistics<T, DP, WARPS, WG>(p)))                                                          \
     }                                                                                                       \
-    extern "C" __global__ void __launch_bounds__(WARPS * 32) column_sum_##TN##_d##DP##SUFFIX(const Problem p) {     \
+    extern "C" __global__ void __launch_bounds__(WARPS * 32, (WG && DP <= 128) ? 16 / WARPS : 8 / WARPS) column_sum_##TN##_d##DP##SUFFIX(const Problem p) {     \
         BODY((column_pass<T, DP, WARPS, false, WG>(p)))                                                      \
     }                                                                                                       \
-    extern "C" __global__ void __launch_bounds__(WARPS * 32) column_max_##TN##_d##DP##SUFFIX(const Problem p) {     \
+    extern "C" __global__ void __launch_bounds__(WARPS * 32, (WG && DP <= 128) ? 16 / WARPS : 8 / WARPS) column_max_##TN##_d##DP##SUFFIX(const Problem p) {     \
         BODY((column_pass<T, DP, WARPS, true, WG>(p)))                                                       \
     }
 #define PLAIN_BODY(call) call;
 
 // every architecture: mma.sync, 4 warps; sm_90a: wgmma with 4 (_wg) or 8 (_wg8) warps
+#define STREAM_VARIANT(TN, T, DP, SUFFIX, WG, BODY)                                                         \
+    extern "C" __global__ void __launch_bounds__(128) column_stream_sum_##TN##_d##DP##SUFFIX(const Problem p) {  \
+        BODY((column_stream<T, DP, false, WG>(p)))                                                           \
+    }                                                                                                       \
+    extern "C" __global__ void __launch_bounds__(128) column_stream_max_##TN##_d##DP##SUFFIX(const Problem p) {  \
+        BODY((column_stream<T, DP, true, WG>(p)))                                                            \
+    }
+
 #define TC_KERNELS(TN, T, DP)                          \
     TC_VARIANT(TN, T, DP, , 4, false, PLAIN_BODY)      \
     TC_VARIANT(TN, T, DP, _wg, 4, true, WG_BODY)       \
-    TC_VARIANT(TN, T, DP, _wg8, 8, true, WG_BODY)
+    TC_VARIANT(TN, T, DP, _wg8, 8, true, WG_BODY)      \
+    STREAM_VARIANT(TN, T, DP, , false, PLAIN_BODY)     \
+    STREAM_VARIANT(TN, T, DP, _wg, true, WG_BODY)
 
 TC_KERNELS(f16, __half, 64)
 TC_KERNELS(f16, __half, 128)

@@ -67,6 +67,7 @@ __device__ void column_pass(const Problem& p) {
         if (++issueTile == q1) { issueTile = q0; issueHead++; }
     };
 
+    // ring: K, then items 0 .. S-2 in flight; each step adds one item
     load_tile<BN, CH, THREADS>(sK, K, p.ksn, j0, p.N);
     cp_async_commit();
 #pragma unroll
@@ -74,31 +75,19 @@ __device__ void column_pass(const Problem& p) {
         if (s < items) issue(s);
         cp_async_commit();
     }
-    cp_async_wait<S - 1>();
+    cp_async_wait<S - 2>();
+    fence_async_shared();
     __syncthreads();
     uint32_t ka[CH / 2][4];
     load_a_fragments<BN, CH>(ka, sK, warp * 16);
 
     float red[2] = {IS_MAX ? -INFINITY : 0.f, IS_MAX ? -INFINITY : 0.f};
-    const bool active = j0 + (warp >> 2) * 64 < j1;      // warpgroup-uniform: some key to compute
-    int head = 0, stage = 0, fill = S - 1;
+    int head = 0;
     int64_t tile = q0;
-    for (int64_t it = 0; it < items; it++) {
-        cp_async_wait<S - 2>();
-        fence_async_shared();
-        __syncthreads();
-        if (it + S - 1 < items) issue(fill);
-        cp_async_commit();
-        fill = fill + 1 == S ? 0 : fill + 1;
 
-        const uint4* qTile = sQ + stage * QSTAGE;
-        const float* lse = sL + stage * BM;
-        stage = stage + 1 == S ? 0 : stage + 1;
+    // reduce one item's p over its queries into red; after a head's last tile, write its keys
+    auto epilogue = [&](float (*acc)[4], const float* lse) {
         const int64_t i0 = tile * BM;
-        if (active) {
-        float acc[BM / 8][4];
-        tile_mma<T, BM, BM, CH, WG>(acc, ka, qTile);
-
         const bool full = mask.full(i0, i0 + BM, jw0, jw0 + 16);
 #pragma unroll
         for (int n = 0; n < BM / 8; n++)
@@ -110,8 +99,6 @@ __device__ void column_pass(const Problem& p) {
                 if (IS_MAX) red[e >> 1] = vis ? max_nan(red[e >> 1], x) : red[e >> 1];
                 else red[e >> 1] += vis ? fast_exp2(x) : 0.f;
             }
-        }
-        // a head's last tile: fold the quad, write one value per key, start the next head
         if (++tile == q1) {
             const int hq = kvh * G + head;
 #pragma unroll
@@ -136,6 +123,23 @@ __device__ void column_pass(const Problem& p) {
             tile = q0;
             head++;
         }
+    };
+
+    // one item per step: wait for it, start the load S-1 items ahead, multiply, reduce. (Issuing
+    // item u+1's wgmma before reducing item u made ptxas serialize the wgmmas, C7514/C7515.)
+    int fill = S - 1, st = 0;
+    for (int64_t u = 0; u < items; u++) {
+        cp_async_wait<S - 2>();            // item u has landed
+        fence_async_shared();
+        __syncthreads();                   // ... for every thread, and item u-1's stage is free
+        if (u + S - 1 < items) issue(fill);
+        cp_async_commit();
+        fill = fill + 1 == S ? 0 : fill + 1;
+        float acc[BM / 8][4];
+        tile_mma_issue<T, BM, BM, CH, WG>(acc, ka, sQ + st * QSTAGE);
+        tile_mma_wait<0, BM, WG>(acc);
+        epilogue(acc, sL + st * BM);
+        st = st + 1 == S ? 0 : st + 1;
     }
     cp_async_wait<0>();
 }

@@ -20,12 +20,13 @@ __device__ __forceinline__ void merge_stats(float& m, float& l, float m2, float 
     m = mn;
 }
 
-// acc (16 rows of this warp x N columns) = A fragments x the rows of a shared [N][DP] tile
+// acc (16 rows of this warp x N columns) = A fragments x the rows of a shared [N][DP] tile.
+// On sm_90a (WG) this only starts a wgmma group, finished by tile_mma_wait; mma.sync is immediate.
 template <typename T, int N, int ROWS, int CH, bool WG>
-__device__ __forceinline__ void tile_mma(float (*acc)[4], const uint32_t (*a)[4], const uint4* s) {
+__device__ __forceinline__ void tile_mma_issue(float (*acc)[4], const uint32_t (*a)[4], const uint4* s) {
 #ifdef COLREDUCE_WGMMA
     if constexpr (WG) {
-        warpgroup_mma<T, N, CH / 2>(acc, a, s);
+        warpgroup_mma_issue<T, N, CH / 2>(acc, a, s);
     } else
 #endif
     {
@@ -44,16 +45,28 @@ __device__ __forceinline__ void tile_mma(float (*acc)[4], const uint32_t (*a)[4]
     }
 }
 
+// acc of the group started PENDING groups ago is ready
+template <int PENDING, int N, bool WG>
+__device__ __forceinline__ void tile_mma_wait(float (*acc)[4]) {
+#ifdef COLREDUCE_WGMMA
+    if constexpr (WG) warpgroup_wait<PENDING, N>(acc);
+#endif
+}
+
 template <typename T, int DP, int WARPS, bool WG>
 __device__ void row_statistics(const Problem& p) {
     using TL = Tiles<DP, WARPS>;
     constexpr int BM = TL::RS_BM, BN = TL::RS_BN, CH = TL::CHUNKS, THREADS = TL::RS_WARPS * 32, S = TL::STAGES;
     extern __shared__ uint4 smem_raw[];
-    uint4* sQ = aligned_smem(smem_raw);
-    uint4* sK = sQ + BM * CH;
+    // the Q tile goes to registers before the ring's last stage is first filled: where it fits
+    // in one stage it borrows that stage (less shared memory, more blocks per SM)
+    constexpr bool Q_IN_RING = BM <= BN;
+    uint4* sK = aligned_smem(smem_raw);
+    uint4* sQ = Q_IN_RING ? sK + (S - 1) * BN * CH : sK + S * BN * CH;
 
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    const int qt = blockIdx.x, bh = blockIdx.y, split = blockIdx.z;
+    // causal rows late in the sequence see the most keys: run those blocks first (shorter tail)
+    const int qt = p.causal ? gridDim.x - 1 - blockIdx.x : blockIdx.x, bh = blockIdx.y, split = blockIdx.z;
     const int b = bh / p.Hq, h = bh % p.Hq, kvh = h / (p.Hq / p.Hkv);
     const BatchMask mask = BatchMask::of(p, b);
     const int64_t i0 = (int64_t)qt * BM;
@@ -77,6 +90,7 @@ __device__ void row_statistics(const Problem& p) {
     const int g = lane >> 2, t = lane & 3;
 
     if (t0 < t1) {
+        // ring: Q, then tiles t0 .. t0+S-2 in flight; each step adds one tile
         load_tile<BM, CH, THREADS>(sQ, Q, p.qsm, i0, p.M);
         cp_async_commit();
 #pragma unroll
@@ -84,28 +98,15 @@ __device__ void row_statistics(const Problem& p) {
             if (t0 + s < t1) load_tile<BN, CH, THREADS>(sK + s * BN * CH, K, p.ksn, (t0 + s) * BN, p.N);
             cp_async_commit();
         }
-        cp_async_wait<S - 1>();
+        cp_async_wait<S - 2>();
+        fence_async_shared();
         __syncthreads();
         uint32_t qa[CH / 2][4];
         load_a_fragments<BM, CH>(qa, sQ, warp * 16);
         const int64_t row0 = i0 + warp * 16 + g;
-        const bool active = i0 + (warp >> 2) * 64 < i1;   // warpgroup-uniform: some row to compute
 
-        int stage = 0, fill = S - 1;
-        for (int64_t tt = t0; tt < t1; tt++) {
-            cp_async_wait<S - 2>();
-            fence_async_shared();
-            __syncthreads();
-            if (tt + S - 1 < t1) load_tile<BN, CH, THREADS>(sK + fill * BN * CH, K, p.ksn, (tt + S - 1) * BN, p.N);
-            cp_async_commit();
-            fill = fill + 1 == S ? 0 : fill + 1;
-
-            const uint4* kTile = sK + stage * BN * CH;
-            stage = stage + 1 == S ? 0 : stage + 1;
-            if (!active) continue;
-            float acc[BN / 8][4];
-            tile_mma<T, BN, BN, CH, WG>(acc, qa, kTile);
-
+        // the online (max, sum) update of one tile's scores
+        auto epilogue = [&](float (*acc)[4], int64_t tt) {
             const int64_t j0 = tt * BN;
             const bool full = mask.full(i0 + warp * 16, i0 + warp * 16 + 16, j0, j0 + BN);
 #pragma unroll
@@ -134,6 +135,23 @@ __device__ void row_statistics(const Problem& p) {
                 l[r] = l[r] * fast_exp2(m[r] - base) + sum;
                 m[r] = mn;
             }
+        };
+
+        // one tile per step: wait for it, start the load S-1 tiles ahead, multiply, reduce. (Issuing
+        // tile u+1's wgmma before reducing tile u made ptxas serialize the wgmmas, C7514/C7515.)
+        int stage = 0, fill = S - 1;
+        for (int64_t tt = t0; tt < t1; tt++) {
+            cp_async_wait<S - 2>();        // tile tt has landed
+            fence_async_shared();
+            __syncthreads();               // ... for every thread, and tile tt-1's stage is free
+            if (tt + S - 1 < t1) load_tile<BN, CH, THREADS>(sK + fill * BN * CH, K, p.ksn, (tt + S - 1) * BN, p.N);
+            cp_async_commit();
+            fill = fill + 1 == S ? 0 : fill + 1;
+            float acc[BN / 8][4];
+            tile_mma_issue<T, BN, BN, CH, WG>(acc, qa, sK + stage * BN * CH);
+            stage = stage + 1 == S ? 0 : stage + 1;
+            tile_mma_wait<0, BN, WG>(acc);
+            epilogue(acc, tt);
         }
         cp_async_wait<0>();
     }

@@ -23,10 +23,10 @@ struct Tiles {
     static constexpr int CP_BM = DP <= 128 ? 64 : 32;
 
     // depth of the cp.async rings (tiles in flight while one is computed: STAGES - 1)
-    static constexpr int STAGES = 3;
+    static constexpr int STAGES = 4;
 
     // bytes of dynamic shared memory, 1 KB of it to align the tiles (LaunchPlan mirrors these)
-    static constexpr int rowStatisticsSmem() { return (RS_BM + STAGES * RS_BN) * DP * 2 + 1024; }
+    static constexpr int rowStatisticsSmem() { return ((RS_BM <= RS_BN ? 0 : RS_BM) + STAGES * RS_BN) * DP * 2 + 1024; }
     static constexpr int columnPassSmem() { return (CP_BN + STAGES * CP_BM) * DP * 2 + STAGES * CP_BM * 4 + 1024; }
 };
 

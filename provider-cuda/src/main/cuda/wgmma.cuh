@@ -71,15 +71,22 @@ __device__ __forceinline__ void fence_acc(float (*c)[4]) {
         for (int e = 0; e < 4; e++) asm volatile("" : "+f"(c[i][e])::"memory");
 }
 
-// acc = A (registers, KSTEPS k16 steps) x B^T (shared tile of N rows), fresh accumulators.
+// Starts acc = A (registers, KSTEPS k16 steps) x B^T (shared tile of N rows) as one wgmma group;
+// acc and a must stay untouched until warpgroup_wait says the group is done.
 template <typename T, int N, int KSTEPS>
-__device__ __forceinline__ void warpgroup_mma(float (*acc)[4], const uint32_t (*a)[4], const uint4* tile) {
+__device__ __forceinline__ void warpgroup_mma_issue(float (*acc)[4], const uint32_t (*a)[4], const uint4* tile) {
     fence_acc<N>(acc);
     asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
 #pragma unroll
     for (int ks = 0; ks < KSTEPS; ks++) Wgmma<T, N>::mma(acc, a[ks], b_descriptor<N>(tile, ks), ks > 0);
     asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
-    asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
+    fence_acc<N>(acc);
+}
+
+// Waits until at most PENDING wgmma groups are in flight; acc (of an older group) is then ready.
+template <int PENDING, int N>
+__device__ __forceinline__ void warpgroup_wait(float (*acc)[4]) {
+    asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(PENDING) : "memory");
     fence_acc<N>(acc);
 }
 #endif

@@ -41,7 +41,7 @@ public class ColumnReduceBenchmark {
     private Tensor q, k;
     private boolean causal;
     private ColumnReduction reduction;
-    private Session session;
+    private Session session, scalarSession;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -56,13 +56,22 @@ public class ColumnReduceBenchmark {
         k = random(rnd, type, b, h, n, d);
         reduction = ColumnReduction.builder().mask(causal ? Mask.causal() : Mask.none()).build();
         session = ColReduce.open(new CpuBackend());
+        scalarSession = ColReduce.open(new CpuBackend(true, 0));
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() { session.close(); }
+    public void tearDown() {
+        session.close();
+        scalarSession.close();
+    }
 
+    /** The provider as ServiceLoader makes it: the Vector API path, the common fork/join pool. */
     @Benchmark
     public float[] cpuProvider() { return session.columnReduce(q, k, reduction); }
+
+    /** The provider's scalar path, what a JVM without --add-modules jdk.incubator.vector runs. */
+    @Benchmark
+    public float[] cpuProviderScalarPath() { return scalarSession.columnReduce(q, k, reduction); }
 
     @Benchmark
     public float[] naiveMaterialised() { return NaiveColumnReduce.sum(q, k, causal); }

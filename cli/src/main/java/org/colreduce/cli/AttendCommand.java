@@ -71,12 +71,7 @@ final class AttendCommand implements Callable<Integer> {
             Tensor s = Tensors.allocate(arena, DType.F32, sShape);
             try (Session session = backend.open()) {
                 long t0 = System.nanoTime();
-                try {
-                    session.attend(tq, tk, tv, r, o, s, prev);
-                } catch (UnsupportedOperationException e) {
-                    throw new UnsupportedOperationException("backend '" + session.backend() + "' cannot attend: " + e.getMessage()
-                            + " (choose another with --backend; 'colreduce backends' lists them)", e);
-                }
+                BackendOption.attend(session, () -> session.attend(tq, tk, tv, r, o, s, prev));
                 long t1 = System.nanoTime();
                 NpyFiles.write("--out", out, o);
                 NpyFiles.write("--scores", scores, s);

@@ -15,4 +15,14 @@ final class BackendOption {
     Session open() {
         return name == null ? ColReduce.open() : ColReduce.open(name);
     }
+
+    /** Runs {@code s.attend(...)}; a backend without it is named in the one-line failure. */
+    static void attend(Session s, Runnable call) {
+        try {
+            call.run();
+        } catch (UnsupportedOperationException e) {
+            throw new UnsupportedOperationException("backend '" + s.backend() + "' cannot attend: " + e.getMessage()
+                    + " (choose another with --backend; 'colreduce backends' lists them)", e);
+        }
+    }
 }

@@ -94,19 +94,18 @@ final class Npy {
                 throw new FormatException(path, e.getMessage());
             }
             DType dtype = dtypeOf(path, header.descr(), wordsAreBf16);
-            long count;
+            String shape = Tensors.text(header.shape());
+            long dataBytes;
             try {
-                count = header.elementCount();
+                dataBytes = Math.multiplyExact(header.elementCount(), (long) dtype.byteSize());
             } catch (ArithmeticException e) {
-                throw new FormatException(path, "shape " + Arrays.toString(header.shape()) + " is too large");
+                throw new FormatException(path, "shape " + shape + " is too large");
             }
-            long dataBytes = Math.multiplyExact(count, (long) dtype.byteSize());
             long actual = size - dataOffset;
             if (actual < dataBytes)
-                throw new FormatException(path, "truncated: shape " + Arrays.toString(header.shape()) + " of " + header.descr()
-                        + " needs " + dataBytes + " data bytes, the file has " + actual);
+                throw new FormatException(path, "truncated: shape " + shape + " of " + header.descr() + " needs " + dataBytes + " data bytes, the file has " + actual);
             if (actual > dataBytes)
-                throw new FormatException(path, actual - dataBytes + " unexpected bytes after the data of shape " + Arrays.toString(header.shape()));
+                throw new FormatException(path, actual - dataBytes + " unexpected bytes after the data of shape " + shape);
 
             MemorySegment data = dataBytes == 0 ? MemorySegment.ofArray(new byte[0])
                     : ch.map(FileChannel.MapMode.READ_ONLY, dataOffset, dataBytes, arena);

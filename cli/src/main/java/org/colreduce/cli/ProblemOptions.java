@@ -70,11 +70,9 @@ final class ProblemOptions {
         }
         if (queryLengths != null) b.queryLengths(queryLengths);
         if (keyLengths != null) b.keyLengths(keyLengths);
-        try {
-            return b.build();
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage().replace("heads ", "--heads ").replace("reduction MAX", "--reduction max"));
-        }
+        if (reduction == Reduction.MAX && heads != HeadReduction.NONE)
+            throw new ParameterException(spec.commandLine(), "--reduction max works only with --heads none (SPEC 5.4), got --heads " + optionName(heads));
+        return b.build();
     }
 
     /** Lower-case, dash-separated names of enum constants: GROUP_SUM is group-sum. */

@@ -13,7 +13,7 @@ class DemoCommandTest {
         assertEquals(0, r.exitCode(), r.toString());
         assertTrue(r.out().contains("Q (1, 4, 48, 16), K (1, 2, 64, 16), F16"), r.out());
         assertTrue(r.out().contains("median"), r.out());
-        assertTrue(r.out().contains("all scores add up to 192.00; expected 192"), r.out());
+        assertTrue(r.out().contains("all scores add up to 192.00; expected 192, the rows that see a key: OK"), r.out());
         assertTrue(r.out().contains(": OK"), r.out());
     }
 
@@ -27,6 +27,26 @@ class DemoCommandTest {
                     assertEquals(0, r.exitCode(), r.toString());
                     assertTrue(r.out().contains(": OK"), r.out());
                 }
+    }
+
+    @Test
+    void attendChecksTheOutputToo() {
+        String[] small = {"demo", "--attend", "--queries", "24", "--keys", "16", "--dim", "8", "--warmup", "0", "--runs", "1", "--backend"};
+        Cli r = Cli.run(with(small, "naive"));
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("V (1, 8, 16, 8)") && r.out().contains("call      attend: O and SUM"), r.out());
+        assertTrue(r.out().contains(": scores vs float64 reference") && r.out().contains("          O vs float64 reference"), r.out());
+        assertEquals(3, r.out().split(": OK", -1).length - 1, "sum, scores and O each OK: " + r.out());
+
+        r = Cli.run(with(small, "reduce-only"));
+        assertEquals(1, r.exitCode(), r.toString());
+        assertTrue(r.oneErrorLine() && r.err().contains("backend 'reduce-only' cannot attend"), r.toString());
+    }
+
+    private static String[] with(String[] args, String last) {
+        String[] all = java.util.Arrays.copyOf(args, args.length + 1);
+        all[args.length] = last;
+        return all;
     }
 
     @Test

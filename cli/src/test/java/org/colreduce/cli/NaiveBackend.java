@@ -6,6 +6,7 @@ import org.colreduce.ColumnReduction;
 import org.colreduce.DType;
 import org.colreduce.ResidentTensor;
 import org.colreduce.Tensor;
+import org.colreduce.conformance.AttentionReference;
 import org.colreduce.conformance.Reference;
 import org.colreduce.spi.AttendProblem;
 import org.colreduce.spi.Availability;
@@ -16,7 +17,7 @@ import org.colreduce.spi.ReduceProblem;
 
 /**
  * A test-only backend ("naive", lowest priority) over the conformance module's float64
- * {@link Reference}: it lets the command tests check the CLI's plumbing (files, options, outputs)
+ * {@link Reference} and {@link AttentionReference}: it lets the command tests check the CLI's plumbing (files, options, outputs)
  * independently of any real provider. Host tensors only.
  */
 public class NaiveBackend implements ColReduceBackend {
@@ -55,36 +56,21 @@ public class NaiveBackend implements ColReduceBackend {
         public void attend(AttendProblem a) {
             if (!attends) BackendSession.super.attend(a);
             CompletableFuture.runAsync(() -> {
-                double[] s = scores(a.scores()), o = output(a);
-                write((Tensor) a.output(), o);
-                write((Tensor) a.scores().out(), s);
+                ReduceProblem p = a.scores();
+                AttentionReference.Result r = AttentionReference.attend((Tensor) p.q(), (Tensor) p.k(), (Tensor) a.v(), spec(p), (Tensor) p.previous());
+                write((Tensor) a.output(), r.output());
+                write((Tensor) p.out(), r.scores());
             }).join();
         }
 
         private static double[] scores(ReduceProblem p) {
-            ColumnReduction r = ColumnReduction.builder().reduction(p.reduction()).heads(p.heads()).mask(p.mask()).scale(p.scale())
-                    .queryLengths(p.queryLengths()).keyLengths(p.keyLengths()).build();
-            return Reference.columnReduce((Tensor) p.q(), (Tensor) p.k(), r, (Tensor) p.previous());
+            return Reference.columnReduce((Tensor) p.q(), (Tensor) p.k(), spec(p), (Tensor) p.previous());
         }
 
-        /** O = P·V row by row, from the reference's rows of P; a row that sees no key gives 0. */
-        private static double[] output(AttendProblem a) {
-            ReduceProblem p = a.scores();
-            Tensor q = (Tensor) p.q(), k = (Tensor) p.k(), v = (Tensor) a.v();
-            int dv = a.valueDim();
-            double[] o = new double[p.batch() * p.queryHeads() * p.queries() * dv];
-            for (int b = 0; b < p.batch(); b++)
-                for (int h = 0; h < p.queryHeads(); h++)
-                    for (int i = 0; i < p.queries(); i++) {
-                        int kvh = h / p.groupSize();
-                        double[] row = Reference.rowProbabilities(q, k, p.mask(), p.scale(), b, h, kvh, i, p.keys(), p.headDim(),
-                                p.queryLengths()[b], p.keyLengths()[b]);
-                        if (row == null) continue;
-                        int at = ((b * p.queryHeads() + h) * p.queries() + i) * dv;
-                        for (int j = 0; j < p.keys(); j++)
-                            for (int e = 0; e < dv; e++) o[at + e] += row[j] * v.get(b, kvh, j, e);
-                    }
-            return o;
+        /** The call as a ColumnReduction again, for the reference. */
+        private static ColumnReduction spec(ReduceProblem p) {
+            return ColumnReduction.builder().reduction(p.reduction()).heads(p.heads()).mask(p.mask()).scale(p.scale())
+                    .queryLengths(p.queryLengths()).keyLengths(p.keyLengths()).build();
         }
 
         /** Row-major values into a (possibly strided) view. */

@@ -153,6 +153,7 @@ class NpyTest {
         byte[] badHeader = good.clone();
         badHeader[20] = '#';
         assertFormatError("malformed header", badHeader);
+        assertFormatError("is too large", Npy.header(new NpyHeader("<f4", false, new long[]{1L << 62, 4})));
         assertFormatError("float64", Files.readAllBytes(resource("f64.npy")));
         assertFormatError("big-endian", Files.readAllBytes(resource("be_f32.npy")));
         assertFormatError("--bf16", Files.readAllBytes(resource("u2.npy")));

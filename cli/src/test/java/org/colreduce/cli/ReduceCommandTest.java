@@ -144,7 +144,7 @@ class ReduceCommandTest {
                 Arguments.of("same dtype", List.of("--k=f16.npy")),
                 Arguments.of("'median' is not one of sum, mean, max", List.of("--reduction=median")),
                 Arguments.of("'half' is not one of none, sum, mean, group-sum, group-mean", List.of("--heads=half")),
-                Arguments.of("--heads SUM is not offered with --reduction max", List.of("--reduction=max", "--heads=sum")),
+                Arguments.of("--reduction max works only with --heads none (SPEC 5.4), got --heads sum", List.of("--reduction=max", "--heads=sum")),
                 Arguments.of("a window needs a size W >= 1", List.of("--mask=window:0")),
                 Arguments.of("--causal contradicts --mask window:4", List.of("--causal", "--mask=window:4")),
                 Arguments.of("--scale", List.of("--scale=abc")),

@@ -142,18 +142,19 @@ public abstract class TrackerConformance {
                 for (int x = 1; x < actual.length; x++) assertTrue(actual[x] > actual[x - 1], where + ": must ascend");
                 for (int x = Math.max(0, n - recent); x < n; x++) assertTrue(Arrays.binarySearch(actual, x) >= 0, where + ": recent key " + x + " missing");
                 if (Arrays.equals(actual, expected)) continue;
-                // a different choice is allowed only between keys whose double scores tie within the tolerance
+                // another choice is allowed only at the threshold: keys whose double scores tie with
+                // the lowest heavy score the shadow keeps, within what one score may be off by (§7.1)
+                double threshold = Double.POSITIVE_INFINITY, tol = Compare.ELEMENT_OF_MAX * top;
+                for (int x : expected) if (x < n - recent) threshold = Math.min(threshold, shadow[row * n + x]);
                 TreeSet<Integer> onlyActual = new TreeSet<>(), onlyExpected = new TreeSet<>();
-                for (int x : actual) onlyActual.add(x);
-                for (int x : expected) onlyExpected.add(x);
-                TreeSet<Integer> common = new TreeSet<>(onlyActual);
-                common.retainAll(onlyExpected);
-                onlyActual.removeAll(common);
-                onlyExpected.removeAll(common);
+                for (int x : actual) if (Arrays.binarySearch(expected, x) < 0) onlyActual.add(x);
+                for (int x : expected) if (Arrays.binarySearch(actual, x) < 0) onlyExpected.add(x);
                 for (int x : onlyActual)
-                    for (int y : onlyExpected)
-                        if (Math.abs(shadow[row * n + x] - shadow[row * n + y]) > 1e-4 * top)
-                            fail(where + ": key " + x + " (score " + shadow[row * n + x] + ") kept over key " + y + " (score " + shadow[row * n + y] + ")");
+                    if (shadow[row * n + x] < threshold - tol)
+                        fail(where + ": key " + x + " (score " + shadow[row * n + x] + ") kept, below the threshold " + threshold);
+                for (int y : onlyExpected)
+                    if (shadow[row * n + y] > threshold + tol)
+                        fail(where + ": key " + y + " (score " + shadow[row * n + y] + ") dropped, above the threshold " + threshold);
             }
         }
     }

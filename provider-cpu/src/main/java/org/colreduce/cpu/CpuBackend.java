@@ -1,6 +1,7 @@
 package org.colreduce.cpu;
 
 import java.util.EnumSet;
+import java.util.concurrent.ForkJoinPool;
 import org.colreduce.DType;
 import org.colreduce.spi.Availability;
 import org.colreduce.spi.BackendSession;
@@ -18,6 +19,8 @@ public final class CpuBackend implements ColReduceBackend {
     public static final String NAME = "cpu";
     public static final String SCALAR_PROPERTY = "colreduce.cpu.scalar";
     public static final String THREADS_PROPERTY = "colreduce.cpu.threads";
+
+    private static final System.Logger LOG = System.getLogger("org.colreduce.cpu");
 
     private final boolean forceScalar;
     private final int threads;
@@ -38,11 +41,15 @@ public final class CpuBackend implements ColReduceBackend {
 
     private Kernels kernels() {
         Kernels k = kernels;
-        if (k == null) kernels = k = Kernels.select(forceScalar);
+        if (k == null) {
+            kernels = k = Kernels.select(forceScalar);
+            LOG.log(System.Logger.Level.DEBUG, "colreduce cpu: {0}", k.describe());
+        }
         return k;
     }
 
-    private int threadCount() { return threads > 0 ? threads : java.util.concurrent.ForkJoinPool.getCommonPoolParallelism(); }
+    /** Threads that run a call: a session's own pool, or the common pool's workers plus the calling thread. */
+    private int threadCount() { return threads > 0 ? threads : ForkJoinPool.getCommonPoolParallelism() + 1; }
 
     @Override public String name() { return NAME; }
 

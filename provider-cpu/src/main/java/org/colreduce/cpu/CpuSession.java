@@ -10,6 +10,7 @@ import java.util.Set;
 import org.colreduce.DType;
 import org.colreduce.ResidentTensor;
 import org.colreduce.Tensor;
+import org.colreduce.spi.AttendProblem;
 import org.colreduce.spi.BackendSession;
 import org.colreduce.spi.ReduceProblem;
 
@@ -39,6 +40,17 @@ final class CpuSession implements BackendSession {
         HostProblem hp = HostProblem.of(p);
         float[] lse = rowStatistics(hp);
         workers.forEach(ColumnPass.tasks(p), hp.shareable(), t -> ColumnPass.run(hp, kernels, t, lse));
+    }
+
+    /** {@link RowStatistics}, then {@link AttentionPass}: O and the column partials in one pass over K and V, then the scores. */
+    @Override
+    public void attend(AttendProblem a) {
+        ensureOpen();
+        HostProblem hp = HostProblem.of(a.scores());
+        AttentionPass pass = new AttentionPass(a, hp);
+        float[] lse = rowStatistics(hp);
+        workers.forEach(pass.tasks(), pass.shareable(), t -> pass.run(kernels, t, lse));
+        workers.forEach(pass.combineTasks(), pass.shareable(), pass::combine);
     }
 
     /** Pass 1 alone: lse per (b, query head, row), [B, Hq, M] row-major; −∞ for rows that see no key. */

@@ -9,8 +9,8 @@ package org.colreduce.cpu;
 interface Kernels {
     /**
      * Scores of a tile: {@code s[i·KEYS + j] = Σ_d q[q0 + i·dim + d] · kT[d·KEYS + j]}, summed by fma
-     * in order of d, for i below {@code rows} rounded up to {@link TileShape#ROW_STEP} and j below
-     * {@code keys} (an implementation may fill columns up to KEYS).
+     * in order of d, for i below {@code rows} and j below {@code keys} (an implementation may fill
+     * columns up to KEYS).
      */
     void scores(float[] q, int q0, int rows, float[] kT, int keys, int dim, float[] s);
 

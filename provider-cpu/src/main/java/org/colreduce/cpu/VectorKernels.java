@@ -25,8 +25,20 @@ final class VectorKernels implements Kernels {
 
     @Override
     public void scores(float[] q, int qStart, int rows, float[] kT, int keys, int dim, float[] s) {
+        int full = rows / ROW_STEP * ROW_STEP;
         for (int j = 0; j < keys; j += 2 * L) {
-            for (int i = 0; i < rows; i += ROW_STEP) {
+            // the last rows one by one: a decode step (M = 1) does not pay for 8
+            for (int i = full; i < rows; i++) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0;
+                for (int d = 0, kd = j, qd = qStart + i * dim; d < dim; d++, kd += KEYS, qd++) {
+                    FloatVector b = FloatVector.broadcast(F, q[qd]);
+                    a0 = b.fma(FloatVector.fromArray(F, kT, kd), a0);
+                    a1 = b.fma(FloatVector.fromArray(F, kT, kd + L), a1);
+                }
+                a0.intoArray(s, i * KEYS + j);
+                a1.intoArray(s, i * KEYS + j + L);
+            }
+            for (int i = 0; i < full; i += ROW_STEP) {
                 FloatVector z = FloatVector.zero(F);
                 FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z,
                         a40 = z, a41 = z, a50 = z, a51 = z, a60 = z, a61 = z, a70 = z, a71 = z;

@@ -79,7 +79,10 @@ public final class CudaBenchmark {
                             shape, dtype.name().toLowerCase(Locale.ROOT), reduction.name().toLowerCase(Locale.ROOT)));
                     StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-34s", shape));
                     for (int v = 0; v < variants.length; v++) {
-                        System.setProperty(LaunchPlan.KERNELS, variants[v]);
+                        // a variant: kernels[:nostream], e.g. wgmma8, mma, wgmma8:nostream
+                        String[] vp = variants[v].split(":");
+                        System.setProperty(LaunchPlan.KERNELS, vp[0]);
+                        System.setProperty(LaunchPlan.STREAM, vp.length > 1 && vp[1].equals("nostream") ? "false" : "true");
                         for (int w = 0; w < 3; w++) s.enqueue(p);
                         s.sync();
                         float[] first = time(s, p, flush, start, mid, end);

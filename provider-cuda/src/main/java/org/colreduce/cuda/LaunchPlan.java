@@ -6,19 +6,33 @@ import org.colreduce.Reduction;
 import org.colreduce.spi.ReduceProblem;
 
 /**
- * Grid shapes and tile counts of one column reduction: pure arithmetic, tested on any machine.
- * The tile sizes mirror tiles.cuh (Tiles&lt;DP&gt; and SimtTiles).
+ * Which kernels one column reduction launches, with their grids, block sizes and shared memory:
+ * pure arithmetic, tested on any machine. Tile sizes mirror tiles.cuh (Tiles&lt;DP, WARPS&gt;,
+ * SimtTiles) and column_stream.cuh.
+ *
+ * @param rowWarps     warps of a row-statistics block (16 query rows each)
+ * @param columnWarps  warps of a column-pass block (16 keys each)
+ * @param stream       whether pass 2 is column_stream (query tiles resident, K streamed)
+ * @param columnKeysPerBlock keys a column_stream block walks (its keysPerSplit)
  */
-record LaunchPlan(DType dtype, int paddedDim, int rowTile, int keyTile, int columnKeys, int columnRows,
+record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int keyTile, int columnWarps, int columnKeys, int columnRows,
                   long rowBlocksX, long rowBlocksY, int splits, int keysPerSplit,
                   long columnBlocksX, long columnBlocksY, int rowThreads, int columnThreads,
-                  int rowSmem, int columnSmem, boolean direct, int wgmmaWarps) {
+                  int rowSmem, int columnSmem, boolean direct, boolean wgmma, boolean stream, int columnKeysPerBlock) {
 
     /**
-     * System property choosing the tensor-core kernels on sm_90: "wgmma8" (default: wgmma, 8 warps,
-     * 128 rows or keys a block), "wgmma" (wgmma, 4 warps) or "mma" (mma.sync, 4 warps, as on sm_80/86/89).
+     * System property choosing the tensor-core kernels on sm_90: "wgmma8" (default: wgmma, 8-warp
+     * blocks of 128 rows or keys where M > 64), "wgmma" (wgmma, 4 warps) or "mma" (mma.sync, 4
+     * warps, as on sm_80/86/89).
      */
     static final String KERNELS = "colreduce.cuda.kernels";
+    /** System property: "false" keeps few-query problems on column_pass instead of column_stream. */
+    static final String STREAM = "colreduce.cuda.stream";
+
+    /** Tiles&lt;DP&gt;::STAGES: depth of the cp.async rings. */
+    static final int STAGES = 4;
+    /** column_stream.cuh STREAM_MAX_QTILES: query tiles a column_stream block keeps resident. */
+    static final int STREAM_MAX_QTILES = 4;
 
     /** The head-dimension padding of the tensor-core kernels: 64, 128 or 256. */
     static int paddedDim(int d) {
@@ -42,38 +56,71 @@ record LaunchPlan(DType dtype, int paddedDim, int rowTile, int keyTile, int colu
     static LaunchPlan of(ReduceProblem p, int multiprocessors, boolean hopper) {
         DType t = p.dtype();
         boolean simt = t == DType.F32;
-        int dp = simt ? p.headDim() : paddedDim(p.headDim());
         String variant = System.getProperty(KERNELS, "wgmma8");
         boolean wgmma = !simt && hopper && variant.startsWith("wgmma");
-        int warps = wgmma && variant.equals("wgmma8") ? 8 : 4;
-        int rowTile = simt ? 8 : 16 * warps;
+        int bigWarps = wgmma && variant.equals("wgmma8") ? 8 : 4;
+        int dp = simt ? p.headDim() : paddedDim(p.headDim());
+        int g = p.groupSize();
+
+        // pass 1: 8 warps (128 rows sharing each K tile) only where there are rows to fill them
+        int rowWarps = p.queries() > 64 ? bigWarps : 4;
+        int rowTile = simt ? 8 : 16 * rowWarps;
         int keyTile = simt ? 32 : dp <= 128 ? 64 : 32;
-        int columnKeys = simt ? 128 : 16 * warps;
-        int columnRows = simt ? 16 : dp <= 128 ? 64 : 32;
         long bh = (long) p.batch() * p.queryHeads();
         long rowBlocksX = ceilDiv(p.queries(), rowTile);
         long keyTiles = ceilDiv(p.keys(), keyTile);
         int splits = splits(rowBlocksX * bh, keyTiles, multiprocessors);
         int keysPerSplit = (int) (ceilDiv(keyTiles, splits) * keyTile);
         splits = (int) ceilDiv(p.keys(), keysPerSplit);
-        // Tiles<DP>::rowStatisticsSmem / columnPassSmem: 3-stage rings plus 1 KB for alignment
-        int rowSmem = simt ? 0 : (rowTile + 3 * keyTile) * dp * 2 + 1024;
-        int columnSmem = simt ? (16 * p.headDim() + 16) * 4 : (columnKeys + 3 * columnRows) * dp * 2 + 3 * columnRows * 4 + 1024;
+        // the Q tile borrows a ring stage where it fits in one (row_statistics.cuh Q_IN_RING)
+        int rowSmem = simt ? 0 : ((rowTile <= keyTile ? 0 : rowTile) + STAGES * keyTile) * dp * 2 + 1024;
+
+        // pass 2: column_stream where every query tile of a KV group fits in shared memory
+        int streamRows = dp <= 128 ? 64 : 32;
+        long residentTiles = (long) g * ceilDiv(p.queries(), streamRows);
+        boolean stream = !simt && residentTiles <= STREAM_MAX_QTILES && !"false".equals(System.getProperty(STREAM));
+        int columnWarps, columnKeys, columnRows, columnSmem, columnKeysPerBlock = 0;
+        long columnBlocksX, bkv = (long) p.batch() * p.kvHeads();
+        if (simt) {
+            columnWarps = 4;
+            columnKeys = 128;
+            columnRows = 16;
+            columnSmem = (16 * p.headDim() + 16) * 4;
+            columnBlocksX = ceilDiv(p.keys(), columnKeys);
+        } else if (stream) {
+            columnWarps = 4;
+            columnKeys = 64;
+            columnRows = streamRows;
+            long tiles = ceilDiv(p.keys(), 64);
+            long chunks = Math.min(tiles, Math.max(1, ceilDiv(4L * multiprocessors, bkv)));
+            long perBlock = ceilDiv(tiles, chunks);
+            columnKeysPerBlock = (int) (perBlock * 64);
+            columnBlocksX = ceilDiv(tiles, perBlock);
+            columnSmem = (int) ((STAGES * 64 + residentTiles * columnRows) * dp * 2 + residentTiles * columnRows * 4 + 1024);
+        } else {
+            columnWarps = bigWarps;
+            columnKeys = 16 * columnWarps;
+            columnRows = dp <= 128 ? 64 : 32;
+            columnSmem = (columnKeys + STAGES * columnRows) * dp * 2 + STAGES * columnRows * 4 + 1024;
+            columnBlocksX = ceilDiv(p.keys(), columnKeys);
+        }
         boolean direct = p.heads() == HeadReduction.NONE && p.previous() == null;
-        return new LaunchPlan(t, dp, rowTile, keyTile, columnKeys, columnRows, rowBlocksX, bh, splits, keysPerSplit,
-                ceilDiv(p.keys(), columnKeys), (long) p.batch() * p.kvHeads(), simt ? 256 : 32 * warps, simt ? 128 : 32 * warps, rowSmem, columnSmem, direct, wgmma ? warps : 0);
+        return new LaunchPlan(t, dp, rowWarps, rowTile, keyTile, columnWarps, columnKeys, columnRows, rowBlocksX, bh, splits, keysPerSplit,
+                columnBlocksX, bkv, simt ? 256 : 32 * rowWarps, simt ? 128 : 32 * columnWarps, rowSmem, columnSmem, direct, wgmma,
+                stream, columnKeysPerBlock);
     }
 
     /** The kernel names in the fatbin. */
-    String rowKernel() { return dtype == DType.F32 ? "row_statistics_f32_k" : "row_statistics_" + suffix(); }
+    String rowKernel() { return dtype == DType.F32 ? "row_statistics_f32_k" : "row_statistics_" + suffix(rowWarps); }
 
     String columnKernel(Reduction r) {
         String kind = r == Reduction.MAX ? "max" : "sum";
-        return dtype == DType.F32 ? "column_" + kind + "_f32_k" : "column_" + kind + "_" + suffix();
+        if (dtype == DType.F32) return "column_" + kind + "_f32_k";
+        return (stream ? "column_stream_" : "column_") + kind + "_" + suffix(columnWarps);
     }
 
-    private String suffix() {
-        return (dtype == DType.F16 ? "f16" : "bf16") + "_d" + paddedDim + (wgmmaWarps == 8 ? "_wg8" : wgmmaWarps == 4 ? "_wg" : "");
+    private String suffix(int warps) {
+        return (dtype == DType.F16 ? "f16" : "bf16") + "_d" + paddedDim + (!wgmma ? "" : warps == 8 ? "_wg8" : "_wg");
     }
 
     static int reductionCode(Reduction r) {

@@ -104,6 +104,15 @@ class CudaDirectTest {
         for (DType t : DType.values()) check("decode-d200-gqa", t, 1, 8, 1, 16, 2500, 200, cr, false, 1);
     }
 
+    @Test void decodeStreamGqaEveryReduction() {
+        for (Reduction red : Reduction.values()) {
+            ColumnReduction cr = ColumnReduction.builder().reduction(red).mask(Mask.slidingWindow(900)).keyLengths(3000, 1700).queryLengths(5, 2).build();
+            for (DType t : DType.values()) check("decode-stream-" + red, t, 2, 8, 2, 5, 3000, 128, cr, false, 1);
+            ColumnReduction plain = ColumnReduction.builder().reduction(red).build();
+            for (DType t : DType.values()) check("decode-stream-plain-" + red, t, 1, 4, 4, 64, 1000, 64, plain, false, 1);
+        }
+    }
+
     @Test void peakyLogits() {
         ColumnReduction cr = ColumnReduction.builder().scale(3.0).build();
         for (DType t : DType.values()) check("peaky", t, 1, 2, 2, 64, 256, 64, cr, false, 1);

@@ -34,6 +34,10 @@ class LaunchPlanTest {
         assertTrue((long) decode.splits() * decode.keysPerSplit() >= 16384);
         assertTrue((long) (decode.splits() - 1) * decode.keysPerSplit() < 16384, "no empty split");
         assertEquals(0, decode.keysPerSplit() % decode.keyTile());
+        assertTrue(decode.stream(), "decoding streams K past resident query tiles");
+        assertEquals("column_stream_sum_f16_d128", decode.columnKernel(org.colreduce.Reduction.SUM));
+        assertTrue(decode.columnBlocksX() * decode.columnKeysPerBlock() >= 16384);
+        assertEquals(0, decode.columnKeysPerBlock() % 64);
         LaunchPlan prefill = LaunchPlan.of(problem(DType.F16, 16, 32, 32, 1024, 1024, 128, HeadReduction.NONE), 132);
         assertEquals(1, prefill.splits());
         assertEquals(16 * 32, prefill.rowBlocksY());
@@ -45,7 +49,8 @@ class LaunchPlanTest {
     @Test void sharedMemoryAndKernelNames() {
         LaunchPlan p = LaunchPlan.of(problem(DType.BF16, 1, 8, 2, 100, 100, 200, HeadReduction.GROUP_SUM), 132);
         assertEquals(256, p.paddedDim());
-        assertEquals((64 + 3 * 32) * 256 * 2 + 1024, p.rowSmem());
+        assertEquals((64 + LaunchPlan.STAGES * 32) * 256 * 2 + 1024, p.rowSmem());
+        assertFalse(p.stream(), "16 query tiles per KV group do not stay resident");
         assertEquals("row_statistics_bf16_d256", p.rowKernel());
         assertEquals("column_sum_bf16_d256", p.columnKernel(org.colreduce.Reduction.MEAN));
         assertEquals(4, p.columnBlocksY() * 2 / 1 / 1);
@@ -58,7 +63,8 @@ class LaunchPlanTest {
     @Test void bigProblemOffsetsNeed64Bits() {
         // B=64, H=32, N=16384, D=128: 4.3e9 elements of K; the grid stays within launch limits
         LaunchPlan p = LaunchPlan.of(problem(DType.F16, 64, 32, 32, 64, 16384, 128, HeadReduction.NONE), 132);
-        assertEquals(256, p.columnBlocksX());
+        assertTrue(p.stream());
+        assertTrue(p.columnBlocksX() * p.columnKeysPerBlock() >= 16384);
         assertEquals(2048, p.columnBlocksY());
         assertTrue(64L * 32 * 16384 * 128 > Integer.MAX_VALUE);
     }

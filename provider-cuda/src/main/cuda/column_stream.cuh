@@ -1,0 +1,118 @@
+// Pass 2 for few query rows (decoding, SnapKV windows: G·ceil(M/BM) ≤ 4 query tiles per KV
+// head): the column pass turned around. Every query tile of the group (and its lse) stays in
+// shared memory for the block's life, and K streams through a cp.async ring, one tile of 64 keys
+// per step: K is read once from memory at full speed instead of once per tiny block. Same
+// arithmetic, order and output as column_pass.
+#pragma once
+#include "problem.cuh"
+#include "tiles.cuh"
+#include "warp_mma.cuh"
+#include "row_statistics.cuh"
+
+namespace colreduce {
+
+constexpr int STREAM_MAX_QTILES = 4;
+
+template <typename T, int DP, bool IS_MAX, bool WG>
+__device__ void column_stream(const Problem& p) {
+    using TL = Tiles<DP, 4>;
+    constexpr int BN = TL::CP_BN, BM = TL::CP_BM, CH = TL::CHUNKS, THREADS = 128, S = TL::STAGES;
+    constexpr int QSTAGE = BM * CH, KSTAGE = BN * CH;
+    const int G = p.Hq / p.Hkv;
+    const int QT = (p.M + BM - 1) / BM;                // resident query tiles per head
+    extern __shared__ uint4 smem_raw[];
+    uint4* sK = aligned_smem(smem_raw);
+    uint4* sQ = sK + S * KSTAGE;
+    float* sL = (float*)(sQ + G * QT * QSTAGE);
+
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    const int bkv = blockIdx.y;
+    const int b = bkv / p.Hkv, kvh = bkv % p.Hkv;
+    const BatchMask mask = BatchMask::of(p, b);
+    const int64_t tilesPerBlock = p.keysPerSplit / BN;
+    const int64_t kt0 = (int64_t)blockIdx.x * tilesPerBlock;
+    const int64_t kt1 = min(kt0 + tilesPerBlock, ((int64_t)p.N + BN - 1) / BN);
+    const T* K = (const T*)p.k + b * p.ksb + kvh * p.ksh;
+
+    // every query tile of every head of the group, with its lse: one group
+    for (int gh = 0; gh < G; gh++) {
+        const int hq = kvh * G + gh;
+        const T* Q = (const T*)p.q + b * p.qsb + hq * p.qsh;
+        const float* L = p.lse + ((int64_t)b * p.Hq + hq) * p.M;
+        for (int q = 0; q < QT; q++) {
+            load_tile<BM, CH, THREADS>(sQ + (gh * QT + q) * QSTAGE, Q, p.qsm, (int64_t)q * BM, p.M);
+            for (int e = threadIdx.x; e < BM; e += THREADS) {
+                int64_t i = (int64_t)q * BM + e;
+                cp_async4(&sL[(gh * QT + q) * BM + e], i < p.M ? L + i : L, i < p.M ? 4 : 0);
+            }
+        }
+    }
+    cp_async_commit();
+#pragma unroll
+    for (int s = 0; s < S - 1; s++) {
+        if (kt0 + s < kt1) load_tile<BN, CH, THREADS>(sK + s * KSTAGE, K, p.ksn, (kt0 + s) * BN, p.N);
+        cp_async_commit();
+    }
+
+    int stage = 0, fill = S - 1;
+    for (int64_t kt = kt0; kt < kt1; kt++) {
+        cp_async_wait<S - 2>();            // key tile kt (and the query tiles) have landed
+        fence_async_shared();
+        __syncthreads();                   // ... for every thread, and key tile kt-1's stage is free
+        if (kt + S - 1 < kt1) load_tile<BN, CH, THREADS>(sK + fill * KSTAGE, K, p.ksn, (kt + S - 1) * BN, p.N);
+        cp_async_commit();
+        fill = fill + 1 == S ? 0 : fill + 1;
+        const uint4* kTile = sK + stage * KSTAGE;
+        stage = stage + 1 == S ? 0 : stage + 1;
+
+        const int64_t j0 = kt * BN, j1 = min(j0 + BN, mask.lenK), jw0 = j0 + warp * 16;
+        int64_t rlo = 0, rhi = 0;
+        if (j0 < j1) { rlo = mask.rowLo(j0); rhi = mask.rowHi(j1); }
+        const int q0 = (int)(rlo / BM), q1 = rhi > rlo ? (int)((rhi + BM - 1) / BM) : q0;
+        uint32_t ka[CH / 2][4];
+        if (q0 < q1) load_a_fragments<BN, CH>(ka, kTile, warp * 16);
+        for (int gh = 0; gh < G; gh++) {
+            float red[2] = {IS_MAX ? -INFINITY : 0.f, IS_MAX ? -INFINITY : 0.f};
+            for (int q = q0; q < q1; q++) {
+                float acc[BM / 8][4];
+                tile_mma_issue<T, BM, BM, CH, WG>(acc, ka, sQ + (gh * QT + q) * QSTAGE);
+                tile_mma_wait<0, BM, WG>(acc);
+                const float* lse = sL + (gh * QT + q) * BM;
+                const int64_t i0 = (int64_t)q * BM;
+                const bool full = mask.full(i0, i0 + BM, jw0, jw0 + 16);
+#pragma unroll
+                for (int n = 0; n < BM / 8; n++)
+#pragma unroll
+                    for (int e = 0; e < 4; e++) {
+                        const int qi = n * 8 + 2 * t + (e & 1);
+                        float x = fmaf(acc[n][e], p.c, -lse[qi]);
+                        bool vis = full || mask.visible(i0 + qi, jw0 + g + (e >> 1) * 8);
+                        if (IS_MAX) red[e >> 1] = vis ? max_nan(red[e >> 1], x) : red[e >> 1];
+                        else red[e >> 1] += vis ? fast_exp2(x) : 0.f;
+                    }
+            }
+            const int hq = kvh * G + gh;
+#pragma unroll
+            for (int r = 0; r < 2; r++) {
+                float v = red[r];
+                if (IS_MAX) {
+                    v = max_nan(v, __shfl_xor_sync(0xffffffffu, v, 1));
+                    v = max_nan(v, __shfl_xor_sync(0xffffffffu, v, 2));
+                    v = v == -INFINITY ? 0.f : exp2f(v);
+                } else {
+                    v += __shfl_xor_sync(0xffffffffu, v, 1);
+                    v += __shfl_xor_sync(0xffffffffu, v, 2);
+                }
+                const int64_t j = jw0 + g + r * 8;
+                if (p.reduction == REDUCE_MEAN) {
+                    int64_t cnt = mask.rowsSeeing(j);
+                    v = cnt > 0 ? v / (float)cnt : 0.f;
+                }
+                if (t == 0 && j < p.N) p.colval[((int64_t)b * p.Hq + hq) * p.N + j] = v;
+            }
+        }
+    }
+    cp_async_wait<0>();
+}
+
+}  // namespace colreduce
