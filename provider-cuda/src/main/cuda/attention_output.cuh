@@ -242,21 +242,25 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
             float s[BN / 8][4];
 #pragma unroll
             for (int n = 0; n < BN / 8; n++) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
-            if constexpr (WG) output_scores_wgmma<T, BN, CH / 2>(s, qa, kTile);
-            else for (int ks = 0; ks < CH / 2; ks++) {
-                uint32_t a[4];
-                if constexpr (TL::Q_IN_REGISTERS) {
-                    a[0] = qa[ks][0]; a[1] = qa[ks][1]; a[2] = qa[ks][2]; a[3] = qa[ks][3];
-                } else {
-                    int r = warp * 16 + (lane & 15), c = ks * 2 + (lane >> 4);
-                    ldmatrix_x4(a[0], a[1], a[2], a[3], &sQ[swz<BM>(r, c)]);
-                }
+            if constexpr (WG) {
+                output_scores_wgmma<T, BN, CH / 2>(s, qa, kTile);
+            } else {
 #pragma unroll
-                for (int n = 0; n < BN / 8; n += 2) {
-                    uint32_t b00, b01, b10, b11;
-                    load_b_pair<BN>(b00, b01, b10, b11, kTile, n * 8, ks);
-                    mma16816<T>(s[n], a, b00, b01);
-                    mma16816<T>(s[n + 1], a, b10, b11);
+                for (int ks = 0; ks < CH / 2; ks++) {
+                    uint32_t a[4];
+                    if constexpr (TL::Q_IN_REGISTERS) {
+                        a[0] = qa[ks][0]; a[1] = qa[ks][1]; a[2] = qa[ks][2]; a[3] = qa[ks][3];
+                    } else {
+                        int r = warp * 16 + (lane & 15), c = ks * 2 + (lane >> 4);
+                        ldmatrix_x4(a[0], a[1], a[2], a[3], &sQ[swz<BM>(r, c)]);
+                    }
+#pragma unroll
+                    for (int n = 0; n < BN / 8; n += 2) {
+                        uint32_t b00, b01, b10, b11;
+                        load_b_pair<BN>(b00, b01, b10, b11, kTile, n * 8, ks);
+                        mma16816<T>(s[n], a, b00, b01);
+                        mma16816<T>(s[n + 1], a, b10, b11);
+                    }
                 }
             }
 
