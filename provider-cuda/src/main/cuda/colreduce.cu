@@ -9,6 +9,7 @@
 #include "head_reduction.cuh"
 #include "simt_f32.cuh"
 #include "fill.cuh"
+#include "attention_output.cuh"
 
 using namespace colreduce;
 

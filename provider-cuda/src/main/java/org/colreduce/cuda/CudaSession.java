@@ -24,6 +24,7 @@ import org.colreduce.Mask;
 import org.colreduce.Operand;
 import org.colreduce.ResidentTensor;
 import org.colreduce.Tensor;
+import org.colreduce.spi.AttendProblem;
 import org.colreduce.spi.BackendSession;
 import org.colreduce.spi.ReduceProblem;
 
@@ -35,9 +36,9 @@ import org.colreduce.spi.ReduceProblem;
  */
 final class CudaSession implements BackendSession {
     // device scratch slots
-    private static final int S_Q = 0, S_K = 1, S_QPAD = 2, S_KPAD = 3, S_LENS = 4, S_LSE = 5, S_PARTIAL = 6, S_COLVAL = 7, S_OUT = 8, S_PREV = 9, S_SLOTS = 10;
+    private static final int S_Q = 0, S_K = 1, S_QPAD = 2, S_KPAD = 3, S_LENS = 4, S_LSE = 5, S_PARTIAL = 6, S_COLVAL = 7, S_OUT = 8, S_PREV = 9, S_V = 10, S_VPAD = 11, S_O = 12, S_VT = 13, S_SLOTS = 14;
     // pinned host staging slots
-    private static final int P_Q = 0, P_K = 1, P_LENS = 2, P_PREV = 3, P_OUT = 4, P_SLOTS = 5;
+    private static final int P_Q = 0, P_K = 1, P_LENS = 2, P_PREV = 3, P_OUT = 4, P_V = 5, P_O = 6, P_SLOTS = 7;
 
     private final int device = 0;
     private final CUctx_st context = new CUctx_st();
@@ -49,6 +50,7 @@ final class CudaSession implements BackendSession {
     private final long[] pinnedBytes = new long[P_SLOTS];
     private final Set<CudaResidentTensor> residents = Collections.newSetFromMap(new IdentityHashMap<>());
     private final ProblemBlock block = new ProblemBlock();
+    private final OutputBlock outputBlock = new OutputBlock(block);
     private final int multiprocessors;
     private final boolean hopper;
     private boolean closed;
@@ -165,12 +167,25 @@ final class CudaSession implements BackendSession {
         finish.run();
     }
 
+    /** O = P·V (attention_output.cuh) between the row statistics and the column pass of the same call. */
+    @Override
+    public void attend(AttendProblem a) {
+        current();
+        Runnable finish = enqueue(a.scores(), a);
+        sync();
+        finish.run();
+    }
+
+    Runnable enqueue(ReduceProblem p) { return enqueue(p, null); }
+
     /**
      * Stages the operands and launches every kernel of one call on the stream, without waiting.
-     * The returned action (after a sync) copies a host result into the caller's view.
+     * The returned action (after a sync) copies a host result into the caller's view. With
+     * {@code a}, the attention output pass too.
      */
-    Runnable enqueue(ReduceProblem p) {
+    Runnable enqueue(ReduceProblem p, AttendProblem a) {
         LaunchPlan plan = LaunchPlan.of(p, multiprocessors, hopper);
+        OutputPlan op = a == null ? null : OutputPlan.of(a, plan, hopper);
         int ld = plan.paddedDim();
         long rows = (long) p.batch() * p.queryHeads() * p.queries();
         long outElems = (long) p.batch() * p.outputHeads() * p.keys();
@@ -182,10 +197,15 @@ final class CudaSession implements BackendSession {
         long out = hostOut ? scratch(S_OUT, outElems * 4, "scores") : ((CudaResidentTensor) p.out()).pointer();
         long colval = plan.direct() ? out : scratch(S_COLVAL, (long) p.batch() * p.queryHeads() * p.keys() * 4, "per-head scores");
         long lens = scratch(S_LENS, 8L * p.batch(), "lengths");
+        long oElems = a == null ? 0 : rows * a.valueDim(), oBytes = a == null ? 0 : oElems * a.output().dtype().byteSize();
+        boolean hostO = a != null && !(a.output() instanceof CudaResidentTensor);
+        long o = a == null ? 0 : hostO ? scratch(S_O, oBytes, "attention output") : ((CudaResidentTensor) a.output()).pointer();
+        long vt = op != null && op.wgmma() ? scratch(S_VT, (long) p.batch() * p.kvHeads() * op.valueLd() * op.transposedKeys() * 2, "V transposed") : 0;
 
         // 2. operands: resident ones in place (padded on the device when D is not a tile width), host ones staged
         long q = operand(p.q(), ld, S_Q, S_QPAD, P_Q, "q");
         long k = operand(p.k(), ld, S_K, S_KPAD, P_K, "k");
+        long v = a == null ? 0 : operand(a.v(), op.valueLd(), S_V, S_VPAD, P_V, "v");
         MemorySegment lh = pinned(P_LENS, 8L * p.batch());
         for (int b = 0; b < p.batch(); b++) {
             lh.setAtIndex(ValueLayout.JAVA_INT, b, p.queryLengths()[b]);
@@ -220,18 +240,38 @@ final class CudaSession implements BackendSession {
                 .f32(ProblemBlock.C, p.scale() == 0 ? 1f : (float) Math.abs(p.scale() * 1.4426950408889634))
                 .f32(ProblemBlock.SGN, Math.signum(p.scale()));
 
-        launch(plan.rowKernel(), plan.rowBlocksX(), plan.rowBlocksY(), plan.splits(), plan.rowThreads(), plan.rowSmem());
+        if (op == null || !op.online()) launch(plan.rowKernel(), plan.rowBlocksX(), plan.rowBlocksY(), plan.splits(), plan.rowThreads(), plan.rowSmem());
         if (plan.splits() > 1) launch("row_statistics_combine_k", LaunchPlan.ceilDiv(rows, 256), 1, 1, 256, 0);
+        if (op != null) {
+            long vsn = op.valueLd(), vsh = (long) p.keys() * vsn, vsb = vsh * p.kvHeads();
+            outputBlock.set(v, o, vt, vsb, vsh, vsn, a.valueDim(), op.valueLd(), a.output().dtype() == DType.F32, op.online(), op.transposedKeys());
+            if (op.wgmma()) {
+                long[] grid = op.transposeGrid(p);
+                launch("transpose_values_k", grid[0], grid[1], grid[2], 256, 0, outputBlock.params);
+            }
+            launch(op.kernel(), op.blocksX(), op.blocksY(), 1, op.threads(), op.smem(), outputBlock.params);
+        }
         if (rowsDone != null) CudaDriver.check(cuEventRecord(rowsDone, stream), "cuEventRecord");
         if (plan.stream()) block.i32(ProblemBlock.KEYS_PER_SPLIT, plan.columnKeysPerBlock());
         launch(plan.columnKernel(p.reduction()), plan.columnBlocksX(), plan.columnBlocksY(), 1, plan.columnThreads(), plan.columnSmem());
         if (!plan.direct()) launch("head_reduction_k", LaunchPlan.ceilDiv(outElems, 256), 1, 1, 256, 0);
 
-        if (!hostOut) return () -> {};
-        Tensor dst = (Tensor) p.out();
-        MemorySegment host = pinned(P_OUT, outElems * 4);
-        CudaDriver.check(cuMemcpyDtoHAsync(pinned[P_OUT], out, outElems * 4, stream), "cuMemcpyDtoHAsync(scores)");
-        return () -> HostPacking.unpack(host, dst, p.keys());
+        Runnable scores = () -> {};
+        if (hostOut) {
+            Tensor dst = (Tensor) p.out();
+            MemorySegment host = pinned(P_OUT, outElems * 4);
+            CudaDriver.check(cuMemcpyDtoHAsync(pinned[P_OUT], out, outElems * 4, stream), "cuMemcpyDtoHAsync(scores)");
+            scores = () -> HostPacking.unpack(host, dst, p.keys());
+        }
+        if (!hostO) return scores;
+        Tensor dstO = (Tensor) a.output();
+        MemorySegment hostOut2 = pinned(P_O, oBytes);
+        CudaDriver.check(cuMemcpyDtoHAsync(pinned[P_O], o, oBytes, stream), "cuMemcpyDtoHAsync(attention output)");
+        Runnable then = scores;
+        return () -> {
+            then.run();
+            HostPacking.unpack(hostOut2, dstO, a.valueDim());
+        };
     }
 
     private long operand(Operand o, int ld, int slot, int padSlot, int pinSlot, String name) {
@@ -274,11 +314,15 @@ final class CudaSession implements BackendSession {
 
     /** Launches with the current parameter block. */
     void launch(String name, long gx, long gy, long gz, int threads, int smem) {
+        launch(name, gx, gy, gz, threads, smem, block.params);
+    }
+
+    private void launch(String name, long gx, long gy, long gz, int threads, int smem, PointerPointer<?> params) {
         if (gx < 1 || gy < 1 || gz < 1) return;
         if (gx > Integer.MAX_VALUE || gy > 65535 || gz > 65535)
             throw new IllegalArgumentException("problem too large for one launch of " + name + ": grid " + gx + " x " + gy + " x " + gz);
         CudaDriver.check(cuLaunchKernel(function(name, smem), (int) gx, (int) gy, (int) gz, threads, 1, 1, smem, stream,
-                block.params, (PointerPointer<?>) null), "cuLaunchKernel(" + name + ")");
+                params, (PointerPointer<?>) null), "cuLaunchKernel(" + name + ")");
     }
 
     // ---------------------------------------------------------------- memory
@@ -356,6 +400,7 @@ final class CudaSession implements BackendSession {
         for (int i = 0; i < P_SLOTS; i++) if (pinned[i] != null) { cuMemFreeHost(pinned[i]); pinned[i] = null; }
         if (!module.isNull()) cuModuleUnload(module);
         if (!stream.isNull()) cuStreamDestroy(stream);
+        outputBlock.close();
         block.close();
         cuDevicePrimaryCtxRelease(device);
     }

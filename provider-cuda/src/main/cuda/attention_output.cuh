@@ -1,0 +1,494 @@
+// AttentionOutput, the pass of attend (SPEC §11): O_i = Σ_j p_ij·v_j for a block of 64 query rows
+// (16 per warp), streaming K and V tiles of the keys those rows can see (causal: no tile past the
+// diagonal) through a double-buffered cp.async ring. S = Q·K^T and O += P·V on mma.sync m16n8k16;
+// P is rounded to the input type for the second product, as FlashAttention does (BF16: twice).
+// Two modes (OutputProblem.online):
+//  - lse given (row statistics ran first, e.g. split over keys for few query tiles):
+//    p_ij = 2^(s_ij·c − lse2_i), already normalised, no rescaling;
+//  - online: this pass replaces the row statistics: a running (max, sum) per row rescales O as
+//    the tiles go by, and the pass writes lse2 for the column pass. One pass over K saved.
+// On sm_90a (WG, E ≤ 128) both products run on wgmma for the warpgroup's 64 rows: S from a K tile
+// as in the row statistics, O += P·V from a tile of V^T (keys contiguous, the K-major layout wgmma
+// reads), which transpose_values lays out once per call.
+// Every sum runs in a fixed order (mma, then fixed quad shuffles): same bits on every run.
+// A masked key has p = 0, but 0·NaN is NaN: a tile that is not fully visible and holds a
+// non-finite V is multiplied on the FMA units over the visible keys only (SPEC §7.3).
+#pragma once
+#include <string.h>
+#include <cuda_fp16.h>
+#include <cuda_bf16.h>
+#include "problem.cuh"
+#include "warp_mma.cuh"
+#include "simt_f32.cuh"
+#include "wgmma.cuh"
+
+namespace colreduce {
+
+// The second by-value parameter of the attention output kernels (org.colreduce.cuda.OutputBlock).
+struct OutputProblem {
+    const void* v;      // [B, Hkv, N, ldv]
+    void* o;            // [B, Hq, M, Dv] dense, F32 or the inputs' type
+    void* vt;           // [B, Hkv, ldv, NP] V^T for the wgmma kernels (NP: N rounded up to 64)
+    int64_t vsb, vsh, vsn;
+    int Dv, ldv;        // value dimension and the row length of v in elements
+    int outF32;         // 1: O in F32; 0: in the inputs' type
+    int online;         // 1: running (max, sum) here, lse written; 0: p.lse read
+    int np;             // row length of vt
+    int pad;
+};
+
+template <int E>
+struct OutputTiles {
+    static constexpr int WARPS = 4, THREADS = WARPS * 32;
+    static constexpr int BM = 16 * WARPS;                 // query rows of a block
+    static constexpr int BN = E <= 128 ? 64 : 32;         // keys of a tile
+    static constexpr int CH = E / 8;                      // 16-byte chunks of a padded row
+    static constexpr bool Q_IN_REGISTERS = E <= 128;      // E = 256 reads Q fragments from shared memory
+    static constexpr int smem() { return (BM + 4 * BN) * E * 2 + 1024; }  // Q, 2 stages of K and V, alignment
+};
+
+__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t& r0, uint32_t& r1, uint32_t& r2, uint32_t& r3, const void* p) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(smem_u32(p)));
+}
+
+// ROWS rows of CH chunks from global rows of `valid` chunks (zero beyond them and past `limit`)
+template <int ROWS, int CH, int THREADS, typename T>
+__device__ __forceinline__ void load_rows(uint4* s, const T* g, int64_t stride, int64_t first, int64_t limit, int valid) {
+#pragma unroll
+    for (int e = threadIdx.x; e < ROWS * CH; e += THREADS) {
+        int r = e / CH, c = e % CH;
+        int64_t row = first + r;
+        bool ok = row < limit && c < valid;
+        cp_async16(&s[swz<ROWS>(r, c)], ok ? g + row * stride + c * 8 : g, ok ? 16 : 0);
+    }
+}
+
+template <typename T>
+__host__ __device__ __forceinline__ uint32_t pack2(float lo, float hi) {
+    if constexpr (MmaType<T>::BF16) {
+        __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
+        return *reinterpret_cast<uint32_t*>(&h);
+    } else {
+        __half2 h = __floats2half2_rn(lo, hi);
+        return *reinterpret_cast<uint32_t*>(&h);
+    }
+}
+
+__host__ __device__ __forceinline__ float bits_float(uint32_t u) {
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+// the two values minus what pack2 kept of them (`kept`), packed: the second term of P = hi + lo
+template <typename T>
+__host__ __device__ __forceinline__ uint32_t residue2(float x0, float x1, uint32_t kept) {
+    static_assert(MmaType<T>::BF16, "residue2 is for bf16");
+    return pack2<T>(x0 - bits_float(kept << 16), x1 - bits_float(kept & 0xFFFF0000u));
+}
+
+template <typename T>
+__device__ __forceinline__ float to_float(unsigned short bits) {
+    if constexpr (MmaType<T>::BF16) return __uint_as_float((uint32_t)bits << 16);
+    else return __half2float(__ushort_as_half(bits));
+}
+
+// some 2-byte element of x has its exponent all ones: Inf or NaN
+template <typename T>
+__device__ __forceinline__ bool nonfinite_any(uint4 x) {
+    constexpr uint32_t EXP = MmaType<T>::BF16 ? 0x7F80u : 0x7C00u;
+    const uint32_t w[4] = {x.x, x.y, x.z, x.w};
+    bool bad = false;
+#pragma unroll
+    for (int i = 0; i < 4; i++) bad |= (w[i] & EXP) == EXP || (w[i] >> 16 & EXP) == EXP;
+    return bad;
+}
+
+template <typename T>
+__device__ __forceinline__ void store_output(const OutputProblem& o, int64_t at, float v) {
+    if (o.outF32) ((float*)o.o)[at] = v;
+    else if constexpr (MmaType<T>::BF16) ((__nv_bfloat16*)o.o)[at] = __float2bfloat16_rn(v);
+    else ((__half*)o.o)[at] = __float2half_rn(v);
+}
+
+// S (16 rows of each warp, BN keys) = A fragments x K tile^T on wgmma; waits for the result
+template <typename T, int BN, int KSTEPS>
+__device__ __forceinline__ void output_scores_wgmma(float (*s)[4], const uint32_t (*a)[4], const uint4* kTile) {
+#ifdef COLREDUCE_WGMMA
+    fence_acc<BN>(s);
+    asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+#pragma unroll
+    for (int ks = 0; ks < KSTEPS; ks++) Wgmma<T, BN>::mma(s, a[ks], b_descriptor<BN>(kTile, ks), ks > 0);
+    asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+    asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
+    fence_acc<BN>(s);
+#endif
+}
+
+// O (E columns) += P (A fragments, KSTEPS x 16 keys) x V, V^T being a tile of E rows (one per
+// column of O) of 16·KSTEPS keys; 64 columns per wgmma
+template <typename T, int E, int KSTEPS>
+__device__ __forceinline__ void output_values_wgmma(float (*oacc)[4], const uint32_t (*a)[4], const uint4* vtTile) {
+#ifdef COLREDUCE_WGMMA
+    fence_acc<E>(oacc);
+    asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+#pragma unroll
+    for (int kk = 0; kk < KSTEPS; kk++)
+#pragma unroll
+        for (int half = 0; half < E / 64; half++)
+            Wgmma<T, 64>::mma(oacc + half * 8, a[kk], b_descriptor<E>(vtTile + half * 64 * 8, kk), 1);
+    asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+    asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
+    fence_acc<E>(oacc);
+#endif
+}
+
+// V [B·Hkv][N][ldv] to V^T [B·Hkv][ldv][np] (zero for keys ≥ N) through 32 x 32 tiles in shared
+// memory, so that both the reads and the writes are coalesced.
+template <typename T>
+__device__ void transpose_values(const Problem& p, const OutputProblem& o) {
+    __shared__ unsigned short tile[32][33];
+    const unsigned short* V = (const unsigned short*)o.v;
+    unsigned short* VT = (unsigned short*)o.vt;
+    const int tx = threadIdx.x & 31, ty = threadIdx.x >> 5, rows = blockDim.x >> 5;
+    const int64_t bk = blockIdx.z;
+    const int64_t j0 = (int64_t)blockIdx.x * 32, x0 = (int64_t)blockIdx.y * 32;
+    for (int r = ty; r < 32; r += rows) {
+        int64_t j = j0 + r, x = x0 + tx;
+        tile[r][tx] = j < p.N && x < o.ldv ? V[(bk * p.N + j) * o.ldv + x] : (unsigned short)0;
+    }
+    __syncthreads();
+    for (int r = ty; r < 32; r += rows) {
+        int64_t x = x0 + r, j = j0 + tx;
+        if (x < o.ldv && j < o.np) VT[(bk * o.ldv + x) * o.np + j] = tile[tx][r];
+    }
+}
+
+template <typename T, int E, bool WG = false>
+__device__ void attention_output(const Problem& p, const OutputProblem& o) {
+    using TL = OutputTiles<E>;
+    constexpr int BM = TL::BM, BN = TL::BN, CH = TL::CH, THREADS = TL::THREADS;
+    // BF16 keeps 8 bits of P: P·V as (hi + lo)·V, hi = bf16(P), lo = bf16(P − hi), keeps O within
+    // SPEC 11.1's 2e-3 (one bf16 rounding alone exceeds it for few keys); F16 rounds P once.
+    constexpr bool PSPLIT = MmaType<T>::BF16;
+    extern __shared__ uint4 smem_raw[];
+    uint4* sQ = aligned_smem(smem_raw);
+    uint4* sK = sQ + BM * CH;          // 2 stages of [BN][E]
+    uint4* sV = sK + 2 * BN * CH;      // 2 stages of [BN][E]
+
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    const int qt = gridDim.x - 1 - blockIdx.x;            // longest (causal) tiles first
+    const int bh = blockIdx.y, b = bh / p.Hq, h = bh % p.Hq, kvh = h / (p.Hq / p.Hkv);
+    const BatchMask mask = BatchMask::of(p, b);
+    const int64_t i0 = (int64_t)qt * BM, i1 = min(i0 + BM, mask.lenQ);
+    const int64_t row0 = i0 + warp * 16 + g;              // this thread's rows: row0, row0 + 8
+    const bool online = o.online != 0;
+
+    int64_t jlo = 0, jhi = 0;
+    if (i0 < i1) {
+        jlo = mask.keyLo(i0);
+        jhi = mask.keyHi(i1);
+    }
+    const int64_t t0 = jlo / BN, t1 = jhi > jlo ? (jhi + BN - 1) / BN : t0;
+
+    const T* Q = (const T*)p.q + b * p.qsb + h * p.qsh;
+    const T* K = (const T*)p.k + b * p.ksb + kvh * p.ksh;
+    const T* V = WG ? (const T*)o.vt + ((int64_t)b * p.Hkv + kvh) * o.ldv * o.np : (const T*)o.v + b * o.vsb + kvh * o.vsh;
+    // the V tile of keys from j: rows of E values, or (WG) E rows of BN keys of V^T
+    auto load_values = [&](uint4* dst, int64_t j) {
+        if constexpr (WG) load_rows<E, BN / 8, THREADS>(dst, V + j, o.np, 0, o.ldv, BN / 8);
+        else load_rows<BN, CH, THREADS>(dst, V, o.vsn, j, p.N, o.ldv / 8);
+    };
+
+    // m: the running max (online) or lse2 (given); l: this thread's part of the running sum
+    float m[2], l[2] = {0.f, 0.f};
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        int64_t i = row0 + r * 8;
+        m[r] = online || i >= p.M ? -INFINITY : p.lse[(int64_t)bh * p.M + i];
+    }
+    float oacc[E / 8][4];
+#pragma unroll
+    for (int n = 0; n < E / 8; n++) oacc[n][0] = oacc[n][1] = oacc[n][2] = oacc[n][3] = 0.f;
+
+    if (t0 < t1) {
+        load_rows<BM, CH, THREADS>(sQ, Q, p.qsm, i0, p.M, p.ld / 8);
+        load_rows<BN, CH, THREADS>(sK, K, p.ksn, t0 * BN, p.N, p.ld / 8);
+        load_values(sV, t0 * BN);
+        cp_async_commit();
+        uint32_t qa[TL::Q_IN_REGISTERS ? CH / 2 : 1][4];
+        if constexpr (TL::Q_IN_REGISTERS) {
+            cp_async_wait<0>();
+            __syncthreads();
+            load_a_fragments<BM, CH>(qa, sQ, warp * 16);
+        }
+
+        for (int64_t tt = t0; tt < t1; tt++) {
+            const int stage = (int)((tt - t0) & 1);
+            if (tt + 1 < t1) {
+                load_rows<BN, CH, THREADS>(sK + (stage ^ 1) * BN * CH, K, p.ksn, (tt + 1) * BN, p.N, p.ld / 8);
+                load_values(sV + (stage ^ 1) * BN * CH, (tt + 1) * BN);
+            }
+            cp_async_commit();
+            cp_async_wait<1>();
+            if constexpr (WG) fence_async_shared();
+            __syncthreads();
+            uint4* kTile = sK + stage * BN * CH;
+            const uint4* vTile = sV + stage * BN * CH;
+            const int64_t j0 = tt * BN;
+
+            // S = Q·K^T for this warp's 16 rows
+            float s[BN / 8][4];
+#pragma unroll
+            for (int n = 0; n < BN / 8; n++) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+            if constexpr (WG) {
+                output_scores_wgmma<T, BN, CH / 2>(s, qa, kTile);
+            } else {
+#pragma unroll
+                for (int ks = 0; ks < CH / 2; ks++) {
+                    uint32_t a[4];
+                    if constexpr (TL::Q_IN_REGISTERS) {
+                        a[0] = qa[ks][0]; a[1] = qa[ks][1]; a[2] = qa[ks][2]; a[3] = qa[ks][3];
+                    } else {
+                        int r = warp * 16 + (lane & 15), c = ks * 2 + (lane >> 4);
+                        ldmatrix_x4(a[0], a[1], a[2], a[3], &sQ[swz<BM>(r, c)]);
+                    }
+#pragma unroll
+                    for (int n = 0; n < BN / 8; n += 2) {
+                        uint32_t b00, b01, b10, b11;
+                        load_b_pair<BN>(b00, b01, b10, b11, kTile, n * 8, ks);
+                        mma16816<T>(s[n], a, b00, b01);
+                        mma16816<T>(s[n + 1], a, b10, b11);
+                    }
+                }
+            }
+
+            // logits in the log2 domain, -inf where masked; then p (and the rescaling, online)
+            const bool full = mask.full(i0 + warp * 16, i0 + warp * 16 + 16, j0, j0 + BN);
+#pragma unroll
+            for (int n = 0; n < BN / 8; n++)
+#pragma unroll
+                for (int e = 0; e < 4; e++) {
+                    float x = s[n][e] * p.c;
+                    if (!full && !mask.visible(row0 + (e >> 1) * 8, j0 + n * 8 + 2 * t + (e & 1))) x = -INFINITY;
+                    s[n][e] = x;
+                }
+#pragma unroll
+            for (int r = 0; r < 2; r++) {
+                float base;
+                if (online) {
+                    float mx = -INFINITY;
+#pragma unroll
+                    for (int n = 0; n < BN / 8; n++) mx = fmaxf(mx, fmaxf(s[n][2 * r], s[n][2 * r + 1]));
+                    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+                    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+                    float mn = fmaxf(m[r], mx);
+                    base = mn == -INFINITY ? 0.f : mn;
+                    float alpha = fast_exp2(m[r] - base);
+                    m[r] = mn;
+                    l[r] *= alpha;
+#pragma unroll
+                    for (int n = 0; n < E / 8; n++) {
+                        oacc[n][2 * r] *= alpha;
+                        oacc[n][2 * r + 1] *= alpha;
+                    }
+                } else {
+                    base = m[r] == -INFINITY ? 0.f : m[r];
+                }
+                float sum = 0.f;
+#pragma unroll
+                for (int n = 0; n < BN / 8; n++) {
+                    float p0 = fast_exp2(s[n][2 * r] - base), p1 = fast_exp2(s[n][2 * r + 1] - base);
+                    s[n][2 * r] = p0;
+                    s[n][2 * r + 1] = p1;
+                    sum += p0 + p1;
+                }
+                l[r] += sum;
+            }
+
+            // a tile not visible to every row of the block, holding a non-finite V: FMA fallback
+            bool fallback = false;
+            if (!mask.full(i0, i0 + BM, j0, j0 + BN)) {
+                bool bad = false;
+                for (int e = threadIdx.x; e < BN * CH; e += THREADS) bad |= nonfinite_any<T>(vTile[e]);
+                fallback = __syncthreads_or(bad);
+            }
+            if (!fallback) {
+                // A fragments of P for keys kk·16 ..: hi, and for BF16 the rounding residue lo
+                auto fragments = [&](uint32_t* hi, uint32_t* lo, int kk) {
+#pragma unroll
+                    for (int q = 0; q < 4; q++) {
+                        const float x0 = s[2 * kk + (q >> 1)][2 * (q & 1)], x1 = s[2 * kk + (q >> 1)][2 * (q & 1) + 1];
+                        hi[q] = pack2<T>(x0, x1);
+                        if constexpr (PSPLIT) lo[q] = residue2<T>(x0, x1, hi[q]);
+                    }
+                };
+                if constexpr (WG) {
+                    uint32_t pa[BN / 16][4], pl[BN / 16][4];
+#pragma unroll
+                    for (int kk = 0; kk < BN / 16; kk++) fragments(pa[kk], pl[kk], kk);
+                    output_values_wgmma<T, E, BN / 16>(oacc, pa, vTile);
+                    if constexpr (PSPLIT) output_values_wgmma<T, E, BN / 16>(oacc, pl, vTile);
+                } else {
+                    // E = 256 has no registers for hi and lo at once: lo in a second sweep over V
+                    constexpr int SWEEPS = PSPLIT && E == 256 ? 2 : 1;
+#pragma unroll
+                    for (int kk = 0; kk < BN / 16; kk++)
+#pragma unroll
+                        for (int sweep = 0; sweep < SWEEPS; sweep++) {
+                            uint32_t pa[4], pl[4];
+                            fragments(pa, pl, kk);
+                            if (sweep == 1) pa[0] = pl[0], pa[1] = pl[1], pa[2] = pl[2], pa[3] = pl[3];
+#pragma unroll
+                            for (int np = 0; np < E / 16; np++) {
+                                uint32_t b0, b1, b2, b3;
+                                int key = kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8, c = np * 2 + (lane >> 4);
+                                ldmatrix_x4_trans(b0, b1, b2, b3, &vTile[swz<BN>(key, c)]);
+                                mma16816<T>(oacc[2 * np], pa, b0, b1);
+                                mma16816<T>(oacc[2 * np + 1], pa, b2, b3);
+                                if constexpr (PSPLIT && SWEEPS == 1) {
+                                    mma16816<T>(oacc[2 * np], pl, b0, b1);
+                                    mma16816<T>(oacc[2 * np + 1], pl, b2, b3);
+                                }
+                            }
+                        }
+                }
+            } else {
+                // in fp32 over the visible keys: P into this stage's K tile (every warp is done
+                // with it), KP keys at a time, each warp its own 16 rows
+                constexpr int KP = BN * E / 128 < BN ? BN * E / 128 : BN;
+                float* sP = (float*)kTile + warp * 16 * KP;   // [16][KP] of this warp
+                const unsigned short* vs = (const unsigned short*)vTile;
+#pragma unroll
+                for (int k0 = 0; k0 < BN; k0 += KP) {
+                    __syncwarp();
+#pragma unroll
+                    for (int n = k0 / 8; n < (k0 + KP) / 8; n++)
+#pragma unroll
+                        for (int e = 0; e < 4; e++) sP[(g + (e >> 1) * 8) * KP + n * 8 - k0 + 2 * t + (e & 1)] = s[n][e];
+                    __syncwarp();
+                    for (int j = k0; j < k0 + KP; j++) {
+#pragma unroll
+                        for (int r = 0; r < 2; r++) {
+                            if (!mask.visible(row0 + r * 8, j0 + j)) continue;
+                            const float pj = sP[(g + r * 8) * KP + j - k0];
+#pragma unroll
+                            for (int n = 0; n < E / 8; n++)
+#pragma unroll
+                                for (int e = 0; e < 2; e++) {
+                                    const int x = n * 8 + 2 * t + e;
+                                    const int at = WG ? swz<E>(x, j >> 3) * 8 + (j & 7) : swz<BN>(j, x >> 3) * 8 + (x & 7);
+                                    oacc[n][2 * r + e] = fmaf(pj, to_float<T>(vs[at]), oacc[n][2 * r + e]);
+                                }
+                        }
+                    }
+                }
+            }
+            __syncthreads();
+        }
+        cp_async_wait<0>();
+    }
+
+    // the quad's partial sums in a fixed order, then O (0 for a row that sees no key) and lse2
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
+        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 2);
+        const int64_t i = row0 + r * 8;
+        if (i >= p.M) continue;
+        float inv;
+        if (online) inv = l[r] == 0.f ? 0.f : 1.f / l[r];
+        else inv = m[r] == -INFINITY ? 0.f : 1.f;
+        const int64_t at = ((int64_t)bh * p.M + i) * o.Dv;
+#pragma unroll
+        for (int n = 0; n < E / 8; n++)
+#pragma unroll
+            for (int e = 0; e < 2; e++) {
+                int x = n * 8 + 2 * t + e;
+                if (x < o.Dv) store_output<T>(o, at + x, inv == 0.f ? 0.f : oacc[n][2 * r + e] * inv);
+            }
+        if (online && t == 0) p.lse[(int64_t)bh * p.M + i] = l[r] == 0.f ? -INFINITY : m[r] + __log2f(l[r]);
+    }
+}
+
+// F32 inputs on the FMA units (SPEC §11.1 asks 1e-5): one warp per query row, lse2 from
+// row_statistics_f32. Lanes take 32 keys at a time for the scores, then each lane accumulates
+// its columns of O over those keys in key order.
+__device__ void attention_output_f32(const Problem& p, const OutputProblem& o) {
+    constexpr int ROWS = 8;
+    __shared__ float sq[ROWS][256];
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int bh = blockIdx.y, b = bh / p.Hq, h = bh % p.Hq, kvh = h / (p.Hq / p.Hkv);
+    const int64_t i = (int64_t)blockIdx.x * ROWS + warp;
+    const BatchMask mask = BatchMask::of(p, b);
+    const float* Q = (const float*)p.q + b * p.qsb + h * p.qsh;
+    const float* K = (const float*)p.k + b * p.ksb + kvh * p.ksh;
+    const float* V = (const float*)o.v + b * o.vsb + kvh * o.vsh;
+    if (i < p.M)
+        for (int x = lane; x < p.D; x += 32) sq[warp][x] = Q[i * p.qsm + x];
+    __syncwarp();
+    if (i >= p.M) return;
+    float acc[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+    const float lse = p.lse[(int64_t)bh * p.M + i];
+    if (i < mask.lenQ && lse != -INFINITY) {
+        const int64_t lo = mask.keyLo(i), hi = mask.keyHi(i + 1);   // exactly the keys row i sees
+        for (int64_t jb = lo; jb < hi; jb += 32) {
+            const int64_t j = jb + lane;
+            float pj = j < hi ? exp2f(dot_f32(sq[warp], K + j * p.ksn, p.D) * p.c - lse) : 0.f;
+            const int count = (int)min((int64_t)32, hi - jb);
+            for (int kk = 0; kk < count; kk++) {
+                const float pk = __shfl_sync(0xffffffffu, pj, kk);
+                const float* vrow = V + (jb + kk) * o.vsn;
+#pragma unroll
+                for (int u = 0; u < 8; u++) {
+                    int x = lane + 32 * u;
+                    if (x < o.Dv) acc[u] = fmaf(pk, vrow[x], acc[u]);
+                }
+            }
+        }
+    }
+    float* out = (float*)o.o + ((int64_t)bh * p.M + i) * o.Dv;
+#pragma unroll
+    for (int u = 0; u < 8; u++) {
+        int x = lane + 32 * u;
+        if (x < o.Dv) out[x] = acc[u];
+    }
+}
+
+}  // namespace colreduce
+
+static_assert(sizeof(colreduce::OutputProblem) == 72, "OutputProblem layout changed: update org.colreduce.cuda.OutputBlock");
+
+#define ATTENTION_OUTPUT_KERNEL(TN, T, E)                                                                         \
+    extern "C" __global__ void __launch_bounds__(128) attention_output_##TN##_e##E(const colreduce::Problem p,   \
+                                                                                   const colreduce::OutputProblem o) { \
+        colreduce::attention_output<T, E>(p, o);                                                                  \
+    }
+ATTENTION_OUTPUT_KERNEL(f16, __half, 64)
+ATTENTION_OUTPUT_KERNEL(f16, __half, 128)
+ATTENTION_OUTPUT_KERNEL(f16, __half, 256)
+ATTENTION_OUTPUT_KERNEL(bf16, __nv_bfloat16, 64)
+ATTENTION_OUTPUT_KERNEL(bf16, __nv_bfloat16, 128)
+ATTENTION_OUTPUT_KERNEL(bf16, __nv_bfloat16, 256)
+// wgmma variants: sm_90a only (elsewhere they trap; the Java side picks them on sm_90 alone)
+#if defined(__CUDA_ARCH__) && !defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define ATTENTION_WG_BODY(call) __trap();
+#else
+#define ATTENTION_WG_BODY(call) call;
+#endif
+#define ATTENTION_OUTPUT_WG_KERNEL(TN, T, E)                                                                      \
+    extern "C" __global__ void __launch_bounds__(128) attention_output_##TN##_e##E##_wg(const colreduce::Problem p, \
+                                                                                        const colreduce::OutputProblem o) { \
+        ATTENTION_WG_BODY((colreduce::attention_output<T, E, true>(p, o)))                                        \
+    }
+ATTENTION_OUTPUT_WG_KERNEL(f16, __half, 64)
+ATTENTION_OUTPUT_WG_KERNEL(f16, __half, 128)
+ATTENTION_OUTPUT_WG_KERNEL(bf16, __nv_bfloat16, 64)
+ATTENTION_OUTPUT_WG_KERNEL(bf16, __nv_bfloat16, 128)
+extern "C" __global__ void transpose_values_k(const colreduce::Problem p, const colreduce::OutputProblem o) {
+    colreduce::transpose_values<unsigned short>(p, o);
+}
+extern "C" __global__ void __launch_bounds__(256) attention_output_f32_k(const colreduce::Problem p, const colreduce::OutputProblem o) {
+    colreduce::attention_output_f32(p, o);
+}

@@ -1,0 +1,123 @@
+package org.colreduce.cuda;
+
+import static org.bytedeco.cuda.global.cudart.*;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.bytedeco.cuda.cudart.CUevent_st;
+import org.colreduce.ColumnReduction;
+import org.colreduce.DType;
+import org.colreduce.Mask;
+import org.colreduce.spi.AttendProblem;
+import org.colreduce.spi.ReduceProblem;
+
+/**
+ * Times {@code attend} (O = P·V and the column sums of P, V of K's shape, O in the inputs' type)
+ * on the CUDA provider the way {@link CudaBenchmark} times {@code columnReduce}: operands drawn on
+ * the device, L2 flushed before each run, CUDA events around the kernels, warm-up, median. Beside
+ * it, the same call's scores alone ({@code columnReduce}), attend with the row statistics as a
+ * pass of their own (not fused into the output pass), and attend on the mma.sync output kernel
+ * (the default; differs from the first column under {@code -Dcolreduce.cuda.attendKernel=wgmma}).
+ *
+ * <pre>run_java org.colreduce.cuda.CudaAttendBenchmark [--shape B,H,M,N,D[,causal]]... [--dtype f16|bf16]</pre>
+ */
+public final class CudaAttendBenchmark {
+    static final String[] SHAPES = {"1,32,4096,4096,128", "1,32,4096,4096,128,causal", "1,32,16384,16384,128,causal"};
+
+    public static void main(String[] args) {
+        List<String> shapes = new ArrayList<>();
+        DType dtype = DType.F16;
+        double budgetMs = 300;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--shape" -> shapes.add(args[++i]);
+                case "--dtype" -> dtype = args[++i].equalsIgnoreCase("bf16") ? DType.BF16 : DType.F16;
+                case "--rep-ms" -> budgetMs = Double.parseDouble(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        if (shapes.isEmpty()) shapes.addAll(Arrays.asList(SHAPES));
+        CudaBackend backend = new CudaBackend();
+        if (!backend.availability().available()) {
+            System.out.println("{\"error\":\"" + backend.availability().reason() + "\"}");
+            return;
+        }
+        List<String> table = new ArrayList<>();
+        try (CudaSession s = (CudaSession) backend.open()) {
+            System.out.println("{\"device\":\"" + CudaDriver.deviceName() + "\",\"multiprocessors\":" + s.multiprocessors() + "}");
+            CudaResidentTensor flush = (CudaResidentTensor) s.allocate(DType.F32, (256L << 20) / 4);
+            CUevent_st start = new CUevent_st(), end = new CUevent_st();
+            CudaDriver.check(cuEventCreate(start, CU_EVENT_DEFAULT), "cuEventCreate");
+            CudaDriver.check(cuEventCreate(end, CU_EVENT_DEFAULT), "cuEventCreate");
+            long seed = 7;
+            for (String shape : shapes) {
+                String[] f = shape.split(",");
+                int b = Integer.parseInt(f[0]), h = Integer.parseInt(f[1]), m = Integer.parseInt(f[2]), n = Integer.parseInt(f[3]), d = Integer.parseInt(f[4]);
+                boolean causal = f.length > 5 && f[5].equals("causal");
+                try (CudaResidentTensor q = s.random(dtype, seed++, b, h, m, d);
+                     CudaResidentTensor k = s.random(dtype, seed++, b, h, n, d);
+                     CudaResidentTensor v = s.random(dtype, seed++, b, h, n, d);
+                     CudaResidentTensor o = (CudaResidentTensor) s.allocate(dtype, b, h, m, d);
+                     CudaResidentTensor scores = (CudaResidentTensor) s.allocate(DType.F32, b, h, n)) {
+                    ColumnReduction r = ColumnReduction.builder().mask(causal ? Mask.causal() : Mask.none()).build();
+                    ReduceProblem p = ReduceProblem.of(q, k, r, scores, null, backend.capabilities());
+                    AttendProblem a = AttendProblem.of(p, v, o);
+                    String kernel = System.getProperty(OutputPlan.KERNEL);   // -D given on the command line stays in force
+                    System.clearProperty(OutputPlan.ONLINE);
+                    double fused = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
+                    double scoresOnly = median(s, () -> s.enqueue(p), flush, start, end, budgetMs);
+                    System.setProperty(OutputPlan.ONLINE, "false");
+                    double unfused = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
+                    System.clearProperty(OutputPlan.ONLINE);
+                    System.setProperty(OutputPlan.KERNEL, "mma");   // the default, unless -D chose wgmma
+                    double mma = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
+                    if (kernel == null) System.clearProperty(OutputPlan.KERNEL);
+                    else System.setProperty(OutputPlan.KERNEL, kernel);
+                    double flops = 4.0 * b * h * (causal ? visible(m, n) : (double) m * n) * d;   // QK^T and PV
+                    System.out.printf(Locale.ROOT, "{\"shape\":\"%s\",\"dtype\":\"%s\",\"attend_ms\":%.4f,\"attend_unfused_ms\":%.4f,\"attend_mma_ms\":%.4f,\"scores_only_ms\":%.4f,\"attend_tflops\":%.1f}%n",
+                            shape, dtype.name().toLowerCase(Locale.ROOT), fused, unfused, mma, scoresOnly, flops / fused / 1e9);
+                    table.add(String.format(Locale.ROOT, "%-34s %10.3f %12.3f %10.3f %10.3f", shape, fused, unfused, mma, scoresOnly));
+                } catch (RuntimeException e) {
+                    System.out.println("{\"shape\":\"" + shape + "\",\"error\":\"" + String.valueOf(e.getMessage()).replace('"', '\'') + "\"}");
+                    table.add(String.format(Locale.ROOT, "%-34s error: %s", shape, e.getMessage()));
+                }
+            }
+            cuEventDestroy(start);
+            cuEventDestroy(end);
+            flush.close();
+        }
+        System.out.printf(Locale.ROOT, "%-34s %10s %12s %10s %10s%n", "shape", "attend_ms", "unfused_ms", "mma_ms", "scores_ms");
+        table.forEach(System.out::println);
+    }
+
+    /** Query-key pairs a bottom-right causal mask leaves visible. */
+    private static double visible(long m, long n) {
+        double sum = 0;
+        for (long i = 0; i < m; i++) sum += Math.min(n, Math.max(0, i + n - m + 1));
+        return sum;
+    }
+
+    private static double median(CudaSession s, Runnable call, CudaResidentTensor flush, CUevent_st start, CUevent_st end, double budgetMs) {
+        for (int w = 0; w < 3; w++) call.run();
+        s.sync();
+        float first = time(s, call, flush, start, end);
+        int reps = (int) Math.max(10, Math.min(200, budgetMs / Math.max(first, 1e-3)));
+        float[] t = new float[reps];
+        for (int i = 0; i < reps; i++) t[i] = time(s, call, flush, start, end);
+        Arrays.sort(t);
+        return reps % 2 == 1 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
+    }
+
+    private static float time(CudaSession s, Runnable call, CudaResidentTensor flush, CUevent_st start, CUevent_st end) {
+        CudaDriver.check(cuMemsetD32Async(flush.pointer(), 0, flush.elementCount(), s.stream()), "cuMemsetD32Async");
+        CudaDriver.check(cuEventRecord(start, s.stream()), "cuEventRecord");
+        call.run();
+        CudaDriver.check(cuEventRecord(end, s.stream()), "cuEventRecord");
+        CudaDriver.check(cuEventSynchronize(end), "cuEventSynchronize");
+        float[] ms = new float[1];
+        CudaDriver.check(cuEventElapsedTime(ms, start, end), "cuEventElapsedTime");
+        return ms[0];
+    }
+}

@@ -1,0 +1,37 @@
+package org.colreduce.cuda;
+
+import java.nio.ByteOrder;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.PointerPointer;
+
+/**
+ * The second by-value parameter of the attention output kernels, {@code struct OutputProblem} of
+ * attention_output.cuh, at the same offsets (the header asserts its size). {@link #params} holds
+ * both parameters of a launch: the session's {@link ProblemBlock} and this block.
+ */
+final class OutputBlock implements AutoCloseable {
+    static final int SIZE = 72;
+    static final int V = 0, O = 8, VT = 16, VSB = 24, VSH = 32, VSN = 40, DV = 48, LDV = 52, OUT_F32 = 56, ONLINE = 60, NP = 64;
+
+    final BytePointer bytes = new BytePointer(SIZE);
+    final PointerPointer<BytePointer> params = new PointerPointer<>(2);
+
+    OutputBlock(ProblemBlock problem) {
+        params.put(0, problem.bytes);
+        params.put(1, bytes);
+        bytes.zero();
+    }
+
+    OutputBlock set(long v, long o, long vt, long vsb, long vsh, long vsn, int dv, int ldv, boolean outF32, boolean online, int np) {
+        var b = bytes.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(V, v).putLong(O, o).putLong(VT, vt).putLong(VSB, vsb).putLong(VSH, vsh).putLong(VSN, vsn)
+                .putInt(DV, dv).putInt(LDV, ldv).putInt(OUT_F32, outF32 ? 1 : 0).putInt(ONLINE, online ? 1 : 0).putInt(NP, np);
+        return this;
+    }
+
+    @Override
+    public void close() {
+        params.close();
+        bytes.close();
+    }
+}

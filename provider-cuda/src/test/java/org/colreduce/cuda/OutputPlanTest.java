@@ -1,0 +1,79 @@
+package org.colreduce.cuda;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.lang.foreign.MemorySegment;
+import org.colreduce.ColumnReduction;
+import org.colreduce.DType;
+import org.colreduce.Tensor;
+import org.colreduce.spi.AttendProblem;
+import org.colreduce.spi.ReduceProblem;
+import org.junit.jupiter.api.Test;
+
+/** The attention output pass's kernel choice and grid, checked without a GPU. */
+class OutputPlanTest {
+    private static Tensor view(DType t, long... shape) {
+        return Tensor.of(MemorySegment.ofArray(new byte[8]), t, 0, shape, new long[shape.length]);
+    }
+
+    private static AttendProblem problem(DType t, int b, int h, int m, int n, int d, int dv) {
+        ReduceProblem p = ReduceProblem.of(view(t, b, h, m, d), view(t, b, h, n, d), ColumnReduction.sum(),
+                Tensor.of(MemorySegment.ofArray(new float[2]), DType.F32, 0, new long[]{b, h, n}, new long[3]), null, null);
+        return AttendProblem.of(p, view(t, b, h, n, dv), Tensor.of(MemorySegment.ofArray(new float[2]), DType.F32, 0, new long[]{b, h, m, dv}, new long[4]));
+    }
+
+    private static OutputPlan plan(AttendProblem a) { return OutputPlan.of(a, LaunchPlan.of(a.scores(), 132)); }
+
+    @Test void oneWidthForDAndDv() {
+        assertEquals("attention_output_f16_e128", plan(problem(DType.F16, 1, 32, 4096, 4096, 128, 128)).kernel());
+        assertEquals("attention_output_bf16_e256", plan(problem(DType.BF16, 1, 2, 40, 40, 16, 200)).kernel());
+        assertEquals("attention_output_f16_e128", plan(problem(DType.F16, 1, 2, 40, 40, 100, 8)).kernel());
+        OutputPlan small = plan(problem(DType.F16, 1, 2, 5, 9, 3, 7));
+        assertEquals("attention_output_f16_e64", small.kernel());
+        assertEquals(64, small.valueLd());
+    }
+
+    @Test void wgmmaOnlyOnRequestOnHopperUpToE128() {
+        AttendProblem a = problem(DType.F16, 1, 32, 4096, 5000, 128, 128);
+        assertEquals("attention_output_f16_e128", OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true).kernel(), "mma.sync by default");
+        System.setProperty(OutputPlan.KERNEL, "wgmma");
+        try {
+            checkWgmma(a);
+        } finally {
+            System.clearProperty(OutputPlan.KERNEL);
+        }
+    }
+
+    private static void checkWgmma(AttendProblem a) {
+        OutputPlan wg = OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true);
+        assertEquals("attention_output_f16_e128_wg", wg.kernel());
+        assertTrue(wg.wgmma());
+        assertEquals(5056, wg.transposedKeys(), "V^T rows: N rounded up to 64");
+        assertArrayEquals(new long[]{158, 4, 32}, wg.transposeGrid(a.scores()));
+        AttendProblem wide = problem(DType.BF16, 1, 2, 40, 40, 256, 64);
+        assertEquals("attention_output_bf16_e256", OutputPlan.of(wide, LaunchPlan.of(wide.scores(), 132, true), true).kernel());
+        assertFalse(plan(a).wgmma(), "not off sm_90");
+    }
+
+    @Test void gridAndSharedMemory() {
+        OutputPlan p = plan(problem(DType.F16, 2, 32, 4096, 4096, 128, 128));
+        assertEquals(64, p.blocksX());
+        assertEquals(64, p.blocksY());
+        assertEquals(128, p.threads());
+        assertEquals((64 + 4 * 64) * 128 * 2 + 1024, p.smem());
+        assertTrue(plan(problem(DType.F16, 1, 2, 40, 40, 256, 256)).smem() <= 99 * 1024, "fits sm_86/89 shared memory");
+    }
+
+    @Test void onlineOnlyWithUnsplitRowStatistics() {
+        assertTrue(plan(problem(DType.F16, 4, 32, 4096, 4096, 128, 128)).online(), "prefill: the pass makes lse itself");
+        assertFalse(plan(problem(DType.F16, 1, 32, 1, 16384, 128, 128)).online(), "decode: split row statistics first");
+    }
+
+    @Test void f32OnFmaUnits() {
+        OutputPlan p = plan(problem(DType.F32, 1, 2, 20, 20, 8, 5));
+        assertEquals("attention_output_f32_k", p.kernel());
+        assertEquals(5, p.valueLd());
+        assertFalse(p.online());
+        assertEquals(3, p.blocksX());
+    }
+}
