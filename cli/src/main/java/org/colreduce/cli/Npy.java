@@ -40,6 +40,8 @@ final class Npy {
 
     /** A malformed or unsupported file; the message names the file and says what is wrong. */
     static final class FormatException extends IOException {
+        private static final long serialVersionUID = 1L;
+
         FormatException(Path path, String what) { super(path + ": " + what); }
     }
 
