@@ -4,9 +4,10 @@
 // P is rounded to the input type for the second product, as FlashAttention does (BF16: twice).
 // Two modes (OutputProblem.online):
 //  - lse given (row statistics ran first, e.g. split over keys for few query tiles):
-//    p_ij = 2^(s_ij·c − lse2_i), already normalised, no rescaling;
+//    p_ij = 2^((t_ij − lse_t,i)·c), already normalised, no rescaling (lse_t in the raw units of
+//    row_statistics.cuh: t = sgn·q·k; here lse2 = lse_t·c, the log2-domain value);
 //  - online: this pass replaces the row statistics: a running (max, sum) per row rescales O as
-//    the tiles go by, and the pass writes lse2 for the column pass. One pass over K saved.
+//    the tiles go by, and the pass writes lse_t = lse2 / c for the column pass. One pass over K saved.
 // On sm_90a (WG, E ≤ 128) both products run on wgmma for the warpgroup's 64 rows: S from a K tile
 // as in the row statistics, O += P·V from a tile of V^T (keys contiguous, the K-major layout wgmma
 // reads), which transpose_values lays out once per call.
@@ -206,7 +207,7 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
 #pragma unroll
     for (int r = 0; r < 2; r++) {
         int64_t i = row0 + r * 8;
-        m[r] = online || i >= p.M ? -INFINITY : p.lse[(int64_t)bh * p.M + i];
+        m[r] = online || i >= p.M ? -INFINITY : p.lse[(int64_t)bh * p.M + i] * p.c;   // lse2 = lse_t·c
     }
     float oacc[E / 8][4];
 #pragma unroll
@@ -264,13 +265,15 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
                 }
             }
 
-            // logits in the log2 domain, -inf where masked; then p (and the rescaling, online)
+            // logits in the log2 domain (t·c = q·k·scale·log2 e), -inf where masked; then p (and the
+            // rescaling, online)
+            const float cs = p.c * p.sgn;
             const bool full = mask.full(i0 + warp * 16, i0 + warp * 16 + 16, j0, j0 + BN);
 #pragma unroll
             for (int n = 0; n < BN / 8; n++)
 #pragma unroll
                 for (int e = 0; e < 4; e++) {
-                    float x = s[n][e] * p.c;
+                    float x = s[n][e] * cs;
                     if (!full && !mask.visible(row0 + (e >> 1) * 8, j0 + n * 8 + 2 * t + (e & 1))) x = -INFINITY;
                     s[n][e] = x;
                 }
@@ -408,11 +411,11 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
                 int x = n * 8 + 2 * t + e;
                 if (x < o.Dv) store_output<T>(o, at + x, inv == 0.f ? 0.f : oacc[n][2 * r + e] * inv);
             }
-        if (online && t == 0) p.lse[(int64_t)bh * p.M + i] = l[r] == 0.f ? -INFINITY : m[r] + __log2f(l[r]);
+        if (online && t == 0) p.lse[(int64_t)bh * p.M + i] = l[r] == 0.f ? -INFINITY : (m[r] + __log2f(l[r])) / p.c;
     }
 }
 
-// F32 inputs on the FMA units (SPEC §11.1 asks 1e-5): one warp per query row, lse2 from
+// F32 inputs on the FMA units (SPEC §11.1 asks 1e-5): one warp per query row, lse_t from
 // row_statistics_f32. Lanes take 32 keys at a time for the scores, then each lane accumulates
 // its columns of O over those keys in key order.
 __device__ void attention_output_f32(const Problem& p, const OutputProblem& o) {
@@ -435,7 +438,7 @@ __device__ void attention_output_f32(const Problem& p, const OutputProblem& o) {
         const int64_t lo = mask.keyLo(i), hi = mask.keyHi(i + 1);   // exactly the keys row i sees
         for (int64_t jb = lo; jb < hi; jb += 32) {
             const int64_t j = jb + lane;
-            float pj = j < hi ? exp2f(dot_f32(sq[warp], K + j * p.ksn, p.D) * p.c - lse) : 0.f;
+            float pj = j < hi ? exp2f(fmaf(dot_f32(sq[warp], K + j * p.ksn, p.D), p.sgn, -lse) * p.c) : 0.f;
             const int count = (int)min((int64_t)32, hi - jb);
             for (int kk = 0; kk < count; kk++) {
                 const float pk = __shfl_sync(0xffffffffu, pj, kk);
