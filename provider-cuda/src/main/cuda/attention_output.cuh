@@ -4,10 +4,10 @@
 // P is rounded to the input type for the second product, as FlashAttention does (BF16: twice).
 // Two modes (OutputProblem.online):
 //  - lse given (row statistics ran first, e.g. split over keys for few query tiles):
-//    p_ij = 2^((t_ij − lse_i)·c), already normalised, no rescaling (t = sgn·q·k and lse in the
-//    raw units of row_statistics.cuh);
+//    p_ij = 2^((t_ij − lse_t,i)·c), already normalised, no rescaling (lse_t in the raw units of
+//    row_statistics.cuh: t = sgn·q·k; here lse2 = lse_t·c, the log2-domain value);
 //  - online: this pass replaces the row statistics: a running (max, sum) per row rescales O as
-//    the tiles go by, and the pass writes lse for the column pass. One pass over K saved.
+//    the tiles go by, and the pass writes lse_t = lse2 / c for the column pass. One pass over K saved.
 // On sm_90a (WG, E ≤ 128) both products run on wgmma for the warpgroup's 64 rows: S from a K tile
 // as in the row statistics, O += P·V from a tile of V^T (keys contiguous, the K-major layout wgmma
 // reads), which transpose_values lays out once per call.
@@ -202,12 +202,12 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
         else load_rows<BN, CH, THREADS>(dst, V, o.vsn, j, p.N, o.ldv / 8);
     };
 
-    // m: the running max (online) or lse (given), raw units; l: this thread's part of the running sum
+    // m: the running max (online) or lse2 (given); l: this thread's part of the running sum
     float m[2], l[2] = {0.f, 0.f};
 #pragma unroll
     for (int r = 0; r < 2; r++) {
         int64_t i = row0 + r * 8;
-        m[r] = online || i >= p.M ? -INFINITY : p.lse[(int64_t)bh * p.M + i];
+        m[r] = online || i >= p.M ? -INFINITY : p.lse[(int64_t)bh * p.M + i] * p.c;   // lse2 = lse_t·c
     }
     float oacc[E / 8][4];
 #pragma unroll
@@ -265,14 +265,15 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
                 }
             }
 
-            // raw logits t = sgn·q·k, -inf where masked; then p = 2^((t − m)·c) (and the rescaling,
-            // online), in the units of the row statistics (row_statistics.cuh)
+            // logits in the log2 domain (t·c = q·k·scale·log2 e), -inf where masked; then p (and the
+            // rescaling, online)
+            const float cs = p.c * p.sgn;
             const bool full = mask.full(i0 + warp * 16, i0 + warp * 16 + 16, j0, j0 + BN);
 #pragma unroll
             for (int n = 0; n < BN / 8; n++)
 #pragma unroll
                 for (int e = 0; e < 4; e++) {
-                    float x = s[n][e] * p.sgn;
+                    float x = s[n][e] * cs;
                     if (!full && !mask.visible(row0 + (e >> 1) * 8, j0 + n * 8 + 2 * t + (e & 1))) x = -INFINITY;
                     s[n][e] = x;
                 }
@@ -287,7 +288,7 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
                     mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
                     float mn = fmaxf(m[r], mx);
                     base = mn == -INFINITY ? 0.f : mn;
-                    float alpha = fast_exp2((m[r] - base) * p.c);
+                    float alpha = fast_exp2(m[r] - base);
                     m[r] = mn;
                     l[r] *= alpha;
 #pragma unroll
@@ -301,7 +302,7 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
                 float sum = 0.f;
 #pragma unroll
                 for (int n = 0; n < BN / 8; n++) {
-                    float p0 = fast_exp2((s[n][2 * r] - base) * p.c), p1 = fast_exp2((s[n][2 * r + 1] - base) * p.c);
+                    float p0 = fast_exp2(s[n][2 * r] - base), p1 = fast_exp2(s[n][2 * r + 1] - base);
                     s[n][2 * r] = p0;
                     s[n][2 * r + 1] = p1;
                     sum += p0 + p1;
@@ -392,7 +393,7 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
         cp_async_wait<0>();
     }
 
-    // the quad's partial sums in a fixed order, then O (0 for a row that sees no key) and lse
+    // the quad's partial sums in a fixed order, then O (0 for a row that sees no key) and lse2
 #pragma unroll
     for (int r = 0; r < 2; r++) {
         l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
@@ -410,11 +411,11 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
                 int x = n * 8 + 2 * t + e;
                 if (x < o.Dv) store_output<T>(o, at + x, inv == 0.f ? 0.f : oacc[n][2 * r + e] * inv);
             }
-        if (online && t == 0) p.lse[(int64_t)bh * p.M + i] = row_lse(m[r], l[r], p.c);
+        if (online && t == 0) p.lse[(int64_t)bh * p.M + i] = l[r] == 0.f ? -INFINITY : (m[r] + __log2f(l[r])) / p.c;
     }
 }
 
-// F32 inputs on the FMA units (SPEC §11.1 asks 1e-5): one warp per query row, lse from
+// F32 inputs on the FMA units (SPEC §11.1 asks 1e-5): one warp per query row, lse_t from
 // row_statistics_f32. Lanes take 32 keys at a time for the scores, then each lane accumulates
 // its columns of O over those keys in key order.
 __device__ void attention_output_f32(const Problem& p, const OutputProblem& o) {
@@ -437,7 +438,7 @@ __device__ void attention_output_f32(const Problem& p, const OutputProblem& o) {
         const int64_t lo = mask.keyLo(i), hi = mask.keyHi(i + 1);   // exactly the keys row i sees
         for (int64_t jb = lo; jb < hi; jb += 32) {
             const int64_t j = jb + lane;
-            float pj = j < hi ? exp2f((dot_f32(sq[warp], K + j * p.ksn, p.D) * p.sgn - lse) * p.c) : 0.f;
+            float pj = j < hi ? exp2f(fmaf(dot_f32(sq[warp], K + j * p.ksn, p.D), p.sgn, -lse) * p.c) : 0.f;
             const int count = (int)min((int64_t)32, hi - jb);
             for (int kk = 0; kk < count; kk++) {
                 const float pk = __shfl_sync(0xffffffffu, pj, kk);

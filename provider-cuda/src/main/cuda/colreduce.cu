@@ -44,6 +44,36 @@ static_assert(sizeof(Problem) == 224, "Problem layout changed: update org.colred
         BODY((column_stream<T, DP, true, WG>(p)))                                                            \
     }
 
+// sm_90a, DP <= 128: rings of 3 (_s3) or 2 (_s2, column_stream) stages for the few-query (decode)
+// kernels: less shared memory, more blocks per SM
+#define DECODE_VARIANT(TN, T, DP)                                                                            \
+    extern "C" __global__ void __launch_bounds__(128, 4) row_statistics_##TN##_d##DP##_wg_s3(const Problem p) {  \
+        WG_BODY((row_statistics<T, DP, 4, true, 3>(p)))                                                      \
+    }                                                                                                       \
+    extern "C" __global__ void __launch_bounds__(128, 3) column_stream_sum_##TN##_d##DP##_wg_s3(const Problem p) { \
+        WG_BODY((column_stream<T, DP, false, true, 3>(p)))                                                   \
+    }                                                                                                       \
+    extern "C" __global__ void __launch_bounds__(128, 3) column_stream_max_##TN##_d##DP##_wg_s3(const Problem p) { \
+        WG_BODY((column_stream<T, DP, true, true, 3>(p)))                                                    \
+    }                                                                                                       \
+    extern "C" __global__ void __launch_bounds__(128, 4) column_stream_sum_##TN##_d##DP##_wg_s2(const Problem p) { \
+        WG_BODY((column_stream<T, DP, false, true, 2>(p)))                                                   \
+    }                                                                                                       \
+    extern "C" __global__ void __launch_bounds__(128, 4) column_stream_max_##TN##_d##DP##_wg_s2(const Problem p) { \
+        WG_BODY((column_stream<T, DP, true, true, 2>(p)))                                                    \
+    }
+
+// sm_90a, DP = 64: the 8-warp column pass capped to 80 registers so that 3 blocks fit an SM
+// (_wg8_b3; the row statistics spill under that cap): small tiles leave each warpgroup
+// latency-bound, so more warpgroups per SM
+#define OCCUPANCY_VARIANT(TN, T)                                                                             \
+    extern "C" __global__ void __launch_bounds__(256, 3) column_sum_##TN##_d64_wg8_b3(const Problem p) {    \
+        WG_BODY((column_pass<T, 64, 8, false, true>(p)))                                                     \
+    }                                                                                                       \
+    extern "C" __global__ void __launch_bounds__(256, 3) column_max_##TN##_d64_wg8_b3(const Problem p) {    \
+        WG_BODY((column_pass<T, 64, 8, true, true>(p)))                                                      \
+    }
+
 #define TC_KERNELS(TN, T, DP)                          \
     TC_VARIANT(TN, T, DP, , 4, false, PLAIN_BODY)      \
     TC_VARIANT(TN, T, DP, _wg, 4, true, WG_BODY)       \
@@ -57,6 +87,12 @@ TC_KERNELS(f16, __half, 256)
 TC_KERNELS(bf16, __nv_bfloat16, 64)
 TC_KERNELS(bf16, __nv_bfloat16, 128)
 TC_KERNELS(bf16, __nv_bfloat16, 256)
+DECODE_VARIANT(f16, __half, 64)
+DECODE_VARIANT(f16, __half, 128)
+DECODE_VARIANT(bf16, __nv_bfloat16, 64)
+DECODE_VARIANT(bf16, __nv_bfloat16, 128)
+OCCUPANCY_VARIANT(f16, __half)
+OCCUPANCY_VARIANT(bf16, __nv_bfloat16)
 
 extern "C" __global__ void row_statistics_combine_k(const Problem p) { row_statistics_combine(p); }
 extern "C" __global__ void head_reduction_k(const Problem p) { head_reduction(p); }

@@ -13,9 +13,9 @@ namespace colreduce {
 
 constexpr int STREAM_MAX_QTILES = 4;
 
-template <typename T, int DP, bool IS_MAX, bool WG>
+template <typename T, int DP, bool IS_MAX, bool WG, int STAGES = 4>
 __device__ void column_stream(const Problem& p) {
-    using TL = Tiles<DP, 4>;
+    using TL = Tiles<DP, 4, STAGES>;
     constexpr int BN = TL::CP_BN, BM = TL::CP_BM, CH = TL::CHUNKS, THREADS = 128, S = TL::STAGES;
     constexpr int QSTAGE = BM * CH, KSTAGE = BN * CH;
     const int G = p.Hq / p.Hkv;

@@ -59,9 +59,9 @@ __device__ __forceinline__ void tile_mma_wait(float (*acc)[4]) {
 #endif
 }
 
-template <typename T, int DP, int WARPS, bool WG>
+template <typename T, int DP, int WARPS, bool WG, int STAGES = 4>
 __device__ void row_statistics(const Problem& p) {
-    using TL = Tiles<DP, WARPS>;
+    using TL = Tiles<DP, WARPS, STAGES>;
     constexpr int BM = TL::RS_BM, BN = TL::RS_BN, CH = TL::CHUNKS, THREADS = TL::RS_WARPS * 32, S = TL::STAGES;
     extern __shared__ uint4 smem_raw[];
     // the Q tile goes to registers before the ring's last stage is first filled: where it fits

@@ -4,7 +4,8 @@
 
 namespace colreduce {
 
-template <int DP_, int WARPS = 4>
+// S_: depth of the cp.async rings.
+template <int DP_, int WARPS = 4, int S_ = 4>
 struct Tiles {
     static constexpr int DP = DP_;
     static constexpr int CHUNKS = DP / 8;                 // 16-byte chunks per row of 2-byte elements
@@ -23,7 +24,7 @@ struct Tiles {
     static constexpr int CP_BM = DP <= 128 ? 64 : 32;
 
     // depth of the cp.async rings (tiles in flight while one is computed: STAGES - 1)
-    static constexpr int STAGES = 4;
+    static constexpr int STAGES = S_;
 
     // bytes of dynamic shared memory, 1 KB of it to align the tiles (LaunchPlan mirrors these)
     static constexpr int rowStatisticsSmem() { return ((RS_BM <= RS_BN ? 0 : RS_BM) + STAGES * RS_BN) * DP * 2 + 1024; }

@@ -33,6 +33,15 @@ public final class CudaBenchmark {
         "1,32,4096,4096,64",
     };
 
+    private static final java.util.Map<String, String> GIVEN = new java.util.HashMap<>();
+
+    /** Sets a tuning property for one variant; null restores what the command line gave. */
+    private static void setOption(String key, String value) {
+        if (!GIVEN.containsKey(key)) GIVEN.put(key, System.getProperty(key));
+        String v = value != null ? value : GIVEN.get(key);
+        if (v == null) System.clearProperty(key); else System.setProperty(key, v);
+    }
+
     public static void main(String[] args) {
         List<String> shapes = new ArrayList<>();
         Reduction reduction = Reduction.SUM;
@@ -79,10 +88,15 @@ public final class CudaBenchmark {
                             shape, dtype.name().toLowerCase(Locale.ROOT), reduction.name().toLowerCase(Locale.ROOT)));
                     StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-34s", shape));
                     for (int v = 0; v < variants.length; v++) {
-                        // a variant: kernels[:nostream], e.g. wgmma8, mma, wgmma8:nostream
-                        String[] vp = variants[v].split(":");
-                        System.setProperty(LaunchPlan.KERNELS, vp[0]);
-                        System.setProperty(LaunchPlan.STREAM, vp.length > 1 && vp[1].equals("nostream") ? "false" : "true");
+                        // a variant: kernels[:option]..., e.g. wgmma8, mma, wgmma8:nostream, wgmma8:r4:s4
+                        // (options: nostream; r3/r4 row-statistics and s2/s3/s4 column_stream ring stages of
+                        // the decode kernels; b2/b3 blocks per SM of the D = 64 column pass; absent: the -D given)
+                        List<String> vp = Arrays.asList(variants[v].split(":"));
+                        System.setProperty(LaunchPlan.KERNELS, vp.get(0));
+                        System.setProperty(LaunchPlan.STREAM, vp.contains("nostream") ? "false" : "true");
+                        setOption(LaunchPlan.DECODE_STAGES, vp.contains("r3") ? "3" : vp.contains("r4") ? "4" : null);
+                        setOption(LaunchPlan.COLUMN_BLOCKS3, vp.contains("b3") ? "true" : vp.contains("b2") ? "false" : null);
+                        setOption(LaunchPlan.STREAM_STAGES, vp.contains("s2") ? "2" : vp.contains("s3") ? "3" : vp.contains("s4") ? "4" : null);
                         for (int w = 0; w < 3; w++) s.enqueue(p);
                         s.sync();
                         float[] first = time(s, p, flush, start, mid, end);

@@ -14,11 +14,15 @@ import org.colreduce.spi.ReduceProblem;
  * @param columnWarps  warps of a column-pass block (16 keys each)
  * @param stream       whether pass 2 is column_stream (query tiles resident, K streamed)
  * @param columnKeysPerBlock keys a column_stream block walks (its keysPerSplit)
+ * @param decodeStages ring depth of the 4-warp wgmma row statistics (3 or 4)
+ * @param streamStages ring depth of column_stream on sm_90a (2, 3 or 4)
+ * @param columnBlocks3 the 8-warp wgmma column pass at D ≤ 64 is the 80-register kernel (3 blocks per SM)
  */
 record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int keyTile, int columnWarps, int columnKeys, int columnRows,
                   long rowBlocksX, long rowBlocksY, int splits, int keysPerSplit,
                   long columnBlocksX, long columnBlocksY, int rowThreads, int columnThreads,
-                  int rowSmem, int columnSmem, boolean direct, boolean wgmma, boolean stream, int columnKeysPerBlock) {
+                  int rowSmem, int columnSmem, boolean direct, boolean wgmma, boolean stream, int columnKeysPerBlock,
+                  int decodeStages, int streamStages, boolean columnBlocks3) {
 
     /**
      * System property choosing the tensor-core kernels on sm_90: "wgmma8" (default: wgmma, 8-warp
@@ -28,6 +32,18 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
     static final String KERNELS = "colreduce.cuda.kernels";
     /** System property: "false" keeps few-query problems on column_pass instead of column_stream. */
     static final String STREAM = "colreduce.cuda.stream";
+    /**
+     * System property: ring depth (3, the default, or 4) of the 4-warp wgmma row statistics (few
+     * query rows) at D ≤ 128; 3 stages fit 4 blocks per multiprocessor instead of 3.
+     */
+    static final String DECODE_STAGES = "colreduce.cuda.decodeStages";
+    /**
+     * System property: ring depth (2, 3 (the default) or 4) of column_stream on sm_90a at D ≤ 128;
+     * 3 stages fit 3 blocks per multiprocessor, 2 stages 4.
+     */
+    static final String STREAM_STAGES = "colreduce.cuda.streamStages";
+    /** System property: "false" keeps the 8-warp wgmma column pass at D ≤ 64 at 2 blocks per SM (default: 3). */
+    static final String COLUMN_BLOCKS3 = "colreduce.cuda.columnBlocks3";
 
     /** Tiles&lt;DP&gt;::STAGES: depth of the cp.async rings. */
     static final int STAGES = 4;
@@ -63,12 +79,17 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
         boolean wgmma = !simt && hopper && variant.startsWith("wgmma");
         int bigWarps = wgmma && variant.equals("wgmma8") ? 8 : 4;
         int dp = simt ? p.headDim() : paddedDim(p.headDim());
+        // sm_90a ring depths of the decode kernels (colreduce.cu _s3 and _s2 kernels)
+        int decodeStages = wgmma && dp <= 128 && !"4".equals(System.getProperty(DECODE_STAGES, "3")) ? 3 : STAGES;
+        String ss = System.getProperty(STREAM_STAGES, "3");
+        int streamStages = !wgmma || dp > 128 ? STAGES : ss.equals("2") ? 2 : ss.equals("4") ? 4 : 3;
         int g = p.groupSize();
 
         // pass 1: 8 warps (128 rows sharing each K tile) only where there are rows to fill them
         int rowWarps = p.queries() > 64 ? bigWarps : 4;
         int rowTile = simt ? 8 : 16 * rowWarps;
         int keyTile = simt ? 32 : dp <= 128 ? 64 : 32;
+        int rowStages = rowWarps == 4 ? decodeStages : STAGES;
         long bh = (long) p.batch() * p.queryHeads();
         long rowBlocksX = ceilDiv(p.queries(), rowTile);
         long keyTiles = ceilDiv(p.keys(), keyTile);
@@ -76,13 +97,14 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
         int keysPerSplit = (int) (ceilDiv(keyTiles, splits) * keyTile);
         splits = (int) ceilDiv(p.keys(), keysPerSplit);
         // the Q tile borrows a ring stage where it fits in one (row_statistics.cuh Q_IN_RING)
-        int rowSmem = simt ? 0 : ((rowTile <= keyTile ? 0 : rowTile) + STAGES * keyTile) * dp * 2 + 1024;
+        int rowSmem = simt ? 0 : ((rowTile <= keyTile ? 0 : rowTile) + rowStages * keyTile) * dp * 2 + 1024;
 
         // pass 2: column_stream where every query tile of a KV group fits in shared memory
         int streamRows = dp <= 128 ? 64 : 32;
         long residentTiles = (long) g * ceilDiv(p.queries(), streamRows);
         boolean stream = !simt && residentTiles <= STREAM_MAX_QTILES && !"false".equals(System.getProperty(STREAM));
         int columnWarps, columnKeys, columnRows, columnSmem, columnKeysPerBlock = 0;
+        boolean columnBlocks3 = false;
         long columnBlocksX, bkv = (long) p.batch() * p.kvHeads();
         if (simt) {
             columnWarps = 4;
@@ -99,28 +121,33 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
             long perBlock = ceilDiv(tiles, chunks);
             columnKeysPerBlock = (int) (perBlock * 64);
             columnBlocksX = ceilDiv(tiles, perBlock);
-            columnSmem = (int) ((STAGES * 64 + residentTiles * columnRows) * dp * 2 + residentTiles * columnRows * 4 + 1024);
+            columnSmem = (int) ((streamStages * 64 + residentTiles * columnRows) * dp * 2 + residentTiles * columnRows * 4 + 1024);
         } else {
             columnWarps = bigWarps;
             columnKeys = 16 * columnWarps;
             columnRows = dp <= 128 ? 64 : 32;
+            columnBlocks3 = wgmma && dp == 64 && columnWarps == 8 && !"false".equals(System.getProperty(COLUMN_BLOCKS3, "true"));
             columnSmem = (columnKeys + STAGES * columnRows) * dp * 2 + STAGES * columnRows * 4 + 1024;
             columnBlocksX = ceilDiv(p.keys(), columnKeys);
         }
         boolean direct = p.heads() == HeadReduction.NONE && p.previous() == null;
         return new LaunchPlan(t, dp, rowWarps, rowTile, keyTile, columnWarps, columnKeys, columnRows, rowBlocksX, bh, splits, keysPerSplit,
                 columnBlocksX, bkv, simt ? 256 : 32 * rowWarps, simt ? 128 : 32 * columnWarps, rowSmem, columnSmem, direct, wgmma,
-                stream, columnKeysPerBlock);
+                stream, columnKeysPerBlock, decodeStages, streamStages, columnBlocks3);
     }
 
     /** The kernel names in the fatbin. */
-    String rowKernel() { return dtype == DType.F32 ? "row_statistics_f32_k" : "row_statistics_" + suffix(rowWarps); }
+    String rowKernel() {
+        return dtype == DType.F32 ? "row_statistics_f32_k" : "row_statistics_" + suffix(rowWarps) + (rowWarps == 4 ? stages(decodeStages) : "");
+    }
 
     String columnKernel(Reduction r) {
         String kind = r == Reduction.MAX ? "max" : "sum";
         if (dtype == DType.F32) return "column_" + kind + "_f32_k";
-        return (stream ? "column_stream_" : "column_") + kind + "_" + suffix(columnWarps);
+        return (stream ? "column_stream_" : "column_") + kind + "_" + suffix(columnWarps) + (stream ? stages(streamStages) : columnBlocks3 ? "_b3" : "");
     }
+
+    private String stages(int s) { return wgmma && s != STAGES ? "_s" + s : ""; }
 
     private String suffix(int warps) {
         return (dtype == DType.F16 ? "f16" : "bf16") + "_d" + paddedDim + (!wgmma ? "" : warps == 8 ? "_wg8" : "_wg");
