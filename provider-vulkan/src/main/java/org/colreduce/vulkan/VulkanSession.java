@@ -194,7 +194,7 @@ final class VulkanSession implements BackendSession {
         Split full = Split.of(chunk, hq, m, n, rowTile, keyTile), last = Split.of(lastChunk, hq, m, n, rowTile, keyTile);
         long statRows = (long) chunk * hq * m;
         GpuBuffer stats = scratch("stats", 8L * hq * m * Math.max((long) full.count() * chunk, (long) last.count() * lastChunk), false);
-        GpuBuffer lse = scratch("lse", 4L * (statRows + ShaderSet.COOP_TILE), false);
+        GpuBuffer lse = scratch("lse", 8L * (statRows + ShaderSet.COOP_TILE), false);   // (m, log2 l) per row: two floats
         GpuBuffer partial = scratch("partial", 4L * chunk * (grouped ? hkv : hq) * n, false);
         long resultBytes = 4L * rows * n;
         GpuBuffer result = p.out() instanceof VulkanResidentTensor r ? r.buffer : scratch("result", resultBytes, false);
