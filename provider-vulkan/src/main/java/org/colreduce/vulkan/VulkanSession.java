@@ -27,7 +27,7 @@ import org.lwjgl.vulkan.VkCommandBuffer;
 /**
  * A session on one Vulkan device. A column reduction is one command buffer: host views are
  * packed densely into host-visible staging buffers and copied to device-local buffers (resident
- * tensors are bound as they are), then three dispatches — row statistics (lse per row), the
+ * tensors are bound as they are), then three dispatches — row statistics ((m, log2 l) per row), the
  * column pass (a workgroup owns a key tile and streams the rows of its query heads) and the head
  * reduction with accumulation — and the result is copied back and written into the caller's
  * view only once the whole submission has succeeded.
