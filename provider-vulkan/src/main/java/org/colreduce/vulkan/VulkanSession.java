@@ -27,7 +27,7 @@ import org.lwjgl.vulkan.VkCommandBuffer;
 /**
  * A session on one Vulkan device. A column reduction is one command buffer: host views are
  * packed densely into host-visible staging buffers and copied to device-local buffers (resident
- * tensors are bound as they are), then three dispatches — row statistics (lse per row), the
+ * tensors are bound as they are), then three dispatches — row statistics ((m, log2 l) per row), the
  * column pass (a workgroup owns a key tile and streams the rows of its query heads) and the head
  * reduction with accumulation — and the result is copied back and written into the caller's
  * view only once the whole submission has succeeded.
@@ -194,7 +194,7 @@ final class VulkanSession implements BackendSession {
         Split full = Split.of(chunk, hq, m, n, rowTile, keyTile), last = Split.of(lastChunk, hq, m, n, rowTile, keyTile);
         long statRows = (long) chunk * hq * m;
         GpuBuffer stats = scratch("stats", 8L * hq * m * Math.max((long) full.count() * chunk, (long) last.count() * lastChunk), false);
-        GpuBuffer lse = scratch("lse", 4L * (statRows + ShaderSet.COOP_TILE), false);
+        GpuBuffer lse = scratch("lse", 8L * (statRows + ShaderSet.COOP_TILE), false);   // (m, log2 l) per row: two floats
         GpuBuffer partial = scratch("partial", 4L * chunk * (grouped ? hkv : hq) * n, false);
         long resultBytes = 4L * rows * n;
         GpuBuffer result = p.out() instanceof VulkanResidentTensor r ? r.buffer : scratch("result", resultBytes, false);

@@ -164,4 +164,32 @@ class VulkanDirectTest {
             for (int i = 0; i < c.length; i++) assertEquals(2 * c[i], twice[i], 1e-5f * Math.max(1, Math.abs(c[i])));
         }
     }
+
+    /**
+     * SPEC 4.1 at logits near 5e4 with near-ties: each batch has one query row, so its columns add
+     * up to that row's sum of P, which must be 1. The keys of a batch are one large vector plus
+     * small noise, so many logits lie within a few units of the max and l is well above 1; a single
+     * float lse = m + log2 l is then off by up to half an ulp (~0.004), moving the row's sum by up
+     * to ~0.3%, while (m, log2 l) kept apart hold it to float rounding.
+     */
+    @Test void rowsOfPSumToOneAtHugeLogits() {
+        int b = 64, n = 40, d = 32;
+        Random rnd = new Random(7);
+        float[] q = new float[b * d], k = new float[b * n * d];
+        for (int bi = 0; bi < b; bi++) {
+            float[] base = new float[d];
+            for (int e = 0; e < d; e++) { base[e] = (float) ((rnd.nextDouble() * 2 - 1) * 400); q[bi * d + e] = (float) ((rnd.nextDouble() * 2 - 1) * 400); }
+            for (int j = 0; j < n; j++) for (int e = 0; e < d; e++) k[(bi * n + j) * d + e] = base[e] + (float) ((rnd.nextDouble() * 2 - 1) * 0.02);
+        }
+        Tensor out = Tensor.zerosF32(b, 1, n);
+        session.columnReduce(Tensor.f32(q, b, 1, 1, d), Tensor.f32(k, b, 1, n, d), ColumnReduction.builder().build(), out, null);
+        float[] got = out.toFloatArray();
+        double worst = 0;
+        for (int bi = 0; bi < b; bi++) {
+            double total = 0;
+            for (int j = 0; j < n; j++) total += got[bi * n + j];
+            worst = Math.max(worst, Math.abs(total - 1));
+        }
+        assertTrue(worst < 1e-5, "a row of P sums to 1 ± " + worst);
+    }
 }

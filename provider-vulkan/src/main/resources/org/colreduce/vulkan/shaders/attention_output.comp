@@ -1,4 +1,4 @@
-// attend, portable: O = P·V, with P = exp2(s·c − lse) from the row statistics (so no online
+// attend, portable: O = P·V, with P = exp2((s·c − m) − log2 l) from the row statistics (so no online
 // rescaling). A workgroup owns BM query rows of one (batch, query head) and DV columns of O
 // (grid z); it streams the key tiles the rows can see, recomputes S, writes P to shared memory
 // and accumulates P·V. Each thread holds 4 rows × 8 columns of O. A key a row does not see is
@@ -18,7 +18,7 @@ float loadV(uint e) { return vData[e]; }
 layout(std430, binding = 4) readonly buffer VBuf { uint vData[]; };
 float loadV(uint e) { return unpack16(vData[e >> 1], e); }
 #endif
-layout(std430, binding = 2) readonly buffer Lse { float lse[]; };
+layout(std430, binding = 2) readonly buffer RowStats { vec2 rowStats[]; };   // (m, log2 l) per row
 layout(std430, binding = 5) writeonly buffer Out { float outData[]; };
 
 shared float sQ[BM][DC + 1];
@@ -36,8 +36,8 @@ void main() {
     int i0 = int(gl_WorkGroupID.x) * BM;
     uint qBase = bh * P.M * P.D, kBase = (b * P.Hkv + kvh) * P.N * P.D, vBase = (b * P.Hkv + kvh) * P.N * dvTotal;
 
-    float rowLse[4];
-    for (int r = 0; r < 4; r++) { uint i = uint(i0) + rg + 8u * r; rowLse[r] = i < P.M ? lse[bh * P.M + i] : 0.0; }
+    vec2 rowSt[4];
+    for (int r = 0; r < 4; r++) { uint i = uint(i0) + rg + 8u * r; rowSt[r] = i < P.M ? rowStats[bh * P.M + i] : vec2(0.0); }
     float o[4][8];
     for (int r = 0; r < 4; r++) for (int c = 0; c < 8; c++) o[r][c] = 0.0;
 
@@ -67,7 +67,7 @@ void main() {
             for (int r = 0; r < 4; r++)
                 for (int c = 0; c < 4; c++) {
                     int i = i0 + int(rg) + 8 * r, j = j0 + int(kg) + 8 * c;
-                    sP[rg + 8u * r][kg + 8u * c] = visible(i, j, lq, lk, off) ? exp2(logit(s[r][c]) - rowLse[r]) : HIDDEN;
+                    sP[rg + 8u * r][kg + 8u * c] = visible(i, j, lq, lk, off) ? exp2((logit(s[r][c]) - rowSt[r].x) - rowSt[r].y) : HIDDEN;
                 }
             for (uint e = t; e < BN * DV; e += 64u) {
                 uint key = e / DV, dd = e % DV, j = uint(j0) + key, d = dv0 + dd;

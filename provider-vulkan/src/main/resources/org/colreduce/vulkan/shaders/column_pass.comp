@@ -1,4 +1,5 @@
-// Pass 2, portable: per key column, the reduction over query rows of p = exp2(s·c − lse).
+// Pass 2, portable: per key column, the reduction over query rows of p = exp2((s·c − m) − log2 l),
+// with the row statistics (m, log2 l) of row_statistics_merge.
 // A workgroup OWNS a tile of BN keys of one (batch, KV head) and streams the query rows of every
 // query head of its group, so nothing is added across workgroups (no atomics, SPEC 8.1). Each
 // thread accumulates 4 keys over its 4 rows of every query tile; the 8 row groups are merged in
@@ -8,12 +9,12 @@ layout(local_size_x = 64) in;
 #define BN 32
 #define DC 32
 
-layout(std430, binding = 2) readonly buffer Lse { float lse[]; };
+layout(std430, binding = 2) readonly buffer RowStats { vec2 rowStats[]; };   // (m, log2 l) per row
 layout(std430, binding = 4) writeonly buffer Partial { float partial[]; };
 
 shared float sQ[BM][DC + 1];
 shared float sK[BN][DC + 1];
-shared float sLse[BM];
+shared vec2 sStats[BM];
 shared float sAcc[8][BN];
 
 void main() {
@@ -37,7 +38,7 @@ void main() {
             int iBegin = P.maskKind == 0 ? 0 : max(0, j0 - off);
             int iEnd = P.maskKind == 2 ? min(lq, jLast - off + P.window) : lq;
             for (int i0 = (iBegin / BM) * BM; i0 < iEnd; i0 += BM) {
-                if (t < BM) { uint i = uint(i0) + t; sLse[t] = i < P.M ? lse[bh * P.M + i] : 0.0; }
+                if (t < BM) { uint i = uint(i0) + t; sStats[t] = i < P.M ? rowStats[bh * P.M + i] : vec2(0.0); }
                 float s[4][4];
                 for (int r = 0; r < 4; r++) for (int c = 0; c < 4; c++) s[r][c] = 0.0;
                 for (uint d0 = 0; d0 < P.D; d0 += DC) {
@@ -58,15 +59,15 @@ void main() {
                 }
                 for (int r = 0; r < 4; r++) {
                     int i = i0 + int(rg) + 8 * r;
-                    float rowLse = sLse[rg + 8u * r];
+                    vec2 st = sStats[rg + 8u * r];
                     for (int c = 0; c < 4; c++) {
                         int j = j0 + int(kg) + 8 * c;
                         if (!visible(i, j, lq, lk, off)) continue;
-                        float x = logit(s[r][c]) - rowLse;
+                        float x = (logit(s[r][c]) - st.x) - st.y;
                         acc[c] = isMax ? stickyMax(acc[c], x) : acc[c] + exp2(x);
                     }
                 }
-                barrier();   // sLse is rewritten by the next tile
+                barrier();   // sStats is rewritten by the next tile
             }
         }
         for (int c = 0; c < 4; c++) sAcc[rg][kg + 8u * c] = acc[c];

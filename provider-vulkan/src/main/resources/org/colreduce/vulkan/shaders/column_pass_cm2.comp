@@ -1,7 +1,7 @@
 // Pass 2 with VK_NV_cooperative_matrix2 (F16, D a multiple of 16 given as HEAD_DIM): workgroup-
 // scope matrices, so the compiler stages operands and no score ever goes through our shared
 // memory. A workgroup OWNS BK keys of one (batch, KV head): Sᵀ = K·Qᵀ (BK keys × BQ queries)
-// per query tile, then per element the mask, the scale and p = exp2(s·c − lse), a row reduction
+// per query tile, then per element the mask, the scale and p = exp2((s·c − m) − log2 l), a row reduction
 // into a narrow matrix (one value per key, smeared over 16 columns) and a fixed-order sum over
 // the query tiles. Loads clamp to zero outside the tensor, so no slack is read.
 #extension GL_NV_cooperative_matrix2 : require
@@ -13,7 +13,7 @@ layout(local_size_x = 128) in;
 
 layout(std430, binding = 0) readonly buffer QBuf { float16_t qData[]; };
 layout(std430, binding = 1) readonly buffer KBuf { float16_t kData[]; };
-layout(std430, binding = 2) readonly buffer Lse { float lse[]; };
+layout(std430, binding = 2) readonly buffer RowStats { vec2 rowStats[]; };   // (m, log2 l) per row
 layout(std430, binding = 4) writeonly buffer Partial { float partial[]; };
 
 float addOp(const in float a, const in float b) { return a + b; }
@@ -21,11 +21,12 @@ float maxOp(const in float a, const in float b) { return stickyMax(a, b); }
 
 // row = key within the tile, col = query within the tile
 float columnTerm(const in uint32_t row, const in uint32_t col, const in float s, const in int i0, const in int j0,
-                 const in int lq, const in int lk, const in int off, const in uint32_t lseBase) {
+                 const in int lq, const in int lk, const in int off, const in uint32_t statsBase) {
     int i = i0 + int(col), j = j0 + int(row);
     bool isMax = P.reduction == 2;
     if (!visible(i, j, lq, lk, off)) return isMax ? NEG_INF : 0.0;
-    float x = logit(s) - lse[lseBase + uint(i)];
+    vec2 st = rowStats[statsBase + uint(i)];
+    float x = (logit(s) - st.x) - st.y;
     return isMax ? x : exp2(x);
 }
 

@@ -26,11 +26,11 @@ layout(local_size_x = 128) in;
 
 layout(std430, binding = 0) readonly buffer QBuf { uvec4 qVec[]; };
 layout(std430, binding = 1) readonly buffer KBuf { float16_t kData[]; };
-layout(std430, binding = 2) readonly buffer Lse { float lse[]; };
+layout(std430, binding = 2) readonly buffer RowStats { vec2 rowStats[]; };   // (m, log2 l) per row
 layout(std430, binding = 4) writeonly buffer Partial { float partial[]; };
 
 shared uvec4 sQ[BM * QS / 8];
-shared float sLse[BM];
+shared vec2 sStats[BM];
 shared float sS[4 * 16 * SS];
 
 void main() {
@@ -76,7 +76,7 @@ void main() {
                         sQ[(e / VROW) * (QS / 8) + e % VROW] = pre[v];
 #endif
                 }
-                if (t < BM) { uint i = uint(i0) + t; sLse[t] = i < P.M ? lse[qRow0 + i] : 0.0; }
+                if (t < BM) { uint i = uint(i0) + t; sStats[t] = i < P.M ? rowStats[qRow0 + i] : vec2(0.0); }
                 barrier();
 #ifndef LEAN
                 if (i0 + BM < iEnd) {                             // prefetch the next tile while this one computes
@@ -101,7 +101,7 @@ void main() {
                 for (int c = 0; c < BM / 2; c++) {
                     int q = 2 * c + int(half_);
                     if (!full && !visible(i0 + q, j, lq, lk, off)) continue;
-                    float x = logit(sS[strip + kk * SS + uint(q)]) - sLse[q];
+                    float x = (logit(sS[strip + kk * SS + uint(q)]) - sStats[q].x) - sStats[q].y;
                     acc = isMax ? stickyMax(acc, x) : acc + exp2(x);
                 }
                 subgroupBarrier();                                // the strip is rewritten by the next tile

@@ -1,10 +1,12 @@
 // Pass 1b: merges the partial (max, sum) pairs of the key splits of every row, in split order
-// (deterministic), into the row's log-sum-exp in the log2 domain. A row that sees no key gets −inf;
-// the column pass never reads it.
+// (deterministic), into the row's statistics (m, log2 l), kept apart rather than as one lse = m + log2 l:
+// with logits near 1e5 one float lse is off by up to half an ulp (~0.004), which scales every p
+// of the row by 2^±0.004; m is one of the row's logits, so s − m is exact where it matters and
+// log2 l (at most log2 N) is accurate. A row that sees no key gets (−inf, 0); nothing reads it.
 layout(local_size_x = 64) in;
 
 layout(std430, binding = 4) readonly buffer Stats { float stats[]; };
-layout(std430, binding = 2) writeonly buffer Lse { float lse[]; };
+layout(std430, binding = 2) writeonly buffer RowStats { vec2 rowStats[]; };   // (m, log2 l) per row
 // bindings 0, 1 (Q, K) and 3 (lengths) are those of the other passes, unused here
 
 void main() {
@@ -21,5 +23,5 @@ void main() {
         float l = stats[2u * (z * rows + r) + 1u];
         if (l != 0.0 || isnan(l)) sum += l * exp2(stats[2u * (z * rows + r)] - mx);
     }
-    lse[r] = sum == 0.0 ? NEG_INF : mx + log2(sum);
+    rowStats[r] = sum == 0.0 ? vec2(NEG_INF, 0.0) : vec2(mx, log2(sum));
 }
