@@ -38,7 +38,7 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
      */
     static final String DECODE_STAGES = "colreduce.cuda.decodeStages";
     /**
-     * System property: ring depth (2, 3 (the default) or 4) of column_stream on sm_90a at D ≤ 128;
+     * System property: ring depth (2 (the default), 3 or 4) of column_stream on sm_90a at D ≤ 128;
      * 3 stages fit 3 blocks per multiprocessor, 2 stages 4.
      */
     static final String STREAM_STAGES = "colreduce.cuda.streamStages";
@@ -81,8 +81,8 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
         int dp = simt ? p.headDim() : paddedDim(p.headDim());
         // sm_90a ring depths of the decode kernels (colreduce.cu _s3 and _s2 kernels)
         int decodeStages = wgmma && dp <= 128 && !"4".equals(System.getProperty(DECODE_STAGES, "3")) ? 3 : STAGES;
-        String ss = System.getProperty(STREAM_STAGES, "3");
-        int streamStages = !wgmma || dp > 128 ? STAGES : ss.equals("2") ? 2 : ss.equals("4") ? 4 : 3;
+        String ss = System.getProperty(STREAM_STAGES, "2");
+        int streamStages = !wgmma || dp > 128 ? STAGES : ss.equals("3") ? 3 : ss.equals("4") ? 4 : 2;
         int g = p.groupSize();
 
         // pass 1: 8 warps (128 rows sharing each K tile) only where there are rows to fill them
