@@ -5,26 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.lang.reflect.Method;
 import java.util.Arrays;
-import org.colreduce.ColReduce;
 import org.colreduce.ColumnReduction;
 import org.colreduce.DType;
 import org.colreduce.HeadReduction;
 import org.colreduce.Mask;
 import org.colreduce.Reduction;
 import org.colreduce.ResidentTensor;
-import org.colreduce.Session;
 import org.colreduce.Tensor;
 import org.colreduce.conformance.Inputs.Layout;
-import org.colreduce.spi.Availability;
 import org.colreduce.spi.ColReduceBackend;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -48,7 +40,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@link Compare} (§7.1).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class AttendConformance {
+public abstract class AttendConformance extends BackendUnderTest {
     /** SPEC §11.1: relative Frobenius error of O for F32 inputs, and for F16/BF16 inputs. */
     public static final double OUTPUT_F32 = 1e-5, OUTPUT_HALF = 2e-3;
     /** Written into outputs before a call: any element the backend fails to write shows up. */
@@ -57,34 +49,8 @@ public abstract class AttendConformance {
     private static final Mask[] MASKS = {Mask.none(), Mask.causal(), Mask.causal(Mask.Alignment.TOP_LEFT),
             Mask.slidingWindow(5), Mask.slidingWindow(7, Mask.Alignment.TOP_LEFT)};
 
-    private ColReduceBackend backend;
-    private Availability availability;
-    private Session session;
-    private Inputs in;
-
     /** For subclasses: one per backend. */
     protected AttendConformance() {}
-
-    /** A fresh instance of the backend under test. */
-    protected abstract ColReduceBackend backend();
-
-    @BeforeAll
-    public final void openSession() {
-        backend = backend();
-        availability = backend.availability();
-        if (availability.available()) session = ColReduce.open(backend);
-    }
-
-    @AfterAll
-    public final void closeSession() {
-        if (session != null) session.close();
-    }
-
-    @BeforeEach
-    public final void beforeEach(TestInfo info) {
-        Assumptions.assumeTrue(availability.available(), () -> "backend '" + backend.name() + "' is unavailable: " + availability.reason());
-        in = Inputs.forName(getClass().getName() + "#" + info.getTestMethod().map(Method::getName).orElse("") + info.getDisplayName());
-    }
 
     /** One attend call: Q, K, V, the options, the type of O, and where it came from. */
     public record AttendCase(String label, Inputs inputs, Tensor q, Tensor k, Tensor v, ColumnReduction spec, DType outputType) {
@@ -108,11 +74,11 @@ public abstract class AttendConformance {
     @ParameterizedTest
     @EnumSource(DType.class)
     public void spec11_1_outputMatchesReference(DType t) {
-        Assumptions.assumeTrue(session.capabilities().dtypes().contains(t), () -> backend.name() + " does not offer " + t);
+        Assumptions.assumeTrue(session().capabilities().dtypes().contains(t), () -> testedBackend().name() + " does not offer " + t);
         ColumnReduction.Builder causal = ColumnReduction.builder().mask(Mask.causal());
         check(attendCase("multi-head", t, t, Layout.CONTIGUOUS, 2, 4, 4, 33, 47, 64, 64, causal));
-        check(attendCase("GQA, Dv < D", t, DType.F32, in.pick(Inputs.VIEW_LAYOUTS), 1, 6, 2, 17, 70, 40, 24, causal));
-        check(attendCase("MQA, Dv > D, no mask", t, DType.F32, in.pick(Inputs.VIEW_LAYOUTS), 2, 4, 1, 5, 90, 16, 80, ColumnReduction.builder()));
+        check(attendCase("GQA, Dv < D", t, DType.F32, inputs().pick(Inputs.VIEW_LAYOUTS), 1, 6, 2, 17, 70, 40, 24, causal));
+        check(attendCase("MQA, Dv > D, no mask", t, DType.F32, inputs().pick(Inputs.VIEW_LAYOUTS), 2, 4, 1, 5, 90, 16, 80, ColumnReduction.builder()));
         check(attendCase("odd D and Dv, [B, M, H, D] views", t, t, Layout.TRANSPOSED, 1, 4, 2, 9, 61, 3, 7, causal));
         check(attendCase("one decode query", t, DType.F32, Layout.CONTIGUOUS, 1, 2, 2, 1, 257, 128, 96, causal));
         check(attendCase("largest head dims", t, t, Layout.CONTIGUOUS, 1, 2, 1, 40, 40, 256, 256, causal));
@@ -127,15 +93,15 @@ public abstract class AttendConformance {
     public void spec11_2_scoresMatchColumnReduce(Reduction reduction) {
         for (HeadReduction heads : HeadReduction.values()) {
             if (reduction == Reduction.MAX && heads != HeadReduction.NONE) continue;
-            DType t = supported(in.pick(DType.values()));
-            int b = 2, m = in.between(1, 20), n = in.between(1, 40);
-            ColumnReduction.Builder spec = ColumnReduction.builder().reduction(reduction).heads(heads).mask(in.mask(n));
-            if (in.random().nextBoolean()) spec.queryLengths(in.lengths(b, m));
-            if (in.random().nextBoolean()) spec.keyLengths(in.lengths(b, n));
-            AttendCase c = attendCase("scores", t, DType.F32, in.pick(Inputs.VIEW_LAYOUTS), b, 6, 3, m, n, 24, 20, spec);
+            DType t = supported(inputs().pick(DType.values()));
+            int b = 2, m = inputs().between(1, 20), n = inputs().between(1, 40);
+            ColumnReduction.Builder spec = ColumnReduction.builder().reduction(reduction).heads(heads).mask(inputs().mask(n));
+            if (inputs().random().nextBoolean()) spec.queryLengths(inputs().lengths(b, m));
+            if (inputs().random().nextBoolean()) spec.keyLengths(inputs().lengths(b, n));
+            AttendCase c = attendCase("scores", t, DType.F32, inputs().pick(Inputs.VIEW_LAYOUTS), b, 6, 3, m, n, 24, 20, spec);
             Result r = check(c);
             Tensor columns = Inputs.filledF32(SENTINEL, c.scoresShape());
-            session.columnReduce(c.q(), c.k(), c.spec(), columns);
+            session().columnReduce(c.q(), c.k(), c.spec(), columns);
             Compare.assertClose(Compare.widen(columns.toFloatArray()), r.scores(), c.scoresShape(), t,
                     "SPEC 11.2: attend's scores against columnReduce's; " + context(c));
         }
@@ -147,7 +113,7 @@ public abstract class AttendConformance {
     @ValueSource(ints = {0, 1, 2, 3, 4})
     public void spec11_3_rowWithNoKeyGivesZero(int maskIndex) {
         Mask mask = MASKS[maskIndex];
-        DType t = supported(in.pick(DType.values()));
+        DType t = supported(inputs().pick(DType.values()));
         // batch 0: query lengths leave rows out; batch 1: no key at all; batch 2: fewer keys than
         // queries, so a causal or windowed mask leaves the first or the last rows with nothing
         int[] lenQ = {9, 16, 16}, lenK = {20, 0, 3};
@@ -175,24 +141,24 @@ public abstract class AttendConformance {
     @ParameterizedTest
     @EnumSource(value = HeadReduction.class, names = {"NONE", "GROUP_SUM", "MEAN"})
     public void spec11_4_accumulateScores(HeadReduction heads) {
-        DType t = supported(in.pick(DType.values()));
+        DType t = supported(inputs().pick(DType.values()));
         ColumnReduction.Builder spec = ColumnReduction.builder().heads(heads).mask(Mask.causal());
         AttendCase c = attendCase("accumulate", t, DType.F32, Layout.CONTIGUOUS, 2, 4, 2, 6, 40, 32, 16, spec);
-        for (int length : new int[]{1, 23, 40}) check(c, in.previous(c.scoresShape(), length), false);
-        check(c, in.previous(c.scoresShape(), 40), true); // in place: scores and previous the same view
+        for (int length : new int[]{1, 23, 40}) check(c, inputs().previous(c.scoresShape(), length), false);
+        check(c, inputs().previous(c.scoresShape(), 40), true); // in place: scores and previous the same view
     }
 
     @Test
     public void spec11_4_accumulateOverDecodeSteps() {
         // one query and one appended key per step, the scores carried from step to step
-        DType t = supported(in.pick(DType.values()));
+        DType t = supported(inputs().pick(DType.values()));
         int b = 1, hq = 4, hkv = 2, d = 16, dv = 8, first = 5, steps = 6;
         ColumnReduction r = ColumnReduction.builder().heads(HeadReduction.GROUP_SUM).mask(Mask.causal()).build();
-        Tensor kAll = in.normal(t, Layout.CONTIGUOUS, b, hkv, first + steps, d, 1), vAll = in.normal(t, Layout.CONTIGUOUS, b, hkv, first + steps, dv, 1);
+        Tensor kAll = inputs().normal(t, Layout.CONTIGUOUS, b, hkv, first + steps, d, 1), vAll = inputs().normal(t, Layout.CONTIGUOUS, b, hkv, first + steps, dv, 1);
         Tensor running = null;
         for (int s = 0; s < steps; s++) {
             int n = first + s + 1;
-            AttendCase c = new AttendCase("decode step " + s, in, in.normal(t, Layout.CONTIGUOUS, b, hq, 1, d, 1),
+            AttendCase c = new AttendCase("decode step " + s, inputs(), inputs().normal(t, Layout.CONTIGUOUS, b, hq, 1, d, 1),
                     kAll.slice(2, 0, n), vAll.slice(2, 0, n), r, DType.F32);
             running = check(c, running, false).scoresTensor();
         }
@@ -204,7 +170,7 @@ public abstract class AttendConformance {
     @ValueSource(ints = {0, 1, 2, 3, 4})
     public void spec7_3_nanInValueReachesOnlyRowsThatSeeIt(int maskIndex) {
         Mask mask = MASKS[maskIndex];
-        DType t = supported(in.pick(DType.values()));
+        DType t = supported(inputs().pick(DType.values()));
         int m = 40, n = 40, dv = 12, key = 17, column = 5;
         AttendCase c = attendCase("NaN at v[0, 0, " + key + ", " + column + "], " + mask, t, DType.F32, Layout.CONTIGUOUS, 1, 2, 1, m, n, 16, dv,
                 ColumnReduction.builder().mask(mask));
@@ -228,7 +194,7 @@ public abstract class AttendConformance {
     @Test
     public void spec8_1_attendIsDeterministic() {
         // large enough that a parallel backend splits rows, keys and heads over its workers
-        DType t = supported(in.pick(DType.values()));
+        DType t = supported(inputs().pick(DType.values()));
         AttendCase c = attendCase("determinism", t, DType.F32, Layout.TRANSPOSED, 2, 4, 2, 96, 200, 32, 24,
                 ColumnReduction.builder().heads(HeadReduction.GROUP_SUM).mask(Mask.causal()));
         Result first = run(c, null, false);
@@ -247,8 +213,8 @@ public abstract class AttendConformance {
             "output Dv", "output M", "output dtype", "output overlaps v", "output overlaps q", "scores overlap v"})
     public void spec9_badValueOrOutput(String what) {
         int b = 2, hq = 4, hkv = 2, m = 5, n = 9, d = 8, dv = 6;
-        Tensor q = in.normal(DType.F32, Layout.CONTIGUOUS, b, hq, m, d, 1), k = in.normal(DType.F32, Layout.CONTIGUOUS, b, hkv, n, d, 1);
-        Tensor v = in.normal(DType.F32, Layout.CONTIGUOUS, b, hkv, n, dv, 1);
+        Tensor q = inputs().normal(DType.F32, Layout.CONTIGUOUS, b, hq, m, d, 1), k = inputs().normal(DType.F32, Layout.CONTIGUOUS, b, hkv, n, d, 1);
+        Tensor v = inputs().normal(DType.F32, Layout.CONTIGUOUS, b, hkv, n, dv, 1);
         Tensor out = Inputs.filledF32(SENTINEL, b, hq, m, dv), scores = Inputs.filledF32(SENTINEL, b, hq, n);
         ColumnReduction r = ColumnReduction.sum();
         // one buffer holding v, then room for an output or scores that overlaps it
@@ -256,33 +222,33 @@ public abstract class AttendConformance {
         Tensor vShared = Tensor.f32(shared, b, hkv, n, dv);
         long[] outShape = {b, hq, m, dv}, scoresShape = {b, hq, n};
         switch (what) {
-            case "v rank 3" -> rejected(() -> session.attend(q, k, Tensor.zerosF32(b, hkv, n), r, out, scores, null), out, scores, "v", "[2, 2, 9]");
-            case "v batch" -> rejected(() -> session.attend(q, k, Tensor.zerosF32(b + 1, hkv, n, dv), r, out, scores, null), out, scores, "v", "[3, 2, 9, 6]");
-            case "v KV heads" -> rejected(() -> session.attend(q, k, Tensor.zerosF32(b, hkv + 1, n, dv), r, out, scores, null), out, scores, "v", "[2, 3, 9, 6]");
-            case "v keys" -> rejected(() -> session.attend(q, k, Tensor.zerosF32(b, hkv, n - 1, dv), r, out, scores, null), out, scores, "v", "[2, 2, 8, 6]");
-            case "v dtype" -> rejected(() -> session.attend(q, k, Tensor.f16(new short[b * hkv * n * dv], b, hkv, n, dv), r, out, scores, null), out, scores, "v", "F16");
-            case "Dv 257" -> rejected(() -> session.attend(q, k, Tensor.zerosF32(b, hkv, n, 257), r, out, scores, null), out, scores, "Dv", "257");
+            case "v rank 3" -> rejected(() -> session().attend(q, k, Tensor.zerosF32(b, hkv, n), r, out, scores, null), out, scores, "v", "[2, 2, 9]");
+            case "v batch" -> rejected(() -> session().attend(q, k, Tensor.zerosF32(b + 1, hkv, n, dv), r, out, scores, null), out, scores, "v", "[3, 2, 9, 6]");
+            case "v KV heads" -> rejected(() -> session().attend(q, k, Tensor.zerosF32(b, hkv + 1, n, dv), r, out, scores, null), out, scores, "v", "[2, 3, 9, 6]");
+            case "v keys" -> rejected(() -> session().attend(q, k, Tensor.zerosF32(b, hkv, n - 1, dv), r, out, scores, null), out, scores, "v", "[2, 2, 8, 6]");
+            case "v dtype" -> rejected(() -> session().attend(q, k, Tensor.f16(new short[b * hkv * n * dv], b, hkv, n, dv), r, out, scores, null), out, scores, "v", "F16");
+            case "Dv 257" -> rejected(() -> session().attend(q, k, Tensor.zerosF32(b, hkv, n, 257), r, out, scores, null), out, scores, "Dv", "257");
             case "v null" -> {
-                rejected(() -> session.attend(q, k, null, r, out, scores, null), out, scores, "v");
-                rejected(() -> session.attend(q, k, null, r), out, scores, "v");
+                rejected(() -> session().attend(q, k, null, r, out, scores, null), out, scores, "v");
+                rejected(() -> session().attend(q, k, null, r), out, scores, "v");
             }
-            case "output Dv" -> rejected(() -> session.attend(q, k, v, r, Inputs.filledF32(SENTINEL, b, hq, m, dv + 1), scores, null), out, scores, "output", "7");
-            case "output M" -> rejected(() -> session.attend(q, k, v, r, Inputs.filledF32(SENTINEL, b, hq, m + 2, dv), scores, null), out, scores, "output", "7");
+            case "output Dv" -> rejected(() -> session().attend(q, k, v, r, Inputs.filledF32(SENTINEL, b, hq, m, dv + 1), scores, null), out, scores, "output", "7");
+            case "output M" -> rejected(() -> session().attend(q, k, v, r, Inputs.filledF32(SENTINEL, b, hq, m + 2, dv), scores, null), out, scores, "output", "7");
             case "output dtype" -> {
                 Tensor bf16 = Tensor.bf16(new short[b * hq * m * dv], b, hq, m, dv);
-                rejected(() -> session.attend(q, k, v, r, bf16, scores, null), bf16, scores, "output", "BF16");
+                rejected(() -> session().attend(q, k, v, r, bf16, scores, null), bf16, scores, "output", "BF16");
             }
             case "output overlaps v" -> {
                 Tensor overlapping = Tensor.of(vShared.segment(), DType.F32, 7, outShape, Tensor.contiguousStrides(outShape));
-                rejected(() -> session.attend(q, k, vShared, r, overlapping, scores, null), overlapping, scores, "output", "v");
+                rejected(() -> session().attend(q, k, vShared, r, overlapping, scores, null), overlapping, scores, "output", "v");
             }
             case "output overlaps q" -> {
                 Tensor overlapping = Tensor.of(q.segment(), DType.F32, 0, outShape, Tensor.contiguousStrides(outShape));
-                rejected(() -> session.attend(q, k, v, r, overlapping, scores, null), overlapping, scores, "output", "q");
+                rejected(() -> session().attend(q, k, v, r, overlapping, scores, null), overlapping, scores, "output", "q");
             }
             case "scores overlap v" -> {
                 Tensor overlapping = Tensor.of(vShared.segment(), DType.F32, 3, scoresShape, Tensor.contiguousStrides(scoresShape));
-                rejected(() -> session.attend(q, k, vShared, r, out, overlapping, null), out, overlapping, "scores", "v");
+                rejected(() -> session().attend(q, k, vShared, r, out, overlapping, null), out, overlapping, "scores", "v");
             }
             default -> fail("test defect: unknown case " + what);
         }
@@ -291,7 +257,7 @@ public abstract class AttendConformance {
     /** Asserts an IllegalArgumentException naming every one of {@code names}, both outputs untouched, and a usable session. */
     private void rejected(Executable call, Tensor output, Tensor scores, String... names) {
         float[] outputBefore = output.toFloatArray(), scoresBefore = scores.toFloatArray();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call, "SPEC 9: must be rejected (" + in.seedText() + ")");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call, "SPEC 9: must be rejected (" + inputs().seedText() + ")");
         String message = String.valueOf(e.getMessage());
         for (String name : names) assertTrue(message.contains(name), "SPEC 9: the message must name \"" + name + "\": " + message);
         assertTrue(message.matches("(?s)^(v|Dv|output|scores)\\b.*|.*\\b(v|Dv|output|scores)\\b.*"), "SPEC 9: the message must name the parameter: " + message);
@@ -306,23 +272,23 @@ public abstract class AttendConformance {
     @ParameterizedTest
     @EnumSource(DType.class)
     public void spec10_1_attendWithResidentTensors(DType t) {
-        Assumptions.assumeTrue(session.capabilities().dtypes().contains(t), () -> backend.name() + " does not offer " + t);
+        Assumptions.assumeTrue(session().capabilities().dtypes().contains(t), () -> testedBackend().name() + " does not offer " + t);
         AttendCase c = attendCase("resident", t, DType.F32, Layout.CONTIGUOUS, 2, 4, 2, 7, 33, 32, 24,
                 ColumnReduction.builder().heads(HeadReduction.GROUP_SUM).mask(Mask.causal()));
-        Tensor previous = in.previous(c.scoresShape(), 20);
+        Tensor previous = inputs().previous(c.scoresShape(), 20);
         AttentionReference.Result ref = AttentionReference.attend(c.q(), c.k(), c.v(), c.spec(), previous);
-        try (ResidentTensor q = session.upload(c.q()); ResidentTensor k = session.upload(c.k()); ResidentTensor v = session.upload(c.v());
-             ResidentTensor o = session.allocate(DType.F32, c.outputShape()); ResidentTensor s = session.allocate(DType.F32, c.scoresShape());
-             ResidentTensor p = session.upload(previous)) {
-            session.attend(q, k, v, c.spec(), o, s, p);
-            checkOutput(c, ref.output(), session.download(o));
-            float[] scores = session.download(s);
+        try (ResidentTensor q = session().upload(c.q()); ResidentTensor k = session().upload(c.k()); ResidentTensor v = session().upload(c.v());
+             ResidentTensor o = session().allocate(DType.F32, c.outputShape()); ResidentTensor s = session().allocate(DType.F32, c.scoresShape());
+             ResidentTensor p = session().upload(previous)) {
+            session().attend(q, k, v, c.spec(), o, s, p);
+            checkOutput(c, ref.output(), session().download(o));
+            float[] scores = session().download(s);
             Compare.assertClose(ref.scores(), scores, c.scoresShape(), t, "SPEC 10.1: resident operands; " + context(c));
             // in place on the device: the running scores grow by this call's scores again
-            try (ResidentTensor running = session.upload(Tensor.f32(scores, c.scoresShape()))) {
-                session.attend(q, k, v, c.spec(), o, running, running);
+            try (ResidentTensor running = session().upload(Tensor.f32(scores, c.scoresShape()))) {
+                session().attend(q, k, v, c.spec(), o, running, running);
                 double[] twice = AttentionReference.attend(c.q(), c.k(), c.v(), c.spec(), Tensor.f32(scores.clone(), c.scoresShape())).scores();
-                Compare.assertClose(twice, session.download(running), c.scoresShape(), t, "SPEC 10.1 and 6.2: resident, in place; " + context(c));
+                Compare.assertClose(twice, session().download(running), c.scoresShape(), t, "SPEC 10.1 and 6.2: resident, in place; " + context(c));
             }
         }
     }
@@ -332,8 +298,8 @@ public abstract class AttendConformance {
     /** Q [B, Hq, M, D] and K [B, Hkv, N, D] in the given layout, V [B, Hkv, N, Dv] contiguous, N(0, 1) entries. */
     protected final AttendCase attendCase(String label, DType t, DType outputType, Layout layout, int b, int hq, int hkv, int m, int n, int d, int dv,
                                           ColumnReduction.Builder spec) {
-        return new AttendCase(label, in, in.normal(t, layout, b, hq, m, d, 1), in.normal(t, layout, b, hkv, n, d, 1),
-                in.normal(t, layout, b, hkv, n, dv, 1), spec.build(), outputType);
+        return new AttendCase(label, inputs(), inputs().normal(t, layout, b, hq, m, d, 1), inputs().normal(t, layout, b, hkv, n, d, 1),
+                inputs().normal(t, layout, b, hkv, n, dv, 1), spec.build(), outputType);
     }
 
     /** O and the scores of one call, row-major, and the scores as a tensor (to pass on as previous). */
@@ -343,7 +309,7 @@ public abstract class AttendConformance {
     protected final Result run(AttendCase c, Tensor previous, boolean inPlace) {
         Tensor o = sentinel(c.outputType(), c.outputShape());
         Tensor s = inPlace ? previous : Inputs.filledF32(SENTINEL, c.scoresShape());
-        session.attend(c.q(), c.k(), c.v(), c.spec(), o, s, previous);
+        session().attend(c.q(), c.k(), c.v(), c.spec(), o, s, previous);
         return new Result(o.toFloatArray(), s.toFloatArray(), s);
     }
 
@@ -392,7 +358,7 @@ public abstract class AttendConformance {
     }
 
     /** An input type the backend offers: the one given, else F32. */
-    private DType supported(DType t) { return session.capabilities().dtypes().contains(t) ? t : DType.F32; }
+    private DType supported(DType t) { return session().capabilities().dtypes().contains(t) ? t : DType.F32; }
 
     private static Tensor sentinel(DType t, long[] shape) {
         if (t == DType.F32) return Inputs.filledF32(SENTINEL, shape);
@@ -403,5 +369,5 @@ public abstract class AttendConformance {
     }
 
     /** The failure context: backend, seed, shapes, options. */
-    protected final String context(AttendCase c) { return "backend " + backend.name() + "; " + c.describe(); }
+    protected final String context(AttendCase c) { return "backend " + testedBackend().name() + "; " + c.describe(); }
 }

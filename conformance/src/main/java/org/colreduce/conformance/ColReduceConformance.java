@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -23,14 +22,8 @@ import org.colreduce.Session;
 import org.colreduce.Tensor;
 import org.colreduce.conformance.Inputs.Layout;
 import org.colreduce.conformance.Inputs.Logits;
-import org.colreduce.spi.Availability;
 import org.colreduce.spi.ColReduceBackend;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,44 +47,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * seed ({@code -Dcolreduce.seed=…} reproduces it), the shapes and the spec.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class ColReduceConformance {
+public abstract class ColReduceConformance extends BackendUnderTest {
     /** Written into outputs before a call: any element the backend fails to write shows up. */
     protected static final float SENTINEL = -7777.25f;
 
-    private ColReduceBackend backend;
-    private Availability availability;
-    private Session session;
-    private Inputs in;
-
     /** Random cases per element type in {@code spec7_1_tolerance}: 40, or {@code -Dcolreduce.cases=…} for a longer soak. */
     protected int randomCases() { return Integer.getInteger("colreduce.cases", 40); }
-
-    /** A fresh instance of the backend under test. */
-    protected abstract ColReduceBackend backend();
-
-    @BeforeAll
-    public final void openSession() {
-        backend = backend();
-        availability = backend.availability();
-        if (availability.available()) session = ColReduce.open(backend);
-    }
-
-    @AfterAll
-    public final void closeSession() {
-        if (session != null) session.close();
-    }
-
-    @BeforeEach
-    public final void beforeEach(TestInfo info) {
-        Assumptions.assumeTrue(availability.available(), () -> "backend '" + backend.name() + "' is unavailable: " + availability.reason());
-        in = Inputs.forName(getClass().getName() + "#" + info.getTestMethod().map(Method::getName).orElse("") + info.getDisplayName());
-    }
-
-    /** The session shared by this class's tests. */
-    protected final Session session() { return session; }
-
-    /** This test's seeded generator. */
-    protected final Inputs inputs() { return in; }
 
     /** A new session of the backend under test (tests of sessions; close it). */
     protected final Session openAnotherSession() { return ColReduce.open(backend()); }
@@ -106,7 +67,7 @@ public abstract class ColReduceConformance {
 
     protected final float[] run(Case c, Tensor previous) {
         Tensor out = sentinelOutput(c);
-        session.columnReduce(c.q(), c.k(), c.spec(), out, previous);
+        session().columnReduce(c.q(), c.k(), c.spec(), out, previous);
         return out.toFloatArray();
     }
 
@@ -120,7 +81,7 @@ public abstract class ColReduceConformance {
     }
 
     /** The failure context: backend, seed, shapes, spec. */
-    protected final String context(Case c) { return "backend " + backend.name() + "; " + c.describe(); }
+    protected final String context(Case c) { return "backend " + testedBackend().name() + "; " + c.describe(); }
 
     private static ColumnReduction.Builder spec(Reduction r, HeadReduction h, Mask m) {
         return ColumnReduction.builder().reduction(r).heads(h).mask(m);
@@ -178,9 +139,9 @@ public abstract class ColReduceConformance {
     @CsvSource({"1,1,1,1,1,1", "1,1,1,1,37,8", "1,1,1,29,1,8", "2,2,2,40,17,16", "3,2,1,5,64,32", "1,4,4,64,64,64", "2,1,1,1,64,128", "1,3,1,48,48,7"})
     public void spec1_1_shapes(int b, int hq, int hkv, int m, int n, int d) {
         for (Mask mask : new Mask[]{Mask.none(), Mask.causal()}) {
-            Case c = in.qk("shapes", b, hq, hkv, m, n, d, ColumnReduction.builder().mask(mask));
+            Case c = inputs().qk("shapes", b, hq, hkv, m, n, d, ColumnReduction.builder().mask(mask));
             assertArrayEquals(new long[]{b, hq, n}, Session.outputShape(c.q(), c.k(), HeadReduction.NONE), "SPEC 1.1: result shape [B, Hq, N]");
-            float[] got = session.columnReduce(c.q(), c.k(), c.spec());
+            float[] got = session().columnReduce(c.q(), c.k(), c.spec());
             assertEquals((long) b * hq * n, got.length, "SPEC 1.1: result length B·Hq·N");
             Compare.assertClose(c.reference(), got, c.outputShape(), DType.F32, context(c));
         }
@@ -190,7 +151,7 @@ public abstract class ColReduceConformance {
     @CsvSource({"4,1", "4,2", "6,3", "6,2", "3,1", "8,8"})
     public void spec1_2_groupedQueryHeads(int hq, int hkv) {
         int b = 2, m = 11, n = 19, d = 16;
-        Case c = in.qk("GQA", b, hq, hkv, m, n, d, ColumnReduction.builder().mask(Mask.causal()));
+        Case c = inputs().qk("GQA", b, hq, hkv, m, n, d, ColumnReduction.builder().mask(Mask.causal()));
         float[] gqa = check(c);
         // the same problem with every KV head repeated for its query heads: plain multi-head
         Tensor expanded = Tensor.zerosF32(b, hq, n, d);
@@ -207,9 +168,9 @@ public abstract class ColReduceConformance {
     @ParameterizedTest(name = "D={0}")
     @ValueSource(ints = {1, 3, 17, 64, 100, 128, 256})
     public void spec1_3_anyHeadDim(int d) {
-        assertTrue(session.capabilities().maxHeadDim() >= 256, "SPEC 1.3: D up to 256, capabilities say " + session.capabilities().maxHeadDim());
+        assertTrue(session().capabilities().maxHeadDim() >= 256, "SPEC 1.3: D up to 256, capabilities say " + session().capabilities().maxHeadDim());
         for (DType dt : new DType[]{DType.F32, DType.F16}) {
-            Case c = in.qk("head dim", dt, Layout.CONTIGUOUS, Layout.CONTIGUOUS, 1, 2, 1, 13, 21, d, Logits.NORMAL,
+            Case c = inputs().qk("head dim", dt, Layout.CONTIGUOUS, Layout.CONTIGUOUS, 1, 2, 1, 13, 21, d, Logits.NORMAL,
                     ColumnReduction.builder().mask(Mask.causal()));
             check(c);
         }
@@ -218,10 +179,10 @@ public abstract class ColReduceConformance {
     @ParameterizedTest
     @EnumSource(DType.class)
     public void spec1_4_elementTypes(DType dtype) {
-        assertTrue(session.capabilities().dtypes().contains(dtype), "SPEC 1.4: element type " + dtype + " must be supported; capabilities: " + session.capabilities());
+        assertTrue(session().capabilities().dtypes().contains(dtype), "SPEC 1.4: element type " + dtype + " must be supported; capabilities: " + session().capabilities());
         for (Logits logits : Logits.values()) {
-            Case c = in.qk("element type", dtype, Layout.CONTIGUOUS, Layout.CONTIGUOUS, 2, 4, 2, in.between(1, 40), in.between(1, 50),
-                    in.pick(new Integer[]{8, 31, 64}), logits, ColumnReduction.builder().mask(in.mask(50)));
+            Case c = inputs().qk("element type", dtype, Layout.CONTIGUOUS, Layout.CONTIGUOUS, 2, 4, 2, inputs().between(1, 40), inputs().between(1, 50),
+                    inputs().pick(new Integer[]{8, 31, 64}), logits, ColumnReduction.builder().mask(inputs().mask(50)));
             check(c);
         }
     }
@@ -230,7 +191,7 @@ public abstract class ColReduceConformance {
     @EnumSource(Layout.class)
     public void spec1_5_stridedViews(Layout layout) {
         for (DType dt : DType.values()) {
-            Case c = in.qk("view", dt, layout, layout, 2, 4, 2, 17, 23, 24, Logits.NORMAL,
+            Case c = inputs().qk("view", dt, layout, layout, 2, 4, 2, 17, 23, 24, Logits.NORMAL,
                     ColumnReduction.builder().mask(Mask.causal()).heads(HeadReduction.NONE));
             float[] viewed = check(c);
             Case copy = c.with(Inputs.contiguousCopy(c.q()), Inputs.contiguousCopy(c.k()));
@@ -247,7 +208,7 @@ public abstract class ColReduceConformance {
                 backing = Inputs.filledF32(SENTINEL, 2, n, hq);
                 out = backing.transpose(1, 2);
             }
-            session.columnReduce(c.q(), c.k(), c.spec(), out);
+            session().columnReduce(c.q(), c.k(), c.spec(), out);
             Compare.assertClose(c.reference(), out.toFloatArray(), shape, dt, "SPEC 1.5: strided output " + out + "; " + context(c));
             float[] all = backing.toFloatArray();
             if (layout.ordinal() % 2 == 0)
@@ -265,7 +226,7 @@ public abstract class ColReduceConformance {
         int d = 20;
         ColumnReduction.Builder spec = ColumnReduction.builder().mask(Mask.causal());
         if (!scale.equals("default")) spec.scale(Double.parseDouble(scale));
-        Case c = in.qk("scale " + scale, 2, 2, 1, 14, 22, d, spec);
+        Case c = inputs().qk("scale " + scale, 2, 2, 1, 14, 22, d, spec);
         float[] got = check(c);
         if (scale.equals("default")) {
             float[] explicit = check(c.with(c.spec().toBuilder().scale(1 / Math.sqrt(d)).build()));
@@ -288,21 +249,21 @@ public abstract class ColReduceConformance {
     public void spec3_1_noMask(boolean lengths) {
         for (int[] mn : new int[][]{{20, 31}, {31, 20}, {1, 9}}) {
             ColumnReduction.Builder spec = ColumnReduction.builder().mask(Mask.none());
-            if (lengths) spec.queryLengths(in.lengths(3, mn[0])).keyLengths(in.lengths(3, mn[1]));
-            check(in.qk("no mask", 3, 2, 2, mn[0], mn[1], 16, spec));
+            if (lengths) spec.queryLengths(inputs().lengths(3, mn[0])).keyLengths(inputs().lengths(3, mn[1]));
+            check(inputs().qk("no mask", 3, 2, 2, mn[0], mn[1], 16, spec));
         }
     }
 
     @ParameterizedTest(name = "M={0} N={1}")
     @CsvSource({"1,1", "1,40", "5,40", "40,40", "40,5", "17,33"})
     public void spec3_2_causalBottomRight(int m, int n) {
-        Case c = in.qk("causal bottom-right", 2, 2, 1, m, n, 16, ColumnReduction.builder().mask(Mask.causal()));
+        Case c = inputs().qk("causal bottom-right", 2, 2, 1, m, n, 16, ColumnReduction.builder().mask(Mask.causal()));
         float[] got = check(c);
         // the last query sees every key, so with M = 1 every column holds that row's probabilities, summing to 1
         if (m == 1) assertMassConserved(c, got, 1e-5);
         // bottom-right is the default causal mask, and per-batch lengths move its diagonal (the clarification)
         assertEquals(Mask.causal(Mask.Alignment.BOTTOM_RIGHT), Mask.causal(), "SPEC 3.2: causal() is bottom-right aligned");
-        check(c.with(c.spec().toBuilder().queryLengths(in.lengths(2, m)).keyLengths(in.lengths(2, n)).build()));
+        check(c.with(c.spec().toBuilder().queryLengths(inputs().lengths(2, m)).keyLengths(inputs().lengths(2, n)).build()));
         for (ColumnReduction.Builder r : everyReduction(Mask.causal())) check(c.with(r.build()));
     }
 
@@ -310,9 +271,9 @@ public abstract class ColReduceConformance {
     @CsvSource({"1,1", "1,40", "5,40", "40,40", "40,5", "17,33"})
     public void spec3_3_causalTopLeft(int m, int n) {
         Mask mask = Mask.causal(Mask.Alignment.TOP_LEFT);
-        Case c = in.qk("causal top-left", 2, 2, 1, m, n, 16, ColumnReduction.builder().mask(mask));
+        Case c = inputs().qk("causal top-left", 2, 2, 1, m, n, 16, ColumnReduction.builder().mask(mask));
         check(c);
-        check(c.with(c.spec().toBuilder().queryLengths(in.lengths(2, m)).keyLengths(in.lengths(2, n)).build()));
+        check(c.with(c.spec().toBuilder().queryLengths(inputs().lengths(2, m)).keyLengths(inputs().lengths(2, n)).build()));
         for (ColumnReduction.Builder r : everyReduction(mask)) check(c.with(r.build()));
     }
 
@@ -321,9 +282,9 @@ public abstract class ColReduceConformance {
             "16,16,5,TOP_LEFT", "16,16,40,TOP_LEFT", "9,25,2,TOP_LEFT"})
     public void spec3_4_slidingWindow(int m, int n, int w, Mask.Alignment alignment) {
         Mask mask = Mask.slidingWindow(w, alignment);
-        Case c = in.qk("sliding window", 2, 2, 2, m, n, 12, ColumnReduction.builder().mask(mask));
+        Case c = inputs().qk("sliding window", 2, 2, 2, m, n, 12, ColumnReduction.builder().mask(mask));
         check(c);
-        check(c.with(c.spec().toBuilder().queryLengths(in.lengths(2, m)).keyLengths(in.lengths(2, n)).build()));
+        check(c.with(c.spec().toBuilder().queryLengths(inputs().lengths(2, m)).keyLengths(inputs().lengths(2, n)).build()));
         for (ColumnReduction.Builder r : everyReduction(mask)) check(c.with(r.build()));
     }
 
@@ -334,7 +295,7 @@ public abstract class ColReduceConformance {
         int b = 4, m = 12, n = 30;
         Mask mask = kind == Mask.Kind.NONE ? Mask.none() : kind == Mask.Kind.CAUSAL ? Mask.causal() : Mask.slidingWindow(4);
         int[] lenK = {0, 1, 17, n};
-        Case c = in.qk("key lengths", DType.F32, Layout.LAST_ROWS, Layout.TRANSPOSED, b, 2, 1, m, n, 16, Logits.NORMAL,
+        Case c = inputs().qk("key lengths", DType.F32, Layout.LAST_ROWS, Layout.TRANSPOSED, b, 2, 1, m, n, 16, Logits.NORMAL,
                 ColumnReduction.builder().mask(mask).keyLengths(lenK));
         for (int bi = 0; bi < b; bi++) for (int j = lenK[bi]; j < n; j++) for (int x = 0; x < 16; x++) c.k().set(Float.NaN, bi, 0, j, x);
         for (ColumnReduction.Builder r : everyReduction(mask)) {
@@ -353,7 +314,7 @@ public abstract class ColReduceConformance {
         int b = 4, m = 25, n = 20;
         Mask mask = kind == Mask.Kind.NONE ? Mask.none() : kind == Mask.Kind.CAUSAL ? Mask.causal() : Mask.slidingWindow(3);
         int[] lenQ = {m, 0, 1, 9};
-        Case c = in.qk("query lengths", DType.F32, Layout.OFFSET, Layout.CONTIGUOUS, b, 2, 2, m, n, 16, Logits.NORMAL,
+        Case c = inputs().qk("query lengths", DType.F32, Layout.OFFSET, Layout.CONTIGUOUS, b, 2, 2, m, n, 16, Logits.NORMAL,
                 ColumnReduction.builder().mask(mask).queryLengths(lenQ));
         for (int bi = 0; bi < b; bi++) for (int h = 0; h < 2; h++) for (int i = lenQ[bi]; i < m; i++) for (int x = 0; x < 16; x++)
             c.q().set(Float.NaN, bi, h, i, x);
@@ -376,7 +337,7 @@ public abstract class ColReduceConformance {
             case "lenQ = 0" -> spec.mask(Mask.none()).queryLengths(0, 30);
             default -> spec.mask(Mask.slidingWindow(2));
         }
-        Case c = in.qk("no visible key", b, 2, 1, m, n, 8, spec);
+        Case c = inputs().qk("no visible key", b, 2, 1, m, n, 8, spec);
         for (ColumnReduction.Builder r : everyReduction(c.spec().mask())) {
             ColumnReduction rs = r.queryLengths(c.spec().queryLengths()).keyLengths(c.spec().keyLengths()).build();
             Case rc = c.with(rs);
@@ -392,14 +353,14 @@ public abstract class ColReduceConformance {
     @EnumSource(Mask.Kind.class)
     public void spec4_1_sum(Mask.Kind kind) {
         for (int t = 0; t < 4; t++) {
-            int b = 2, m = in.between(1, 40), n = in.between(1, 50);
+            int b = 2, m = inputs().between(1, 40), n = inputs().between(1, 50);
             Mask mask = switch (kind) {
                 case NONE -> Mask.none();
                 case CAUSAL -> t % 2 == 0 ? Mask.causal() : Mask.causal(Mask.Alignment.TOP_LEFT);
-                case SLIDING_WINDOW -> Mask.slidingWindow(in.between(1, n + 1), t % 2 == 0 ? Mask.Alignment.BOTTOM_RIGHT : Mask.Alignment.TOP_LEFT);
+                case SLIDING_WINDOW -> Mask.slidingWindow(inputs().between(1, n + 1), t % 2 == 0 ? Mask.Alignment.BOTTOM_RIGHT : Mask.Alignment.TOP_LEFT);
             };
-            Case c = in.qk("sum", b, 3, 1, m, n, 16, ColumnReduction.builder().mask(mask).reduction(Reduction.SUM)
-                    .queryLengths(in.lengths(b, m)).keyLengths(in.lengths(b, n)));
+            Case c = inputs().qk("sum", b, 3, 1, m, n, 16, ColumnReduction.builder().mask(mask).reduction(Reduction.SUM)
+                    .queryLengths(inputs().lengths(b, m)).keyLengths(inputs().lengths(b, n)));
             assertMassConserved(c, check(c), 1e-5);
         }
     }
@@ -409,8 +370,8 @@ public abstract class ColReduceConformance {
     public void spec4_2_mean(Mask.Kind kind) {
         int b = 2, hq = 2, m = 23, n = 31;
         Mask mask = kind == Mask.Kind.NONE ? Mask.none() : kind == Mask.Kind.CAUSAL ? Mask.causal() : Mask.slidingWindow(5, Mask.Alignment.TOP_LEFT);
-        int[] lenQ = in.lengths(b, m), lenK = in.lengths(b, n);
-        Case c = in.qk("mean", b, hq, 2, m, n, 16, ColumnReduction.builder().mask(mask).reduction(Reduction.MEAN).queryLengths(lenQ).keyLengths(lenK));
+        int[] lenQ = inputs().lengths(b, m), lenK = inputs().lengths(b, n);
+        Case c = inputs().qk("mean", b, hq, 2, m, n, 16, ColumnReduction.builder().mask(mask).reduction(Reduction.MEAN).queryLengths(lenQ).keyLengths(lenK));
         float[] mean = check(c);
         float[] sum = check(c.with(c.spec().toBuilder().reduction(Reduction.SUM).build()));
         // MEAN is SUM over the number of rows that see the column, 0 where none does
@@ -429,8 +390,8 @@ public abstract class ColReduceConformance {
     @ParameterizedTest
     @EnumSource(Logits.class)
     public void spec4_3_max(Logits logits) {
-        Case c = in.qk("max", DType.F32, Layout.CONTIGUOUS, Layout.CONTIGUOUS, 2, 2, 1, 19, 27, 16, logits,
-                ColumnReduction.builder().mask(Mask.causal()).reduction(Reduction.MAX).keyLengths(in.lengths(2, 27)));
+        Case c = inputs().qk("max", DType.F32, Layout.CONTIGUOUS, Layout.CONTIGUOUS, 2, 2, 1, 19, 27, 16, logits,
+                ColumnReduction.builder().mask(Mask.causal()).reduction(Reduction.MAX).keyLengths(inputs().lengths(2, 27)));
         float[] max = check(c);
         float[] sum = run(c.with(c.spec().toBuilder().reduction(Reduction.SUM).build()));
         for (int i = 0; i < max.length; i++)
@@ -448,7 +409,7 @@ public abstract class ColReduceConformance {
             case "window" -> Mask.slidingWindow(3); // keys j < N − M − 2 unseen
             default -> Mask.none();
         };
-        Case c = in.qk("unseen columns", b, 2, 1, m, n, 8, base.mask(mask));
+        Case c = inputs().qk("unseen columns", b, 2, 1, m, n, 8, base.mask(mask));
         for (ColumnReduction.Builder r : everyReduction(mask)) {
             if (what.equals("key lengths")) r.keyLengths(3, 20);
             if (what.equals("query lengths 0")) r.queryLengths(0, 4);
@@ -474,7 +435,7 @@ public abstract class ColReduceConformance {
     @Test
     public void spec5_1_noHeadReduction() {
         for (Reduction r : Reduction.values()) {
-            Case c = in.qk("heads none", 2, 6, 2, 15, 21, 16, spec(r, HeadReduction.NONE, Mask.causal()));
+            Case c = inputs().qk("heads none", 2, 6, 2, 15, 21, 16, spec(r, HeadReduction.NONE, Mask.causal()));
             assertArrayEquals(new long[]{2, 6, 21}, Session.outputShape(c.q(), c.k(), HeadReduction.NONE), "SPEC 5.1: [B, Hq, N]");
             check(c);
         }
@@ -485,7 +446,7 @@ public abstract class ColReduceConformance {
     public void spec5_2_sumAndMeanOverHeads(HeadReduction heads) {
         int b = 2, hq = 6, hkv = 2, n = 21;
         for (Reduction r : new Reduction[]{Reduction.SUM, Reduction.MEAN}) {
-            Case c = in.qk("heads " + heads, b, hq, hkv, 15, n, 16, spec(r, heads, Mask.causal()).keyLengths(in.lengths(b, n)));
+            Case c = inputs().qk("heads " + heads, b, hq, hkv, 15, n, 16, spec(r, heads, Mask.causal()).keyLengths(inputs().lengths(b, n)));
             assertArrayEquals(new long[]{b, n}, Session.outputShape(c.q(), c.k(), heads), "SPEC 5.2: [B, N]");
             float[] got = check(c);
             float[] perHead = run(c.with(c.spec().toBuilder().heads(HeadReduction.NONE).build()));
@@ -501,7 +462,7 @@ public abstract class ColReduceConformance {
     public void spec5_3_groupHeads(HeadReduction heads) {
         int b = 2, hq = 6, hkv = 3, g = hq / hkv, n = 21;
         for (Reduction r : new Reduction[]{Reduction.SUM, Reduction.MEAN}) {
-            Case c = in.qk("heads " + heads, b, hq, hkv, 15, n, 16, spec(r, heads, Mask.slidingWindow(6)).queryLengths(in.lengths(b, 15)));
+            Case c = inputs().qk("heads " + heads, b, hq, hkv, 15, n, 16, spec(r, heads, Mask.slidingWindow(6)).queryLengths(inputs().lengths(b, 15)));
             assertArrayEquals(new long[]{b, hkv, n}, Session.outputShape(c.q(), c.k(), heads), "SPEC 5.3: [B, Hkv, N]");
             float[] got = check(c);
             float[] perHead = run(c.with(c.spec().toBuilder().heads(HeadReduction.NONE).build()));
@@ -520,7 +481,7 @@ public abstract class ColReduceConformance {
         assertTrue(e.getMessage().contains("MAX") && e.getMessage().contains(heads.name()), "SPEC 5.4/9: message must name MAX and " + heads + ": " + e.getMessage());
         ColumnReduction sum = ColumnReduction.builder().heads(heads).build();
         assertThrows(IllegalArgumentException.class, () -> sum.toBuilder().reduction(Reduction.MAX).build(), "SPEC 5.4: MAX with heads " + heads + " via toBuilder");
-        check(in.qk("max none", 1, 2, 1, 5, 7, 8, spec(Reduction.MAX, HeadReduction.NONE, Mask.none())));
+        check(inputs().qk("max none", 1, 2, 1, 5, 7, 8, spec(Reduction.MAX, HeadReduction.NONE, Mask.none())));
     }
 
     // ================================================================= §6 accumulation
@@ -530,9 +491,9 @@ public abstract class ColReduceConformance {
     public void spec6_1_accumulateShorterPrevious(HeadReduction heads) {
         int n = 24;
         for (int length : new int[]{0, 1, 13, n}) {
-            Reduction r = heads == HeadReduction.NONE ? in.pick(Reduction.values()) : Reduction.SUM;
-            Case c = in.qk("accumulate L=" + length, 2, 4, 2, 9, n, 16, spec(r, heads, Mask.causal()));
-            Tensor previous = in.previous(c.outputShape(), length);
+            Reduction r = heads == HeadReduction.NONE ? inputs().pick(Reduction.values()) : Reduction.SUM;
+            Case c = inputs().qk("accumulate L=" + length, 2, 4, 2, 9, n, 16, spec(r, heads, Mask.causal()));
+            Tensor previous = inputs().previous(c.outputShape(), length);
             float[] before = previous.toFloatArray();
             check(c, previous);
             assertArrayEquals(before, previous.toFloatArray(), "SPEC 6.1: previous must not change when out is another buffer; " + context(c));
@@ -542,15 +503,15 @@ public abstract class ColReduceConformance {
     @ParameterizedTest(name = "same object {0}")
     @ValueSource(booleans = {true, false})
     public void spec6_2_accumulateInPlace(boolean sameObject) {
-        Case c = in.qk("in place", 2, 4, 4, 12, 20, 16, ColumnReduction.builder().mask(Mask.causal()).heads(HeadReduction.GROUP_SUM));
-        Tensor running = in.previous(c.outputShape(), 20);
+        Case c = inputs().qk("in place", 2, 4, 4, 12, 20, 16, ColumnReduction.builder().mask(Mask.causal()).heads(HeadReduction.GROUP_SUM));
+        Tensor running = inputs().previous(c.outputShape(), 20);
         Tensor initial = Tensor.f32(running.toFloatArray(), running.shape());
         Tensor out = sameObject ? running : Tensor.of(running.segment(), running.dtype(), running.offset(), running.shape(), running.strides());
-        session.columnReduce(c.q(), c.k(), c.spec(), out, running);
+        session().columnReduce(c.q(), c.k(), c.spec(), out, running);
         Compare.assertClose(c.reference(initial), running.toFloatArray(), c.outputShape(), DType.F32, "SPEC 6.2: in place, step 1; " + context(c));
         // a second step on the updated running scores
         Tensor afterOne = Tensor.f32(running.toFloatArray(), running.shape());
-        session.columnReduce(c.q(), c.k(), c.spec(), out, running);
+        session().columnReduce(c.q(), c.k(), c.spec(), out, running);
         Compare.assertClose(c.reference(afterOne), running.toFloatArray(), c.outputShape(), DType.F32, "SPEC 6.2: in place, step 2; " + context(c));
     }
 
@@ -560,8 +521,8 @@ public abstract class ColReduceConformance {
     @EnumSource(DType.class)
     public void spec7_1_tolerance(DType dtype) {
         for (int t = 0; t < randomCases(); t++) {
-            Case c = in.randomCase(dtype);
-            if (in.random().nextInt(4) == 0) check(c, in.previous(c.outputShape(), in.between(0, (int) c.k().size(2))));
+            Case c = inputs().randomCase(dtype);
+            if (inputs().random().nextInt(4) == 0) check(c, inputs().previous(c.outputShape(), inputs().between(0, (int) c.k().size(2))));
             else check(c);
         }
     }
@@ -577,16 +538,16 @@ public abstract class ColReduceConformance {
             case "negative huge" -> 1e9;
             default -> 1;
         };
-        Tensor q = what.contains("queries") || what.equals("all equal") ? in.equalRows(dt, Layout.CONTIGUOUS, b, hq, m, d, sigma) : in.normal(dt, Layout.CONTIGUOUS, b, hq, m, d, sigma);
-        Tensor k = what.contains("keys") || what.equals("all equal") ? in.equalRows(dt, Layout.CONTIGUOUS, b, hkv, n, d, sigma) : in.normal(dt, Layout.CONTIGUOUS, b, hkv, n, d, sigma);
+        Tensor q = what.contains("queries") || what.equals("all equal") ? inputs().equalRows(dt, Layout.CONTIGUOUS, b, hq, m, d, sigma) : inputs().normal(dt, Layout.CONTIGUOUS, b, hq, m, d, sigma);
+        Tensor k = what.contains("keys") || what.equals("all equal") ? inputs().equalRows(dt, Layout.CONTIGUOUS, b, hkv, n, d, sigma) : inputs().normal(dt, Layout.CONTIGUOUS, b, hkv, n, d, sigma);
         if (what.equals("all equal")) Inputs.fill(q, () -> 0.75);
         ColumnReduction.Builder spec = ColumnReduction.builder();
         if (what.startsWith("peaky")) spec.scale(100 / Math.sqrt(d));
         if (what.equals("negative huge")) spec.scale(-1e3);
-        Case base = new Case(what, in, q, k, spec.build());
+        Case base = new Case(what, inputs(), q, k, spec.build());
         for (Mask mask : new Mask[]{Mask.none(), Mask.causal(), Mask.slidingWindow(5)}) {
             for (ColumnReduction.Builder r : everyReduction(mask)) {
-                ColumnReduction rs = r.scale(Reference.scale(base.spec(), d)).keyLengths(in.lengths(b, n)).build();
+                ColumnReduction rs = r.scale(Reference.scale(base.spec(), d)).keyLengths(inputs().lengths(b, n)).build();
                 Case c = base.with(rs);
                 float[] got = run(c);
                 for (int i = 0; i < got.length; i++)
@@ -607,8 +568,8 @@ public abstract class ColReduceConformance {
         int b = 2, hq = 4, hkv = 2, m = 16, n = 16, d = 8;
         DType dt = what.endsWith("BF16") ? DType.BF16 : what.endsWith("F16") ? DType.F16 : DType.F32;
         float bad = what.startsWith("NaN") ? Float.NaN : what.startsWith("-Inf") ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
-        Case base = in.qk("non-finite", dt, Layout.CONTIGUOUS, Layout.CONTIGUOUS, b, hq, hkv, m, n, d, Logits.NORMAL, ColumnReduction.builder());
-        int bi = 1, x = in.between(0, d - 1);
+        Case base = inputs().qk("non-finite", dt, Layout.CONTIGUOUS, Layout.CONTIGUOUS, b, hq, hkv, m, n, d, Logits.NORMAL, ColumnReduction.builder());
+        int bi = 1, x = inputs().between(0, d - 1);
         if (what.contains(" in q")) {
             // an infinite query element with positive key elements gives +Inf scores: the row is poisoned whatever it sees
             base.q().set(bad, bi, 1, 5, x);
@@ -639,7 +600,7 @@ public abstract class ColReduceConformance {
         int b = 2, hq = 4, hkv = 2, m = 160, n = 1000, d = 64;
         DType dt = reduction == Reduction.MEAN ? DType.BF16 : DType.F32;
         HeadReduction heads = reduction == Reduction.MAX ? HeadReduction.NONE : HeadReduction.GROUP_MEAN;
-        Case c = in.qk("determinism", dt, Layout.CONTIGUOUS, Layout.TRANSPOSED, b, hq, hkv, m, n, d, Logits.NORMAL,
+        Case c = inputs().qk("determinism", dt, Layout.CONTIGUOUS, Layout.TRANSPOSED, b, hq, hkv, m, n, d, Logits.NORMAL,
                 spec(reduction, heads, Mask.causal()).keyLengths(n, n - 333));
         float[] first = run(c);
         for (int i = 0; i < first.length; i++) assertTrue(Float.isFinite(first[i]), "SPEC 7.2 at " + i + "; " + context(c));
@@ -660,16 +621,16 @@ public abstract class ColReduceConformance {
     protected final void assertRejected(String rule, Executable call, Tensor[] outputs, String... names) {
         List<float[]> before = new ArrayList<>();
         for (Tensor t : outputs) before.add(t.toFloatArray());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call, "SPEC " + rule + ": must be rejected (seed " + in.seedText() + ")");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call, "SPEC " + rule + ": must be rejected (seed " + inputs().seedText() + ")");
         String message = String.valueOf(e.getMessage());
         for (String name : names)
             assertTrue(message.contains(name), "SPEC " + rule + ": the message must name \"" + name + "\": " + message);
         for (int i = 0; i < outputs.length; i++)
             assertArrayEquals(before.get(i), outputs[i].toFloatArray(), "SPEC " + rule + ": an output changed on a rejected call (" + message + ")");
-        check(in.qk("good call after " + rule, 1, 2, 1, 5, 9, 8, ColumnReduction.builder().mask(Mask.causal())));
+        check(inputs().qk("good call after " + rule, 1, 2, 1, 5, 9, 8, ColumnReduction.builder().mask(Mask.causal())));
     }
 
-    private Tensor f32(long... shape) { return in.normal(DType.F32, Layout.CONTIGUOUS, (int) shape[0], (int) shape[1], (int) shape[2], (int) shape[3], 1); }
+    private Tensor f32(long... shape) { return inputs().normal(DType.F32, Layout.CONTIGUOUS, (int) shape[0], (int) shape[1], (int) shape[2], (int) shape[3], 1); }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"q rank 3", "k rank 5", "batch", "head dim", "zero queries", "zero keys", "zero heads", "zero batch"})
@@ -677,14 +638,14 @@ public abstract class ColReduceConformance {
         Tensor out = Inputs.filledF32(SENTINEL, 2, 2, 8);
         ColumnReduction r = ColumnReduction.sum();
         switch (what) {
-            case "q rank 3" -> assertRejected("9.1", () -> session.columnReduce(Tensor.zerosF32(2, 5, 8), f32(2, 2, 8, 8), r, out), new Tensor[]{out}, "q", "rank", "[2, 5, 8]");
-            case "k rank 5" -> assertRejected("9.1", () -> session.columnReduce(f32(2, 2, 5, 8), Tensor.zerosF32(2, 2, 8, 8, 1), r, out), new Tensor[]{out}, "k", "rank", "[2, 2, 8, 8, 1]");
-            case "batch" -> assertRejected("9.1", () -> session.columnReduce(f32(2, 2, 5, 8), f32(3, 2, 8, 8), r, out), new Tensor[]{out}, "B", "2", "3");
-            case "head dim" -> assertRejected("9.1", () -> session.columnReduce(f32(2, 2, 5, 8), f32(2, 2, 8, 16), r, out), new Tensor[]{out}, "D", "8", "16");
-            case "zero queries" -> assertRejected("9.1", () -> session.columnReduce(Tensor.zerosF32(2, 2, 0, 8), f32(2, 2, 8, 8), r, out), new Tensor[]{out}, "q", "[2, 2, 0, 8]");
-            case "zero keys" -> assertRejected("9.1", () -> session.columnReduce(f32(2, 2, 5, 8), Tensor.zerosF32(2, 2, 0, 8), r, out), new Tensor[]{out}, "k", "[2, 2, 0, 8]");
-            case "zero heads" -> assertRejected("9.1", () -> session.columnReduce(f32(2, 2, 5, 8), Tensor.zerosF32(2, 0, 8, 8), r, out), new Tensor[]{out}, "k", "[2, 0, 8, 8]");
-            default -> assertRejected("9.1", () -> session.columnReduce(Tensor.zerosF32(0, 2, 5, 8), Tensor.zerosF32(0, 2, 8, 8), r, out), new Tensor[]{out}, "[0, 2, 5, 8]");
+            case "q rank 3" -> assertRejected("9.1", () -> session().columnReduce(Tensor.zerosF32(2, 5, 8), f32(2, 2, 8, 8), r, out), new Tensor[]{out}, "q", "rank", "[2, 5, 8]");
+            case "k rank 5" -> assertRejected("9.1", () -> session().columnReduce(f32(2, 2, 5, 8), Tensor.zerosF32(2, 2, 8, 8, 1), r, out), new Tensor[]{out}, "k", "rank", "[2, 2, 8, 8, 1]");
+            case "batch" -> assertRejected("9.1", () -> session().columnReduce(f32(2, 2, 5, 8), f32(3, 2, 8, 8), r, out), new Tensor[]{out}, "B", "2", "3");
+            case "head dim" -> assertRejected("9.1", () -> session().columnReduce(f32(2, 2, 5, 8), f32(2, 2, 8, 16), r, out), new Tensor[]{out}, "D", "8", "16");
+            case "zero queries" -> assertRejected("9.1", () -> session().columnReduce(Tensor.zerosF32(2, 2, 0, 8), f32(2, 2, 8, 8), r, out), new Tensor[]{out}, "q", "[2, 2, 0, 8]");
+            case "zero keys" -> assertRejected("9.1", () -> session().columnReduce(f32(2, 2, 5, 8), Tensor.zerosF32(2, 2, 0, 8), r, out), new Tensor[]{out}, "k", "[2, 2, 0, 8]");
+            case "zero heads" -> assertRejected("9.1", () -> session().columnReduce(f32(2, 2, 5, 8), Tensor.zerosF32(2, 0, 8, 8), r, out), new Tensor[]{out}, "k", "[2, 0, 8, 8]");
+            default -> assertRejected("9.1", () -> session().columnReduce(Tensor.zerosF32(0, 2, 5, 8), Tensor.zerosF32(0, 2, 8, 8), r, out), new Tensor[]{out}, "[0, 2, 5, 8]");
         }
     }
 
@@ -692,7 +653,7 @@ public abstract class ColReduceConformance {
     @CsvSource({"6,4", "3,2", "1,2"})
     public void spec9_2_queryHeadsNotMultipleOfKvHeads(int hq, int hkv) {
         Tensor out = Inputs.filledF32(SENTINEL, 1, hq, 8);
-        assertRejected("9.2", () -> session.columnReduce(f32(1, hq, 5, 8), f32(1, hkv, 8, 8), ColumnReduction.sum(), out), new Tensor[]{out},
+        assertRejected("9.2", () -> session().columnReduce(f32(1, hq, 5, 8), f32(1, hkv, 8, 8), ColumnReduction.sum(), out), new Tensor[]{out},
                 "Hq", "Hkv", String.valueOf(hq), String.valueOf(hkv));
     }
 
@@ -700,14 +661,14 @@ public abstract class ColReduceConformance {
     public void spec9_3_elementTypes() {
         Tensor out = Inputs.filledF32(SENTINEL, 1, 2, 8);
         Tensor q = f32(1, 2, 5, 8);
-        Tensor k16 = in.normal(DType.F16, Layout.CONTIGUOUS, 1, 2, 8, 8, 1);
-        assertRejected("9.3", () -> session.columnReduce(q, k16, ColumnReduction.sum(), out), new Tensor[]{out}, "dtype", "F32", "F16");
-        Tensor qb = in.normal(DType.BF16, Layout.CONTIGUOUS, 1, 2, 5, 8, 1);
-        assertRejected("9.3", () -> session.columnReduce(qb, k16, ColumnReduction.sum(), out), new Tensor[]{out}, "dtype", "BF16", "F16");
+        Tensor k16 = inputs().normal(DType.F16, Layout.CONTIGUOUS, 1, 2, 8, 8, 1);
+        assertRejected("9.3", () -> session().columnReduce(q, k16, ColumnReduction.sum(), out), new Tensor[]{out}, "dtype", "F32", "F16");
+        Tensor qb = inputs().normal(DType.BF16, Layout.CONTIGUOUS, 1, 2, 5, 8, 1);
+        assertRejected("9.3", () -> session().columnReduce(qb, k16, ColumnReduction.sum(), out), new Tensor[]{out}, "dtype", "BF16", "F16");
         for (DType dt : DType.values()) {
-            if (session.capabilities().dtypes().contains(dt)) continue;
-            Tensor qu = in.normal(dt, Layout.CONTIGUOUS, 1, 2, 5, 8, 1), ku = in.normal(dt, Layout.CONTIGUOUS, 1, 2, 8, 8, 1);
-            assertRejected("9.3", () -> session.columnReduce(qu, ku, ColumnReduction.sum(), out), new Tensor[]{out}, "dtype", dt.name());
+            if (session().capabilities().dtypes().contains(dt)) continue;
+            Tensor qu = inputs().normal(dt, Layout.CONTIGUOUS, 1, 2, 5, 8, 1), ku = inputs().normal(dt, Layout.CONTIGUOUS, 1, 2, 8, 8, 1);
+            assertRejected("9.3", () -> session().columnReduce(qu, ku, ColumnReduction.sum(), out), new Tensor[]{out}, "dtype", dt.name());
         }
     }
 
@@ -715,7 +676,7 @@ public abstract class ColReduceConformance {
     @ValueSource(ints = {0, 257, 1000})
     public void spec9_4_headDimOutOfRange(int d) {
         Tensor out = Inputs.filledF32(SENTINEL, 1, 2, 8);
-        assertRejected("9.4", () -> session.columnReduce(Tensor.zerosF32(1, 2, 5, d), Tensor.zerosF32(1, 2, 8, d), ColumnReduction.sum(), out), new Tensor[]{out},
+        assertRejected("9.4", () -> session().columnReduce(Tensor.zerosF32(1, 2, 5, d), Tensor.zerosF32(1, 2, 8, d), ColumnReduction.sum(), out), new Tensor[]{out},
                 "D", String.valueOf(d));
     }
 
@@ -728,7 +689,7 @@ public abstract class ColReduceConformance {
             assertRejected("9.5", () -> ColumnReduction.builder().scale(scale), new Tensor[]{out}, "scale", String.valueOf(scale));
         } else { // finite as a double, not as the float a backend computes with
             ColumnReduction r = ColumnReduction.builder().scale(scale).build();
-            assertRejected("9.5", () -> session.columnReduce(q, k, r, out), new Tensor[]{out}, "scale", String.valueOf(scale));
+            assertRejected("9.5", () -> session().columnReduce(q, k, r, out), new Tensor[]{out}, "scale", String.valueOf(scale));
         }
     }
 
@@ -747,7 +708,7 @@ public abstract class ColReduceConformance {
             default -> { b.keyLengths(-3, 8); yield new String[]{"keyLengths[0]", "-3"}; }
         };
         ColumnReduction r = b.build();
-        assertRejected("9.6", () -> session.columnReduce(q, k, r, out), new Tensor[]{out}, names);
+        assertRejected("9.6", () -> session().columnReduce(q, k, r, out), new Tensor[]{out}, names);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -758,13 +719,13 @@ public abstract class ColReduceConformance {
         Tensor good = Inputs.filledF32(SENTINEL, 2, 2, 8);
         Tensor bad16 = Tensor.f16(new short[32], 2, 2, 8);
         switch (what) {
-            case "out F16" -> assertRejected("9.7", () -> session.columnReduce(q, k, r, bad16), new Tensor[]{}, "out", "F32", "F16");
-            case "out shape" -> { Tensor o = Inputs.filledF32(SENTINEL, 2, 4, 8); assertRejected("9.7", () -> session.columnReduce(q, k, r, o), new Tensor[]{o}, "out", "[2, 2, 8]", "[2, 4, 8]"); }
-            case "out too small" -> { Tensor o = Inputs.filledF32(SENTINEL, 2, 2, 7); assertRejected("9.7", () -> session.columnReduce(q, k, r, o), new Tensor[]{o}, "out", "[2, 2, 8]", "[2, 2, 7]"); }
-            case "out rank" -> { Tensor o = Inputs.filledF32(SENTINEL, 32); assertRejected("9.7", () -> session.columnReduce(q, k, r, o), new Tensor[]{o}, "out", "[2, 2, 8]", "[32]"); }
-            case "previous longer than N" -> { Tensor p = Inputs.filledF32(1, 2, 2, 9); assertRejected("9.7", () -> session.columnReduce(q, k, r, good, p), new Tensor[]{good, p}, "previous", "8", "[2, 2, 9]"); }
-            case "previous shape" -> { Tensor p = Inputs.filledF32(1, 2, 4, 3); assertRejected("9.7", () -> session.columnReduce(q, k, r, good, p), new Tensor[]{good, p}, "previous", "[2, 4, 3]"); }
-            default -> assertRejected("9.7", () -> session.columnReduce(q, k, r, good, Tensor.f16(new short[24], 2, 2, 6)), new Tensor[]{good}, "previous", "F16");
+            case "out F16" -> assertRejected("9.7", () -> session().columnReduce(q, k, r, bad16), new Tensor[]{}, "out", "F32", "F16");
+            case "out shape" -> { Tensor o = Inputs.filledF32(SENTINEL, 2, 4, 8); assertRejected("9.7", () -> session().columnReduce(q, k, r, o), new Tensor[]{o}, "out", "[2, 2, 8]", "[2, 4, 8]"); }
+            case "out too small" -> { Tensor o = Inputs.filledF32(SENTINEL, 2, 2, 7); assertRejected("9.7", () -> session().columnReduce(q, k, r, o), new Tensor[]{o}, "out", "[2, 2, 8]", "[2, 2, 7]"); }
+            case "out rank" -> { Tensor o = Inputs.filledF32(SENTINEL, 32); assertRejected("9.7", () -> session().columnReduce(q, k, r, o), new Tensor[]{o}, "out", "[2, 2, 8]", "[32]"); }
+            case "previous longer than N" -> { Tensor p = Inputs.filledF32(1, 2, 2, 9); assertRejected("9.7", () -> session().columnReduce(q, k, r, good, p), new Tensor[]{good, p}, "previous", "8", "[2, 2, 9]"); }
+            case "previous shape" -> { Tensor p = Inputs.filledF32(1, 2, 4, 3); assertRejected("9.7", () -> session().columnReduce(q, k, r, good, p), new Tensor[]{good, p}, "previous", "[2, 4, 3]"); }
+            default -> assertRejected("9.7", () -> session().columnReduce(q, k, r, good, Tensor.f16(new short[24], 2, 2, 6)), new Tensor[]{good}, "previous", "F16");
         }
     }
 
@@ -791,24 +752,24 @@ public abstract class ColReduceConformance {
         ColumnReduction r = ColumnReduction.sum();
         switch (what) {
             case "closed q" -> {
-                ResidentTensor rq = session.upload(q);
+                ResidentTensor rq = session().upload(q);
                 rq.close();
                 assertTrue(rq.isClosed(), "SPEC 10.1: a closed resident tensor says so");
-                assertRejected("9.9", () -> session.columnReduce(rq, k, r, out), new Tensor[]{out}, "q", "closed");
+                assertRejected("9.9", () -> session().columnReduce(rq, k, r, out), new Tensor[]{out}, "q", "closed");
             }
             case "closed k" -> {
-                ResidentTensor rk = session.upload(k);
+                ResidentTensor rk = session().upload(k);
                 rk.close();
-                assertRejected("9.9", () -> session.columnReduce(q, rk, r, out), new Tensor[]{out}, "k", "closed");
+                assertRejected("9.9", () -> session().columnReduce(q, rk, r, out), new Tensor[]{out}, "k", "closed");
             }
             default -> {
                 try (Session other = openAnotherSession()) {
                     if (what.startsWith("k")) {
                         ResidentTensor rk = other.upload(k);
-                        assertRejected("9.9", () -> session.columnReduce(q, rk, r, out), new Tensor[]{out}, "k", "another session");
+                        assertRejected("9.9", () -> session().columnReduce(q, rk, r, out), new Tensor[]{out}, "k", "another session");
                     } else {
                         ResidentTensor ro = other.allocate(DType.F32, 1, 2, 8);
-                        assertRejected("9.9", () -> session.columnReduce(q, k, r, ro), new Tensor[]{}, "out", "another session");
+                        assertRejected("9.9", () -> session().columnReduce(q, k, r, ro), new Tensor[]{}, "out", "another session");
                         assertArrayEquals(new float[16], other.download(ro), "SPEC 9: a rejected resident output keeps its contents");
                     }
                 }
@@ -821,7 +782,7 @@ public abstract class ColReduceConformance {
     public void spec9_10_outputOverlapsInput(String what) {
         float[] shared = new float[2 * 5 * 8 + 100];
         Tensor q = Tensor.f32(shared, 1, 2, 5, 8);
-        Inputs.fill(q, in::gaussian);
+        Inputs.fill(q, inputs()::gaussian);
         Tensor k = f32(1, 2, 8, 8);
         ColumnReduction r = ColumnReduction.sum();
         MemorySegment seg = MemorySegment.ofArray(shared);
@@ -829,22 +790,22 @@ public abstract class ColReduceConformance {
             case "out over q" -> {
                 Tensor out = Tensor.of(seg, DType.F32, 70, new long[]{1, 2, 8}, new long[]{16, 8, 1});
                 Tensor qCopy = Inputs.contiguousCopy(q);
-                assertRejected("9.10", () -> session.columnReduce(q, k, r, out), new Tensor[]{out, q}, "out", "q", "overlap");
+                assertRejected("9.10", () -> session().columnReduce(q, k, r, out), new Tensor[]{out, q}, "out", "q", "overlap");
                 assertArrayEquals(qCopy.toFloatArray(), q.toFloatArray(), "SPEC 9.10: q changed on a rejected call");
             }
             case "out over k" -> {
                 float[] kdata = new float[2 * 8 * 8];
                 Tensor kk = Tensor.f32(kdata, 1, 2, 8, 8);
-                Inputs.fill(kk, in::gaussian);
+                Inputs.fill(kk, inputs()::gaussian);
                 Tensor out = Tensor.f32(kdata, 1, 2, 8);
-                assertRejected("9.10", () -> session.columnReduce(q, kk, r, out), new Tensor[]{kk}, "out", "k", "overlap");
+                assertRejected("9.10", () -> session().columnReduce(q, kk, r, out), new Tensor[]{kk}, "out", "k", "overlap");
             }
             default -> {
                 float[] scores = new float[40];
                 Arrays.fill(scores, SENTINEL);
                 Tensor out = Tensor.f32(scores, 1, 2, 8);
                 Tensor prev = Tensor.of(MemorySegment.ofArray(scores), DType.F32, 3, new long[]{1, 2, 8}, new long[]{16, 8, 1});
-                assertRejected("9.10", () -> session.columnReduce(q, k, r, out, prev), new Tensor[]{out}, "previous", "out", "overlap");
+                assertRejected("9.10", () -> session().columnReduce(q, k, r, out, prev), new Tensor[]{out}, "previous", "out", "overlap");
             }
         }
     }
@@ -854,35 +815,35 @@ public abstract class ColReduceConformance {
     @ParameterizedTest
     @EnumSource(DType.class)
     public void spec10_1_residentTensors(DType dtype) {
-        Case c = in.qk("resident", dtype, Layout.TRANSPOSED, Layout.LAST_ROWS, 2, 4, 2, 13, 29, 24, Logits.NORMAL,
+        Case c = inputs().qk("resident", dtype, Layout.TRANSPOSED, Layout.LAST_ROWS, 2, 4, 2, 13, 29, 24, Logits.NORMAL,
                 ColumnReduction.builder().mask(Mask.causal()).heads(HeadReduction.GROUP_MEAN));
-        try (ResidentTensor rq = session.upload(c.q()); ResidentTensor rk = session.upload(c.k());
-             ResidentTensor rout = session.allocate(DType.F32, c.outputShape())) {
+        try (ResidentTensor rq = session().upload(c.q()); ResidentTensor rk = session().upload(c.k());
+             ResidentTensor rout = session().allocate(DType.F32, c.outputShape())) {
             assertArrayEquals(c.q().shape(), rq.shape(), "SPEC 10.1: uploaded shape");
             assertEquals(dtype, rk.dtype(), "SPEC 10.1: uploaded dtype");
-            assertArrayEquals(c.q().toFloatArray(), session.download(rq), "SPEC 10.1: download returns the uploaded q");
-            assertArrayEquals(c.k().toFloatArray(), session.download(rk), "SPEC 10.1: download returns the uploaded k");
-            assertArrayEquals(new float[(int) rout.elementCount()], session.download(rout), "SPEC 10.1: allocate gives zeros");
+            assertArrayEquals(c.q().toFloatArray(), session().download(rq), "SPEC 10.1: download returns the uploaded q");
+            assertArrayEquals(c.k().toFloatArray(), session().download(rk), "SPEC 10.1: download returns the uploaded k");
+            assertArrayEquals(new float[(int) rout.elementCount()], session().download(rout), "SPEC 10.1: allocate gives zeros");
             float[] host = check(c);
             Tensor out = sentinelOutput(c);
-            session.columnReduce(rq, rk, c.spec(), out);
+            session().columnReduce(rq, rk, c.spec(), out);
             Compare.assertClose(c.reference(), out.toFloatArray(), c.outputShape(), dtype, "SPEC 10.1: resident q, k; " + context(c));
             Compare.assertClose(Compare.widen(host), out.toFloatArray(), c.outputShape(), dtype, 2, "SPEC 10.1: resident equals host; " + context(c));
             // running scores kept resident: accumulate in place twice
-            session.columnReduce(rq, c.k(), c.spec(), rout, rout);
-            session.columnReduce(c.q(), rk, c.spec(), rout, rout);
+            session().columnReduce(rq, c.k(), c.spec(), rout, rout);
+            session().columnReduce(c.q(), rk, c.spec(), rout, rout);
             double[] twice = c.reference();
             for (int i = 0; i < twice.length; i++) twice[i] *= 2;
-            Compare.assertClose(twice, session.download(rout), c.outputShape(), dtype, "SPEC 10.1 + 6.2: resident running scores, two steps; " + context(c));
+            Compare.assertClose(twice, session().download(rout), c.outputShape(), dtype, "SPEC 10.1 + 6.2: resident running scores, two steps; " + context(c));
             Tensor into = Inputs.filledF32(SENTINEL, c.outputShape());
-            session.download(rout, into);
+            session().download(rout, into);
             Compare.assertClose(twice, into.toFloatArray(), c.outputShape(), dtype, "SPEC 10.1: download into a host view; " + context(c));
         }
     }
 
     @Test
     public void spec10_2_closedSession() {
-        Case c = in.qk("closed session", 1, 2, 1, 6, 10, 8, ColumnReduction.builder());
+        Case c = inputs().qk("closed session", 1, 2, 1, 6, 10, 8, ColumnReduction.builder());
         Session s = openAnotherSession();
         ResidentTensor rk = s.upload(c.k());
         float[] before = s.columnReduce(c.q(), rk, c.spec());

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.lang.reflect.Method;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,21 +13,12 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
-import org.colreduce.ColReduce;
 import org.colreduce.ColumnReduction;
 import org.colreduce.DType;
 import org.colreduce.HeavyHitterTracker;
-import org.colreduce.Session;
 import org.colreduce.Tensor;
 import org.colreduce.conformance.Inputs.Layout;
-import org.colreduce.spi.Availability;
-import org.colreduce.spi.ColReduceBackend;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestInstance;
 
 /**
@@ -39,35 +29,9 @@ import org.junit.jupiter.api.TestInstance;
  * class. Inputs from {@link Inputs} (fresh seed per run, {@code -Dcolreduce.seed=…} replays it).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class TrackerConformance {
+public abstract class TrackerConformance extends BackendUnderTest {
     /** For subclasses: one per backend. */
     protected TrackerConformance() {}
-
-    /** The backend under test. */
-    protected abstract ColReduceBackend backend();
-
-    private ColReduceBackend backend;
-    private Availability availability;
-    private Session session;
-    private Inputs in;
-
-    @BeforeAll
-    public final void openSession() {
-        backend = backend();
-        availability = backend.availability();
-        if (availability.available()) session = ColReduce.open(backend);
-    }
-
-    @AfterAll
-    public final void closeSession() {
-        if (session != null) session.close();
-    }
-
-    @BeforeEach
-    public final void beforeEach(TestInfo info) {
-        Assumptions.assumeTrue(availability.available(), () -> "backend '" + backend.name() + "' is unavailable: " + availability.reason());
-        in = Inputs.forName(getClass().getName() + "#" + info.getTestMethod().map(Method::getName).orElse("") + info.getDisplayName());
-    }
 
     /**
      * T1–T3 over a decode loop: a prefill of 12 tokens, then 20 steps of one token (one of two),
@@ -77,15 +41,15 @@ public abstract class TrackerConformance {
      */
     @Test
     public void tracker_decodeLoopFollowsFloat64Policy() {
-        for (DType t : new DType[]{DType.F32, in.pick(new DType[]{DType.F16, DType.BF16})}) {
-            if (!session.capabilities().dtypes().contains(t)) continue;
+        for (DType t : new DType[]{DType.F32, inputs().pick(new DType[]{DType.F16, DType.BF16})}) {
+            if (!session().capabilities().dtypes().contains(t)) continue;
             decodeLoop(t);
         }
     }
 
     private void decodeLoop(DType t) {
         int b = 2, hq = 4, hkv = 2, d = 16, dv = 8, prefill = 12, steps = 20, budget = 10, recent = 3;
-        try (HeavyHitterTracker tracker = new HeavyHitterTracker(session, b, hkv)) {
+        try (HeavyHitterTracker tracker = new HeavyHitterTracker(session(), b, hkv)) {
             ColumnReduction r = tracker.attention();
             Tensor k = randomTensor(t, b, hkv, prefill, d), v = randomTensor(t, b, hkv, prefill, dv);
             Tensor q = randomTensor(t, b, hq, prefill, d);
@@ -192,7 +156,7 @@ public abstract class TrackerConformance {
     @Test
     public void tracker_rejectsBadArguments() {
         DType t = DType.F32;
-        HeavyHitterTracker tracker = new HeavyHitterTracker(session, 1, 2);
+        HeavyHitterTracker tracker = new HeavyHitterTracker(session(), 1, 2);
         Tensor q = randomTensor(t, 1, 4, 3, 8), k = randomTensor(t, 1, 2, 6, 8), v = randomTensor(t, 1, 2, 6, 4);
         tracker.step(q, k, v);
         float[] scores = tracker.scores();
@@ -231,7 +195,7 @@ public abstract class TrackerConformance {
         return out;
     }
 
-    private Tensor randomTensor(DType t, int b, int h, int s, int d) { return in.normal(t, Layout.CONTIGUOUS, b, h, s, d, 1); }
+    private Tensor randomTensor(DType t, int b, int h, int s, int d) { return inputs().normal(t, Layout.CONTIGUOUS, b, h, s, d, 1); }
 
     private static Tensor zeros(DType t, long... shape) {
         int size = Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact));
@@ -243,6 +207,6 @@ public abstract class TrackerConformance {
     }
 
     private String context(String what) {
-        return "backend " + backend.name() + "; " + what + "; " + in.seedText();
+        return "backend " + testedBackend().name() + "; " + what + "; " + inputs().seedText();
     }
 }
