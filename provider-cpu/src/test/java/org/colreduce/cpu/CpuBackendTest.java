@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The CPU provider against a float64 loop, on both kernel paths. */
 class CpuBackendTest {
-    private static final long SEED = System.nanoTime();
+    private static final long SEED = Long.getLong("colreduce.seed", System.nanoTime());
 
     static Stream<Arguments> paths() {
         return Stream.of(Arguments.of("vector", new CpuBackend(false, 2)), Arguments.of("scalar", new CpuBackend(true, 2)));
@@ -93,8 +93,10 @@ class CpuBackendTest {
             check(backend, a, b, ColumnReduction.builder().mask(Mask.causal()).build(), 1e-5, path + " odd " + java.util.Arrays.toString(sh));
             check(backend, a, b, ColumnReduction.builder().reduction(Reduction.MEAN).heads(HeadReduction.MEAN).build(), 1e-5, path + " odd " + java.util.Arrays.toString(sh));
         }
-        // peaky logits and equal scores stay finite and accurate
-        check(backend, random(rnd, DType.F32, 6, 1, 2, 64, 32), random(rnd, DType.F32, 6, 1, 2, 96, 32), ColumnReduction.builder().scale(4).build(), 1e-5, path + " peaky");
+        // sharp logits (|s| up to ~90) and equal scores stay finite and accurate. At |s| ~ 90 the
+        // float32 dot product alone errs by ~|s|·2^-24·√D ≈ 1e-5 relative in p (seen: 1.26e-5 at
+        // seed 7631860938547), so this case is held to 1e-4, not to the 1e-5 of realistic logits.
+        check(backend, random(rnd, DType.F32, 6, 1, 2, 64, 32), random(rnd, DType.F32, 6, 1, 2, 96, 32), ColumnReduction.builder().scale(4).build(), 1e-4, path + " peaky");
         check(backend, Tensor.f32(new float[2 * 10 * 8], 1, 2, 10, 8), random(rnd, DType.F32, 1, 1, 1, 50, 8), ColumnReduction.sum(), 1e-5, path + " equal");
     }
 
