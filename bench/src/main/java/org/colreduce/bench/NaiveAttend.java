@@ -20,21 +20,7 @@ final class NaiveAttend {
         float[] out = new float[b * hq * m * dv], scores = new float[b * hq * n];
         IntStream.range(0, b * hq).parallel().forEach(bh -> {
             int qBase = bh * m * d, kv = bh / hq * hkv + bh % hq / g, kBase = kv * n * d, vBase = kv * n * dv;
-            float[] p = new float[m * n];
-            for (int i = 0; i < m; i++) {
-                int last = causal ? Math.min(n - 1, i + n - m) : n - 1;
-                if (last < 0) continue;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j <= last; j++) {
-                    float acc = 0;
-                    for (int e = 0; e < d; e++) acc += q[qBase + i * d + e] * k[kBase + j * d + e];
-                    p[i * n + j] = acc * scale;
-                    max = Math.max(max, p[i * n + j]);
-                }
-                float sum = 0;
-                for (int j = 0; j <= last; j++) sum += p[i * n + j] = (float) Math.exp(p[i * n + j] - max);
-                for (int j = 0; j <= last; j++) p[i * n + j] /= sum;
-            }
+            float[] p = NaiveColumnReduce.probabilities(q, k, qBase, kBase, m, n, d, scale, causal);
             for (int i = 0; i < m; i++) {
                 int last = causal ? Math.min(n - 1, i + n - m) : n - 1;
                 int o = (bh * m + i) * dv;

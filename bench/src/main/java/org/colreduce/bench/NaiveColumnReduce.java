@@ -19,26 +19,32 @@ final class NaiveColumnReduce {
         float[] out = new float[b * hq * n];
         IntStream.range(0, b * hq).parallel().forEach(bh -> {
             int qBase = bh * m * d, kBase = (bh / hq * hkv + bh % hq / g) * n * d;
-            float[] p = new float[m * n];
-            for (int i = 0; i < m; i++) {
-                int last = causal ? Math.min(n - 1, i + n - m) : n - 1;
-                if (last < 0) continue;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j <= last; j++) {
-                    float acc = 0;
-                    for (int e = 0; e < d; e++) acc += q[qBase + i * d + e] * k[kBase + j * d + e];
-                    p[i * n + j] = acc * scale;
-                    max = Math.max(max, p[i * n + j]);
-                }
-                float sum = 0;
-                for (int j = 0; j <= last; j++) sum += p[i * n + j] = (float) Math.exp(p[i * n + j] - max);
-                for (int j = 0; j <= last; j++) p[i * n + j] /= sum;
-            }
+            float[] p = probabilities(q, k, qBase, kBase, m, n, d, scale, causal);
             for (int i = 0; i < m; i++) {
                 int last = causal ? Math.min(n - 1, i + n - m) : n - 1;
                 for (int j = 0; j <= last; j++) out[bh * n + j] += p[i * n + j];
             }
         });
         return out;
+    }
+
+    /** P of one (batch, head), materialised [M, N] row-major: the naive path's O(M·N) step. */
+    static float[] probabilities(float[] q, float[] k, int qBase, int kBase, int m, int n, int d, float scale, boolean causal) {
+        float[] p = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            int last = causal ? Math.min(n - 1, i + n - m) : n - 1;
+            if (last < 0) continue;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j <= last; j++) {
+                float acc = 0;
+                for (int e = 0; e < d; e++) acc += q[qBase + i * d + e] * k[kBase + j * d + e];
+                p[i * n + j] = acc * scale;
+                max = Math.max(max, p[i * n + j]);
+            }
+            float sum = 0;
+            for (int j = 0; j <= last; j++) sum += p[i * n + j] = (float) Math.exp(p[i * n + j] - max);
+            for (int j = 0; j <= last; j++) p[i * n + j] /= sum;
+        }
+        return p;
     }
 }
