@@ -54,14 +54,18 @@ __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t& r0, uint32_t& r1, ui
 }
 
 // ROWS rows of CH chunks from global rows of `valid` chunks (zero beyond them and past `limit`)
+// (a fixed trip count, as load_tile's)
 template <int ROWS, int CH, int THREADS, typename T>
 __device__ __forceinline__ void load_rows(uint4* s, const T* g, int64_t stride, int64_t first, int64_t limit, int valid) {
+    static_assert(ROWS * CH % THREADS == 0 && THREADS % CH == 0, "every thread copies the same number of chunks");
+    const int c = threadIdx.x % CH, r0 = threadIdx.x / CH;
+    const int rows = (int)min((int64_t)ROWS, max((int64_t)0, limit - first));
+    const T* src = g + (first + r0) * stride + c * 8;
 #pragma unroll
-    for (int e = threadIdx.x; e < ROWS * CH; e += THREADS) {
-        int r = e / CH, c = e % CH;
-        int64_t row = first + r;
-        bool ok = row < limit && c < valid;
-        cp_async16(&s[swz<ROWS>(r, c)], ok ? g + row * stride + c * 8 : g, ok ? 16 : 0);
+    for (int it = 0; it < ROWS * CH / THREADS; it++) {
+        const int r = r0 + it * (THREADS / CH);
+        const bool ok = r < rows && c < valid;
+        cp_async16(&s[swz<ROWS>(r, c)], ok ? src + (int64_t)it * (THREADS / CH) * stride : g, ok ? 16 : 0);
     }
 }
 
@@ -269,14 +273,21 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
             // rescaling, online)
             const float cs = p.c * p.sgn;
             const bool full = mask.full(i0 + warp * 16, i0 + warp * 16 + 16, j0, j0 + BN);
+            // the common case without a mask test in the loop (it compiled to a branch per score);
+            // not at E = 256, whose registers are full (the split spilled there)
+            if (E <= 128 && full) {
 #pragma unroll
-            for (int n = 0; n < BN / 8; n++)
+                for (int n = 0; n < BN / 8; n++)
 #pragma unroll
-                for (int e = 0; e < 4; e++) {
-                    float x = s[n][e] * cs;
-                    if (!full && !mask.visible(row0 + (e >> 1) * 8, j0 + n * 8 + 2 * t + (e & 1))) x = -INFINITY;
-                    s[n][e] = x;
-                }
+                    for (int e = 0; e < 4; e++) s[n][e] *= cs;
+            } else {
+                const BatchMask::Narrow narrow = mask.narrow();
+#pragma unroll
+                for (int n = 0; n < BN / 8; n++)
+#pragma unroll
+                    for (int e = 0; e < 4; e++)
+                        s[n][e] = narrow.visible((int)row0 + (e >> 1) * 8, (int)j0 + n * 8 + 2 * t + (e & 1)) ? s[n][e] * cs : -INFINITY;
+            }
 #pragma unroll
             for (int r = 0; r < 2; r++) {
                 float base;

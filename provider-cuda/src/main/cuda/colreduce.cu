@@ -16,7 +16,8 @@ using namespace colreduce;
 static_assert(sizeof(Problem) == 224, "Problem layout changed: update org.colreduce.cuda.ProblemBlock");
 
 // mma.sync kernels (every architecture) and, with the suffixes _wg (4 warps) and _wg8 (8 warps),
-// the wgmma kernels (sm_90a; elsewhere they trap, and LaunchPlan never picks them off sm_90)
+// the wgmma kernels (sm_90a; elsewhere they trap, and LaunchPlan never picks them off sm_90).
+// The 8-warp row statistics at DP <= 128 run software-pipelined (row_statistics.cuh PIPE).
 #if defined(__CUDA_ARCH__) && !defined(__CUDA_ARCH_FEAT_SM90_ALL)
 #define WG_BODY(call) __trap();
 #else
@@ -25,7 +26,7 @@ static_assert(sizeof(Problem) == 224, "Problem layout changed: update org.colred
 
 #define TC_VARIANT(TN, T, DP, SUFFIX, WARPS, WG, BODY)                                                      \
     extern "C" __global__ void __launch_bounds__(WARPS * 32, (WG && DP <= 128) ? 16 / WARPS : 8 / WARPS) row_statistics_##TN##_d##DP##SUFFIX(const Problem p) { \
-        BODY((row_statistics<T, DP, WARPS, WG>(p)))                                                          \
+        BODY((row_statistics<T, DP, WARPS, WG, 4, WG && WARPS == 8 && DP <= 128>(p)))                        \
     }                                                                                                       \
     extern "C" __global__ void __launch_bounds__(WARPS * 32, (WG && DP <= 128) ? 16 / WARPS : 8 / WARPS) column_sum_##TN##_d##DP##SUFFIX(const Problem p) {     \
         BODY((column_pass<T, DP, WARPS, false, WG>(p)))                                                      \

@@ -14,6 +14,47 @@
 
 namespace colreduce {
 
+// Adds one item's p (or, for MAX, takes the largest (t − lse_t)·c) over its BM queries into the
+// two key rows (g, g+8) a thread holds. Two compile-time cases keep the inner loop free of
+// branches: FULL (every pair visible, no mask test) and POS (the sign of the scale). t − lse_t
+// is formed before scaling by c, as in the row statistics (exact for huge logits, SPEC 7.2).
+template <int BM, bool IS_MAX, bool FULL, bool POS>
+__device__ __forceinline__ void accumulate_columns(float (&red)[2], const float (*acc)[4], const float* lse, float c,
+                                                   const BatchMask::Narrow& narrow, int i0, int jw0) {
+    const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    float part[2][2] = {{0.f, 0.f}, {0.f, 0.f}};         // SUM: two chains per key row
+#pragma unroll
+    for (int n = 0; n < BM / 8; n++) {
+        const float2 L = *reinterpret_cast<const float2*>(lse + n * 8 + 2 * t);
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+            const float x = ((POS ? acc[n][e] : -acc[n][e]) - ((e & 1) ? L.y : L.x)) * c;
+            bool vis = true;
+            if constexpr (!FULL) vis = narrow.visible(i0 + n * 8 + 2 * t + (e & 1), jw0 + g + (e >> 1) * 8);
+            if constexpr (IS_MAX) red[e >> 1] = vis ? max_nan(red[e >> 1], x) : red[e >> 1];
+            else part[e >> 1][e & 1] += vis ? fast_exp2(x) : 0.f;
+        }
+    }
+    if constexpr (!IS_MAX) {
+        red[0] += part[0][0] + part[0][1];
+        red[1] += part[1][0] + part[1][1];
+    }
+}
+
+// accumulate_columns for one item of queries [i0, i0+BM) against this warp's keys [jw0, jw0+16)
+template <int BM, bool IS_MAX>
+__device__ __forceinline__ void reduce_item(float (&red)[2], const float (*acc)[4], const float* lse, const Problem& p,
+                                            const BatchMask& mask, const BatchMask::Narrow& narrow, int64_t i0, int64_t jw0) {
+    const bool full = mask.full(i0, i0 + BM, jw0, jw0 + 16);
+    if (p.sgn > 0) {
+        if (full) accumulate_columns<BM, IS_MAX, true, true>(red, acc, lse, p.c, narrow, (int)i0, (int)jw0);
+        else accumulate_columns<BM, IS_MAX, false, true>(red, acc, lse, p.c, narrow, (int)i0, (int)jw0);
+    } else {
+        if (full) accumulate_columns<BM, IS_MAX, true, false>(red, acc, lse, p.c, narrow, (int)i0, (int)jw0);
+        else accumulate_columns<BM, IS_MAX, false, false>(red, acc, lse, p.c, narrow, (int)i0, (int)jw0);
+    }
+}
+
 template <typename T, int DP, int WARPS, bool IS_MAX, bool WG>
 __device__ void column_pass(const Problem& p) {
     using TL = Tiles<DP, WARPS>;
@@ -68,14 +109,15 @@ __device__ void column_pass(const Problem& p) {
     };
 
     // ring: K, then items 0 .. S-2 in flight; each step adds one item
+    constexpr int AHEAD = S - 1;
     load_tile<BN, CH, THREADS>(sK, K, p.ksn, j0, p.N);
     cp_async_commit();
 #pragma unroll
-    for (int s = 0; s < S - 1; s++) {
+    for (int s = 0; s < AHEAD; s++) {
         if (s < items) issue(s);
         cp_async_commit();
     }
-    cp_async_wait<S - 2>();
+    cp_async_wait<AHEAD - 1>();
     fence_async_shared();
     __syncthreads();
     uint32_t ka[CH / 2][4];
@@ -84,21 +126,11 @@ __device__ void column_pass(const Problem& p) {
     float red[2] = {IS_MAX ? -INFINITY : 0.f, IS_MAX ? -INFINITY : 0.f};
     int head = 0;
     int64_t tile = q0;
+    const BatchMask::Narrow narrow = mask.narrow();
 
     // reduce one item's p over its queries into red; after a head's last tile, write its keys
-    auto epilogue = [&](float (*acc)[4], const float* lse) {
-        const int64_t i0 = tile * BM;
-        const bool full = mask.full(i0, i0 + BM, jw0, jw0 + 16);
-#pragma unroll
-        for (int n = 0; n < BM / 8; n++)
-#pragma unroll
-            for (int e = 0; e < 4; e++) {
-                const int qi = n * 8 + 2 * t + (e & 1);
-                float x = fmaf(acc[n][e], p.sgn, -lse[qi]) * p.c;
-                bool vis = full || mask.visible(i0 + qi, jw0 + g + (e >> 1) * 8);
-                if (IS_MAX) red[e >> 1] = vis ? max_nan(red[e >> 1], x) : red[e >> 1];
-                else red[e >> 1] += vis ? fast_exp2(x) : 0.f;
-            }
+    auto epilogue = [&](const float (*acc)[4], const float* lse) {
+        reduce_item<BM, IS_MAX>(red, acc, lse, p, mask, narrow, tile * BM, jw0);
         if (++tile == q1) {
             const int hq = kvh * G + head;
 #pragma unroll
@@ -125,8 +157,8 @@ __device__ void column_pass(const Problem& p) {
         }
     };
 
-    // one item per step: wait for it, start the load S-1 items ahead, multiply, reduce. (Issuing
-    // item u+1's wgmma before reducing item u made ptxas serialize the wgmmas, C7514/C7515.)
+    // one item per step: wait for it, start the load S-1 items ahead, multiply, reduce. (The
+    // software pipeline of row_statistics' PIPE path was slower here: kernel_lab, PERFORMANCE.md.)
     int fill = S - 1, st = 0;
     for (int64_t u = 0; u < items; u++) {
         cp_async_wait<S - 2>();            // item u has landed

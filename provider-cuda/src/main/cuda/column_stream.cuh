@@ -7,7 +7,7 @@
 #include "problem.cuh"
 #include "tiles.cuh"
 #include "warp_mma.cuh"
-#include "row_statistics.cuh"
+#include "column_pass.cuh"
 
 namespace colreduce {
 
@@ -29,6 +29,7 @@ __device__ void column_stream(const Problem& p) {
     const int bkv = blockIdx.y;
     const int b = bkv / p.Hkv, kvh = bkv % p.Hkv;
     const BatchMask mask = BatchMask::of(p, b);
+    const BatchMask::Narrow narrow = mask.narrow();
     const int64_t tilesPerBlock = p.keysPerSplit / BN;
     const int64_t kt0 = (int64_t)blockIdx.x * tilesPerBlock;
     const int64_t kt1 = min(kt0 + tilesPerBlock, ((int64_t)p.N + BN - 1) / BN);
@@ -77,19 +78,7 @@ __device__ void column_stream(const Problem& p) {
                 float acc[BM / 8][4];
                 tile_mma_issue<T, BM, BM, CH, WG>(acc, ka, sQ + (gh * QT + q) * QSTAGE);
                 tile_mma_wait<0, BM, WG>(acc);
-                const float* lse = sL + (gh * QT + q) * BM;
-                const int64_t i0 = (int64_t)q * BM;
-                const bool full = mask.full(i0, i0 + BM, jw0, jw0 + 16);
-#pragma unroll
-                for (int n = 0; n < BM / 8; n++)
-#pragma unroll
-                    for (int e = 0; e < 4; e++) {
-                        const int qi = n * 8 + 2 * t + (e & 1);
-                        float x = fmaf(acc[n][e], p.sgn, -lse[qi]) * p.c;
-                        bool vis = full || mask.visible(i0 + qi, jw0 + g + (e >> 1) * 8);
-                        if (IS_MAX) red[e >> 1] = vis ? max_nan(red[e >> 1], x) : red[e >> 1];
-                        else red[e >> 1] += vis ? fast_exp2(x) : 0.f;
-                    }
+                reduce_item<BM, IS_MAX>(red, acc, sL + (gh * QT + q) * BM, p, mask, narrow, (int64_t)q * BM, jw0);
             }
             const int hq = kvh * G + gh;
 #pragma unroll

@@ -74,6 +74,19 @@ struct BatchMask {
         }
         return true;
     }
+    // 32-bit form of visible() for the hot loops (indices < 2^31): j - i must lie in (lo, hi]
+    struct Narrow {
+        int lenQ, lenK, lo, hi;
+        __device__ bool visible(int i, int j) const { return i < lenQ && j < lenK && j - i <= hi && j - i > lo; }
+    };
+    __device__ Narrow narrow() const {
+        Narrow n;
+        n.lenQ = (int)lenQ;
+        n.lenK = (int)lenK;
+        n.hi = causal ? (int)off : 0x7fffffff;
+        n.lo = (causal && W > 0) ? (int)(off - W) : (int)0x80000000;
+        return n;
+    }
     // rows that see key j: the divisor of MEAN
     __device__ int64_t rowsSeeing(int64_t j) const {
         if (j >= lenK) return 0;

@@ -7,6 +7,7 @@
 // rows. With splits > 1 (few query tiles: decoding, SnapKV windows) blockIdx.z takes one slice
 // of the keys and writes a partial (max, sum) that row_statistics_combine folds in a fixed order.
 #pragma once
+#include <type_traits>
 #include "problem.cuh"
 #include "tiles.cuh"
 #include "warp_mma.cuh"
@@ -59,14 +60,14 @@ __device__ __forceinline__ void tile_mma_wait(float (*acc)[4]) {
 #endif
 }
 
-template <typename T, int DP, int WARPS, bool WG, int STAGES = 4>
+template <typename T, int DP, int WARPS, bool WG, int STAGES = 4, bool PIPE = false>
 __device__ void row_statistics(const Problem& p) {
     using TL = Tiles<DP, WARPS, STAGES>;
     constexpr int BM = TL::RS_BM, BN = TL::RS_BN, CH = TL::CHUNKS, THREADS = TL::RS_WARPS * 32, S = TL::STAGES;
     extern __shared__ uint4 smem_raw[];
     // the Q tile goes to registers before the ring's last stage is first filled: where it fits
     // in one stage it borrows that stage (less shared memory, more blocks per SM)
-    constexpr bool Q_IN_RING = BM <= BN;
+    constexpr bool Q_IN_RING = BM <= BN && !(WG && PIPE);   // PIPE reads Q from shared memory throughout
     uint4* sK = aligned_smem(smem_raw);
     uint4* sQ = Q_IN_RING ? sK + (S - 1) * BN * CH : sK + S * BN * CH;
 
@@ -99,53 +100,102 @@ __device__ void row_statistics(const Problem& p) {
         // ring: Q, then tiles t0 .. t0+S-2 in flight; each step adds one tile
         load_tile<BM, CH, THREADS>(sQ, Q, p.qsm, i0, p.M);
         cp_async_commit();
+        constexpr int AHEAD = S - 1;
 #pragma unroll
-        for (int s = 0; s < S - 1; s++) {
+        for (int s = 0; s < AHEAD; s++) {
             if (t0 + s < t1) load_tile<BN, CH, THREADS>(sK + s * BN * CH, K, p.ksn, (t0 + s) * BN, p.N);
             cp_async_commit();
         }
-        cp_async_wait<S - 2>();
+        cp_async_wait<AHEAD - 1>();
         fence_async_shared();
         __syncthreads();
         uint32_t qa[CH / 2][4];
         load_a_fragments<BM, CH>(qa, sQ, warp * 16);
         const int64_t row0 = i0 + warp * 16 + g;
+        const BatchMask::Narrow narrow = mask.narrow();
 
-        // the online (max, sum) update of one tile's scores
-        auto epilogue = [&](float (*acc)[4], int64_t tt) {
-            const int64_t j0 = tt * BN;
-            const bool full = mask.full(i0 + warp * 16, i0 + warp * 16 + 16, j0, j0 + BN);
-#pragma unroll
-            for (int n = 0; n < BN / 8; n++)
-#pragma unroll
-                for (int e = 0; e < 4; e++) {
-                    float x = acc[n][e] * p.sgn;
-                    if (!full) {
-                        int64_t i = row0 + (e >> 1) * 8, j = j0 + n * 8 + 2 * t + (e & 1);
-                        if (!mask.visible(i, j)) x = -INFINITY;
-                    }
-                    acc[n][e] = x;
+        // The online (max, sum) update of one tile's scores; reads acc, never writes it (under
+        // PIPE the other accumulator set is in flight). Two compile-time cases keep the inner loop
+        // free of branches: FULL (every pair visible, no mask test) and POS (the sign of the scale).
+        // Masked scores are -inf; t - base is formed before scaling by c (exact for huge logits,
+        // SPEC 7.2).
+        const int r0 = (int)row0;
+        auto update = [&](const float (*acc)[4], int64_t tt, auto fullTag, auto posTag) {
+            constexpr bool FULL = decltype(fullTag)::value, POS = decltype(posTag)::value;
+            const int j0 = (int)(tt * BN);
+            auto score = [&](int n, int e) {
+                float x = POS ? acc[n][e] : -acc[n][e];
+                if constexpr (!FULL) {
+                    if (!narrow.visible(r0 + (e >> 1) * 8, j0 + n * 8 + 2 * t + (e & 1))) x = -INFINITY;
                 }
+                return x;
+            };
 #pragma unroll
             for (int r = 0; r < 2; r++) {
                 float mx = -INFINITY;
 #pragma unroll
-                for (int n = 0; n < BN / 8; n++) mx = fmaxf(mx, fmaxf(acc[n][2 * r], acc[n][2 * r + 1]));
+                for (int n = 0; n < BN / 8; n++) mx = fmaxf(mx, fmaxf(score(n, 2 * r), score(n, 2 * r + 1)));
                 mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
                 mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
                 float mn = fmaxf(m[r], mx);
                 float base = mn == -INFINITY ? 0.f : mn;
-                float sum = 0.f;
+                // two partial sums: shorter dependency chains
+                float s0 = 0.f, s1 = 0.f;
 #pragma unroll
-                for (int n = 0; n < BN / 8; n++)
-                    sum += fast_exp2((acc[n][2 * r] - base) * p.c) + fast_exp2((acc[n][2 * r + 1] - base) * p.c);
-                l[r] = l[r] * fast_exp2((m[r] - base) * p.c) + sum;
+                for (int n = 0; n < BN / 8; n++) {
+                    s0 += fast_exp2((score(n, 2 * r) - base) * p.c);
+                    s1 += fast_exp2((score(n, 2 * r + 1) - base) * p.c);
+                }
+                l[r] = l[r] * fast_exp2((m[r] - base) * p.c) + (s0 + s1);
                 m[r] = mn;
             }
         };
+        using True = std::integral_constant<bool, true>;
+        using False = std::integral_constant<bool, false>;
+        auto epilogue = [&](const float (*acc)[4], int64_t tt) {
+            const bool full = mask.full(i0 + warp * 16, i0 + warp * 16 + 16, tt * BN, tt * BN + BN);
+            if (p.sgn > 0) {
+                if (full) update(acc, tt, True(), True());
+                else update(acc, tt, False(), True());
+            } else {
+                if (full) update(acc, tt, True(), False());
+                else update(acc, tt, False(), False());
+            }
+        };
 
-        // one tile per step: wait for it, start the load S-1 tiles ahead, multiply, reduce. (Issuing
-        // tile u+1's wgmma before reducing tile u made ptxas serialize the wgmmas, C7514/C7515.)
+#ifdef COLREDUCE_WGMMA
+        if constexpr (WG && PIPE) {
+            // Software pipeline (FlashAttention-3's intra-warpgroup overlap): tile u+1's wgmma runs
+            // while tile u is exponentiated. Two accumulator sets, the loop unrolled by two so
+            // each is a fixed set of registers, and no wgmma group in flight across the loop's
+            // back edge (ptxas serializes every wgmma otherwise, C7514). Past t1 the wgmma runs
+            // on a stale stage and its result is dropped: no wgmma under a branch either.
+            float accA[BN / 8][4], accB[BN / 8][4];
+            int stage = 0;                     // ring stage of the tile issued next
+            auto step = [&](float (*acc)[4], int64_t u) {
+                cp_async_wait<S - 2>();        // tile u has landed
+                fence_async_shared();
+                __syncthreads();               // ... for every thread; tile u-1's wgmma is done
+                const int fill = stage == 0 ? S - 1 : stage - 1;
+                if (u + S - 1 < t1) load_tile<BN, CH, THREADS>(sK + fill * BN * CH, K, p.ksn, (u + S - 1) * BN, p.N);
+                cp_async_commit();
+                warpgroup_mma_issue_ss<T, BN, CH / 2, BM>(acc, sQ, (warp >> 2) * 64, sK + stage * BN * CH);
+                stage = stage + 1 == S ? 0 : stage + 1;
+            };
+            step(accA, t0);
+            warpgroup_wait<0, BN>(accA);
+            for (int64_t u = t0; u < t1; u += 2) {
+                step(accB, u + 1);
+                epilogue(accA, u);
+                warpgroup_wait<0, BN>(accB);
+                step(accA, u + 2);
+                if (u + 1 < t1) epilogue(accB, u + 1);
+                warpgroup_wait<0, BN>(accA);
+            }
+        } else
+#endif
+        {
+        // one tile per step: wait for it, start the load S-1 tiles ahead, multiply, reduce.
         int stage = 0, fill = S - 1;
         for (int64_t tt = t0; tt < t1; tt++) {
             cp_async_wait<S - 2>();        // tile tt has landed
@@ -159,6 +209,7 @@ __device__ void row_statistics(const Problem& p) {
             stage = stage + 1 == S ? 0 : stage + 1;
             tile_mma_wait<0, BN, WG>(acc);
             epilogue(acc, tt);
+        }
         }
         cp_async_wait<0>();
     }

@@ -58,15 +58,19 @@ __device__ __forceinline__ void mma16816(float* c, const uint32_t* a, uint32_t b
 
 // Copies ROWS rows of a [rows][ld] global tile (rows from `first`, valid below `limit`) into a
 // swizzled shared tile; THREADS threads take part.
+// A fixed trip count, so that the loop unrolls to straight-line cp.async (a loop from threadIdx.x
+// compiled to a counted loop with remainder handling: ~40 instructions a copy).
 template <int ROWS, int CHUNKS, int THREADS, typename T>
 __device__ __forceinline__ void load_tile(uint4* s, const T* g, int64_t stride, int64_t first, int64_t limit) {
+    static_assert(ROWS * CHUNKS % THREADS == 0 && THREADS % CHUNKS == 0, "every thread copies the same number of chunks");
+    const int c = threadIdx.x % CHUNKS, r0 = threadIdx.x / CHUNKS;
+    const int valid = (int)min((int64_t)ROWS, max((int64_t)0, limit - first));   // rows inside the tensor
+    const T* src = g + (first + r0) * stride + c * 8;
 #pragma unroll
-    for (int e = threadIdx.x; e < ROWS * CHUNKS; e += THREADS) {
-        int r = e / CHUNKS, c = e % CHUNKS;
-        int64_t row = first + r;
-        bool ok = row < limit;
-        const T* src = ok ? g + row * stride + c * 8 : g;
-        cp_async16(&s[swz<ROWS>(r, c)], src, ok ? 16 : 0);
+    for (int it = 0; it < ROWS * CHUNKS / THREADS; it++) {
+        const int r = r0 + it * (THREADS / CHUNKS);
+        const bool ok = r < valid;
+        cp_async16(&s[swz<ROWS>(r, c)], ok ? src + (int64_t)it * (THREADS / CHUNKS) * stride : g, ok ? 16 : 0);
     }
 }
 

@@ -52,6 +52,28 @@ template <> struct Wgmma<__nv_bfloat16, 64> {
     }
 };
 
+// The same with A from shared memory too (both operands K-major, 128B swizzle): no A fragments
+// held in registers, which leaves room for a second accumulator set (software pipelining).
+#define COLREDUCE_WGMMA_SS(TYPE, PTXT, N, REGS, ...)                                                         \
+    template <> struct WgmmaSS<TYPE, N> {                                                                   \
+        __device__ __forceinline__ static void mma(float (*c)[4], uint64_t da, uint64_t db, int scaleD) {   \
+            asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %" #REGS ", 0;\n"                                 \
+                         "wgmma.mma_async.sync.aligned.m64n" #N "k16.f32." PTXT "." PTXT " " __VA_ARGS__      \
+                         : COLREDUCE_ACC_##N(c) : "l"(da), "l"(db), "r"(scaleD));                            \
+        }                                                                                                   \
+    };
+#define COLREDUCE_ACC_4(c, i) "+f"(c[i][0]), "+f"(c[i][1]), "+f"(c[i][2]), "+f"(c[i][3])
+#define COLREDUCE_ACC_32(c) COLREDUCE_ACC_4(c, 0), COLREDUCE_ACC_4(c, 1), COLREDUCE_ACC_4(c, 2), COLREDUCE_ACC_4(c, 3)
+#define COLREDUCE_ACC_64(c) COLREDUCE_ACC_32(c), COLREDUCE_ACC_4(c, 4), COLREDUCE_ACC_4(c, 5), COLREDUCE_ACC_4(c, 6), COLREDUCE_ACC_4(c, 7)
+#define COLREDUCE_D16 "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15}"
+#define COLREDUCE_D32 "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31}"
+
+template <typename T, int N> struct WgmmaSS;
+COLREDUCE_WGMMA_SS(__half, "f16", 32, 18, COLREDUCE_D16 ", %16, %17, p, 1, 1, 0, 0;\n}\n")
+COLREDUCE_WGMMA_SS(__nv_bfloat16, "bf16", 32, 18, COLREDUCE_D16 ", %16, %17, p, 1, 1, 0, 0;\n}\n")
+COLREDUCE_WGMMA_SS(__half, "f16", 64, 34, COLREDUCE_D32 ", %32, %33, p, 1, 1, 0, 0;\n}\n")
+COLREDUCE_WGMMA_SS(__nv_bfloat16, "bf16", 64, 34, COLREDUCE_D32 ", %32, %33, p, 1, 1, 0, 0;\n}\n")
+
 // Descriptor of a K-major B tile of ROWS rows, 128B swizzle, at k step ks (16 elements).
 template <int ROWS>
 __device__ __forceinline__ uint64_t b_descriptor(const uint4* tile, int ks) {
@@ -79,6 +101,19 @@ __device__ __forceinline__ void warpgroup_mma_issue(float (*acc)[4], const uint3
     asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
 #pragma unroll
     for (int ks = 0; ks < KSTEPS; ks++) Wgmma<T, N>::mma(acc, a[ks], b_descriptor<N>(tile, ks), ks > 0);
+    asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+    fence_acc<N>(acc);
+}
+
+// Starts acc = A (rows row0.. of a shared tile of AROWS rows) x B^T (shared tile of N rows), both
+// swizzled K-major, as one wgmma group.
+template <typename T, int N, int KSTEPS, int AROWS>
+__device__ __forceinline__ void warpgroup_mma_issue_ss(float (*acc)[4], const uint4* aTile, int row0, const uint4* bTile) {
+    fence_acc<N>(acc);
+    asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+#pragma unroll
+    for (int ks = 0; ks < KSTEPS; ks++)
+        WgmmaSS<T, N>::mma(acc, b_descriptor<AROWS>(aTile + row0 * 8, ks), b_descriptor<N>(bTile, ks), ks > 0);
     asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
     fence_acc<N>(acc);
 }
