@@ -70,13 +70,21 @@ __device__ void column_stream(const Problem& p) {
         int64_t rlo = 0, rhi = 0;
         if (j0 < j1) { rlo = mask.rowLo(j0); rhi = mask.rowHi(j1); }
         const int q0 = (int)(rlo / BM), q1 = rhi > rlo ? (int)((rhi + BM - 1) / BM) : q0;
-        uint32_t ka[CH / 2][4];
-        if (q0 < q1) load_a_fragments<BN, CH>(ka, kTile, warp * 16);
+        // mma.sync takes K as register fragments; wgmma reads it from the shared tile (no
+        // ldmatrix pass over every K tile)
+        uint32_t ka[WG ? 1 : CH / 2][4];
+        if constexpr (!WG) {
+            if (q0 < q1) load_a_fragments<BN, CH>(ka, kTile, warp * 16);
+        }
         for (int gh = 0; gh < G; gh++) {
             float red[2] = {IS_MAX ? -INFINITY : 0.f, IS_MAX ? -INFINITY : 0.f};
             for (int q = q0; q < q1; q++) {
                 float acc[BM / 8][4];
-                tile_mma_issue<T, BM, BM, CH, WG>(acc, ka, sQ + (gh * QT + q) * QSTAGE);
+#ifdef COLREDUCE_WGMMA
+                if constexpr (WG) warpgroup_mma_issue_ss<T, BM, CH / 2, BN>(acc, kTile, 0, sQ + (gh * QT + q) * QSTAGE);
+                else
+#endif
+                    tile_mma_issue<T, BM, BM, CH, WG>(acc, ka, sQ + (gh * QT + q) * QSTAGE);
                 tile_mma_wait<0, BM, WG>(acc);
                 reduce_item<BM, IS_MAX>(red, acc, sL + (gh * QT + q) * BM, p, mask, narrow, (int64_t)q * BM, jw0);
             }
