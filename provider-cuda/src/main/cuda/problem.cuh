@@ -83,8 +83,9 @@ struct BatchMask {
         Narrow n;
         n.lenQ = (int)lenQ;
         n.lenK = (int)lenK;
-        n.hi = causal ? (int)off : 0x7fffffff;
-        n.lo = (causal && W > 0) ? (int)(off - W) : (int)0x80000000;
+        n.hi = causal ? (int)off : INT32_MAX;
+        // a window wider than any j - i clamps to INT_MIN (always satisfied, as unclamped)
+        n.lo = (causal && W > 0) ? (int)max((int64_t)INT32_MIN, off - W) : INT32_MIN;
         return n;
     }
     // rows that see key j: the divisor of MEAN

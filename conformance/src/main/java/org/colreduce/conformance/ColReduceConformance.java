@@ -279,8 +279,8 @@ public abstract class ColReduceConformance extends BackendUnderTest {
 
     @ParameterizedTest(name = "M={0} N={1} W={2} {3}")
     @CsvSource({"8,20,1,BOTTOM_RIGHT", "8,20,3,BOTTOM_RIGHT", "20,8,3,BOTTOM_RIGHT", "1,30,4,BOTTOM_RIGHT",
-            "16,16,5,TOP_LEFT", "16,16,40,TOP_LEFT", "9,25,2,TOP_LEFT"})
-    public void spec3_4_slidingWindow(int m, int n, int w, Mask.Alignment alignment) {
+            "16,16,5,TOP_LEFT", "16,16,40,TOP_LEFT", "9,25,2,TOP_LEFT", "12,30,1099511627776,BOTTOM_RIGHT"})
+    public void spec3_4_slidingWindow(int m, int n, long w, Mask.Alignment alignment) {
         Mask mask = Mask.slidingWindow(w, alignment);
         Case c = inputs().qk("sliding window", 2, 2, 2, m, n, 12, ColumnReduction.builder().mask(mask));
         check(c);
