@@ -21,13 +21,16 @@ using namespace colreduce;
 extern "C" __global__ void fill_k(const Problem p) { fill_normal<__half>(p); }
 
 #define ROWS(NAME, DP, PIPE) extern "C" __global__ void __launch_bounds__(256, 2) NAME(const Problem p) { row_statistics<__half, DP, 8, true, 4, PIPE>(p); }
-#define COLS(NAME, DP, PIPE, MINB) extern "C" __global__ void __launch_bounds__(256, MINB) NAME(const Problem p) { column_pass<__half, DP, 8, false, true>(p); }
+#define COLS(NAME, DP, QROWS, STAGES, MINB) extern "C" __global__ void __launch_bounds__(256, MINB) NAME(const Problem p) { column_pass<__half, DP, 8, false, true, QROWS, STAGES>(p); }
 ROWS(rows128_base, 128, false)
 ROWS(rows128_pipe, 128, true)
-COLS(cols128_base, 128, false, 2)
+COLS(cols128_base, 128, 0, 0, 2)
+COLS(cols128_w128s2, 128, 128, 2, 2)
+COLS(cols128_w128s3, 128, 128, 3, 1)
 ROWS(rows64_base, 64, false)
 ROWS(rows64_pipe, 64, true)
-COLS(cols64_base, 64, false, 3)
+COLS(cols64_base, 64, 0, 0, 3)
+COLS(cols64_w128s3, 64, 128, 3, 2)
 
 typedef void (*Kernel)(const Problem);
 
@@ -61,7 +64,8 @@ static double maxRelDiff(const std::vector<float>& x, const std::vector<float>& 
     return worst;
 }
 
-struct Variant { const char* name; Kernel rows; Kernel cols; };
+// rows/cols kernels with the queries of a column-pass item (qrows) and its ring depth (stages)
+struct Variant { const char* name; Kernel rows; Kernel cols; int qrows, stages; };
 
 int main(int argc, char** argv) {
     struct Shape { int B, H, M, N, D; bool causal; };
@@ -76,8 +80,10 @@ int main(int argc, char** argv) {
         const Shape& s = shapes[si];
         const int DP = s.D;
         std::vector<Variant> vs = DP == 128
-            ? std::vector<Variant>{{"base", rows128_base, cols128_base}, {"pipe", rows128_pipe, cols128_base}}
-            : std::vector<Variant>{{"base", rows64_base, cols64_base}, {"pipe", rows64_pipe, cols64_base}};
+            ? std::vector<Variant>{{"base", rows128_base, cols128_base, 64, 4}, {"pipe", rows128_pipe, cols128_base, 64, 4},
+                                   {"w128s2", rows128_pipe, cols128_w128s2, 128, 2}, {"w128s3", rows128_pipe, cols128_w128s3, 128, 3}}
+            : std::vector<Variant>{{"base", rows64_base, cols64_base, 64, 4}, {"pipe", rows64_pipe, cols64_base, 64, 4},
+                                   {"w128s3", rows64_pipe, cols64_w128s3, 128, 3}};
         size_t qn = (size_t)s.B * s.H * s.M * DP, kn = (size_t)s.B * s.H * s.N * DP;
         Problem p = {};
         void *q, *k; float *lse, *col; int *lq, *lk;
@@ -95,7 +101,7 @@ int main(int argc, char** argv) {
         p.causal = s.causal; p.splits = 1; p.keysPerSplit = s.N; p.reduction = REDUCE_SUM;
         p.c = (float)(1.0 / std::sqrt((double)s.D) * 1.4426950408889634); p.sgn = 1.f;
         dim3 rg((s.M + 127) / 128, s.B * s.H, 1), cg((s.N + 127) / 128, s.B * s.H, 1);
-        int rsm = (128 + 4 * 64) * DP * 2 + 1024, csm = (128 + 4 * 64) * DP * 2 + 4 * 64 * 4 + 1024;
+        int rsm = (128 + 4 * 64) * DP * 2 + 1024;
         double flop = 2.0 * s.B * s.H * (double)s.M * s.N * s.D * (s.causal ? 0.5 : 1.0);
         std::vector<float> lse0, col0;
         for (const Variant& v : vs) {
@@ -104,6 +110,7 @@ int main(int argc, char** argv) {
             CK(cudaMemcpy(hl.data(), lse, hl.size() * 4, cudaMemcpyDeviceToHost));
             if (lse0.empty()) lse0 = hl;
             else CK(cudaMemcpy(lse, lse0.data(), hl.size() * 4, cudaMemcpyHostToDevice));  // the column pass reads the reference lse
+            int csm = (128 + v.stages * v.qrows) * DP * 2 + v.stages * v.qrows * 4 + 1024;
             float tc = timeKernel(v.cols, cg, csm, p, iters);
             CK(cudaMemcpy(hc.data(), col, hc.size() * 4, cudaMemcpyDeviceToHost));
             if (col0.empty()) col0 = hc;

@@ -55,10 +55,11 @@ __device__ __forceinline__ void reduce_item(float (&red)[2], const float (*acc)[
     }
 }
 
-template <typename T, int DP, int WARPS, bool IS_MAX, bool WG>
+// QROWS, STAGES: queries of an item and ring depth when not the Tiles defaults (0)
+template <typename T, int DP, int WARPS, bool IS_MAX, bool WG, int QROWS = 0, int STAGES = 0>
 __device__ void column_pass(const Problem& p) {
-    using TL = Tiles<DP, WARPS>;
-    constexpr int BN = TL::CP_BN, BM = TL::CP_BM, CH = TL::CHUNKS, THREADS = TL::CP_WARPS * 32, S = TL::STAGES;
+    using TL = Tiles<DP, WARPS, STAGES ? STAGES : 4>;
+    constexpr int BN = TL::CP_BN, BM = QROWS ? QROWS : TL::CP_BM, CH = TL::CHUNKS, THREADS = TL::CP_WARPS * 32, S = TL::STAGES;
     constexpr int QSTAGE = BM * CH;
     extern __shared__ uint4 smem_raw[];
     uint4* sK = aligned_smem(smem_raw);

@@ -68,6 +68,23 @@ template <> struct Wgmma<__nv_bfloat16, 64> {
 #define COLREDUCE_D16 "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15}"
 #define COLREDUCE_D32 "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31}"
 
+#define COLREDUCE_ACC_128(c) COLREDUCE_ACC_64(c), COLREDUCE_ACC_4(c, 8), COLREDUCE_ACC_4(c, 9), COLREDUCE_ACC_4(c, 10), COLREDUCE_ACC_4(c, 11), \
+    COLREDUCE_ACC_4(c, 12), COLREDUCE_ACC_4(c, 13), COLREDUCE_ACC_4(c, 14), COLREDUCE_ACC_4(c, 15)
+#define COLREDUCE_D64 "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31," \
+    "%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63}"
+// m64n128k16 with A from registers (the column pass's K fragments): 128 queries a step
+#define COLREDUCE_WGMMA_RS128(TYPE, PTXT)                                                                    \
+    template <> struct Wgmma<TYPE, 128> {                                                                   \
+        __device__ __forceinline__ static void mma(float (*c)[4], const uint32_t* a, uint64_t desc, int scaleD) { \
+            asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"                                          \
+                         "wgmma.mma_async.sync.aligned.m64n128k16.f32." PTXT "." PTXT " " COLREDUCE_D64          \
+                         ", {%64,%65,%66,%67}, %68, p, 1, 1, 0;\n}\n"                                             \
+                         : COLREDUCE_ACC_128(c) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scaleD)); \
+        }                                                                                                   \
+    };
+COLREDUCE_WGMMA_RS128(__half, "f16")
+COLREDUCE_WGMMA_RS128(__nv_bfloat16, "bf16")
+
 template <typename T, int N> struct WgmmaSS;
 COLREDUCE_WGMMA_SS(__half, "f16", 32, 18, COLREDUCE_D16 ", %16, %17, p, 1, 1, 0, 0;\n}\n")
 COLREDUCE_WGMMA_SS(__nv_bfloat16, "bf16", 32, 18, COLREDUCE_D16 ", %16, %17, p, 1, 1, 0, 0;\n}\n")
