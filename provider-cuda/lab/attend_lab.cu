@@ -20,9 +20,12 @@ extern "C" __global__ void fill_f16(const Problem p) { fill_normal<__half>(p); }
 extern "C" __global__ void fill_bf16(const Problem p) { fill_normal<__nv_bfloat16>(p); }
 extern "C" __global__ void poke(void* v, int64_t at, unsigned short bits) { ((unsigned short*)v)[at] = bits; }
 
-#define PIPE(NAME, T, E, S) extern "C" __global__ void __launch_bounds__(256, 1) NAME(const Problem p, const OutputProblem o) { attention_output_pipelined<T, E, S>(p, o); }
-PIPE(pipe_f16_128_s3, __half, 128, 3)
-PIPE(pipe_f16_128_s5, __half, 128, 5)
+#define PIPE(NAME, T, E, S, OV) extern "C" __global__ void __launch_bounds__(256, 1) NAME(const Problem p, const OutputProblem o) { attention_output_pipelined<T, E, S, OV>(p, o); }
+// the shipped kernels (_wg8) overlap S_{u+1}, P_{u-1}·V_{u-1} and tile u's softmax with a 5-stage ring
+PIPE(plain_f16_128_s4, __half, 128, 4, false)
+PIPE(plain_f16_64_s4, __half, 64, 4, false)
+PIPE(plain_bf16_128_s4, __nv_bfloat16, 128, 4, false)
+PIPE(over_f16_128_s6, __half, 128, 6, true)
 
 typedef void (*Kernel)(const Problem, const OutputProblem);
 struct Variant { const char* name; Kernel k; int rows, threads, smem; };
@@ -80,12 +83,14 @@ int main(int argc, char** argv) {
         std::vector<Variant> vs;
         if (!c.bf16 && E == 128) vs = {{"mma", attention_output_f16_e128, 64, 128, OutputTiles<128>::smem()},
                                        {"wg8", attention_output_f16_e128_wg8, 128, 256, PipelinedOutputTiles<128>::smem()},
-                                       {"wg8s3", pipe_f16_128_s3, 128, 256, PipelinedOutputTiles<128, 3>::smem()},
-                                       {"wg8s5", pipe_f16_128_s5, 128, 256, PipelinedOutputTiles<128, 5>::smem()}};
+                                       {"plain4", plain_f16_128_s4, 128, 256, PipelinedOutputTiles<128, 4>::smem()},
+                                       {"over6", over_f16_128_s6, 128, 256, PipelinedOutputTiles<128, 6>::smem()}};
         else if (!c.bf16) vs = {{"mma", attention_output_f16_e64, 64, 128, OutputTiles<64>::smem()},
-                                {"wg8", attention_output_f16_e64_wg8, 128, 256, PipelinedOutputTiles<64>::smem()}};
+                                {"wg8", attention_output_f16_e64_wg8, 128, 256, PipelinedOutputTiles<64>::smem()},
+                                {"plain4", plain_f16_64_s4, 128, 256, PipelinedOutputTiles<64, 4>::smem()}};
         else if (E == 128) vs = {{"mma", attention_output_bf16_e128, 64, 128, OutputTiles<128>::smem()},
-                                 {"wg8", attention_output_bf16_e128_wg8, 128, 256, PipelinedOutputTiles<128>::smem()}};
+                                 {"wg8", attention_output_bf16_e128_wg8, 128, 256, PipelinedOutputTiles<128>::smem()},
+                                 {"plain4", plain_bf16_128_s4, 128, 256, PipelinedOutputTiles<128, 4>::smem()}};
         else vs = {{"mma", attention_output_bf16_e64, 64, 128, OutputTiles<64>::smem()},
                    {"wg8", attention_output_bf16_e64_wg8, 128, 256, PipelinedOutputTiles<64>::smem()}};
         for (auto& v : vs) CK(cudaFuncSetAttribute(v.k, cudaFuncAttributeMaxDynamicSharedMemorySize, v.smem));
@@ -97,12 +102,10 @@ int main(int argc, char** argv) {
         std::vector<int> hq(c.B, c.M), hk(c.B, c.N);
         if (c.lenK1 >= 0 && c.B > 1) hk[1] = c.lenK1;
         CK(cudaMemcpy(lq, hq.data(), c.B * 4, cudaMemcpyHostToDevice)); CK(cudaMemcpy(lk, hk.data(), c.B * 4, cudaMemcpyHostToDevice));
-        Kernel fill = (Kernel)nullptr;
         auto fillv = [&](void* dst, size_t n, uint64_t seed) {
             Problem f = {}; f.aux = dst; f.count = n; f.seed = seed;
             if (c.bf16) fill_bf16<<<1024, 256>>>(f); else fill_f16<<<1024, 256>>>(f);
         };
-        (void)fill;
         fillv(q, qn, 11); fillv(k, kn, 12); fillv(v, vn, 13);
         // zero the padding columns (the provider stages zero-padded rows)
         if (c.D < ld || c.Dv < ldv) {

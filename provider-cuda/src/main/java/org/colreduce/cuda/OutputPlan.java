@@ -36,8 +36,8 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
         boolean online = rows.splits() == 1 && !"false".equals(System.getProperty(ONLINE));
         String name = "attention_output_" + (p.dtype() == DType.F16 ? "f16" : "bf16") + "_e" + e;
         if (hopper && e <= 128 && !"mma".equals(System.getProperty(KERNEL)))
-            // PipelinedOutputTiles<E>::smem(): Q tile of 128 rows, 4 stages of K and V tiles of 64 keys, 1 KB for alignment
-            return new OutputPlan(name + "_wg8", LaunchPlan.ceilDiv(p.queries(), 128), bh, 256, (128 + 4 * 2 * 64) * e * 2 + 1024, ldv, online, true);
+            // PipelinedOutputTiles<E>::smem(): Q tile of 128 rows, 5 stages of K and V tiles of 64 keys, 1 KB for alignment
+            return new OutputPlan(name + "_wg8", LaunchPlan.ceilDiv(p.queries(), 128), bh, 256, (128 + 5 * 2 * 64) * e * 2 + 1024, ldv, online, true);
         // OutputTiles<E>::smem(): Q tile, two stages of K and V, 1 KB for alignment
         int keyTile = e <= 128 ? 64 : 32;
         return new OutputPlan(name, LaunchPlan.ceilDiv(p.queries(), 64), bh, 128, (64 + 4 * keyTile) * e * 2 + 1024, ldv, online, false);

@@ -40,7 +40,7 @@ class OutputPlanTest {
         assertTrue(wg.wgmma());
         assertEquals(32, wg.blocksX(), "128 query rows a block");
         assertEquals(256, wg.threads());
-        assertEquals((128 + 8 * 64) * 128 * 2 + 1024, wg.smem());
+        assertEquals((128 + 10 * 64) * 128 * 2 + 1024, wg.smem());
         assertTrue(wg.smem() <= 227 * 1024, "fits sm_90 shared memory");
         AttendProblem wide = problem(DType.BF16, 1, 2, 40, 40, 256, 64);
         assertEquals("attention_output_bf16_e256", OutputPlan.of(wide, LaunchPlan.of(wide.scores(), 132, true), true).kernel());
