@@ -2,7 +2,7 @@
 // O and lse against the shipped mma.sync kernel (attention_output.cuh, online) on the same
 // inputs (GQA, odd lengths, masks, NaN in V, F16 and BF16), then timings on the benchmark shapes.
 // Build here:   nvcc -std=c++17 -O3 -gencode arch=compute_90a,code=sm_90a -o attend_lab attend_lab.cu
-// Run there:    ./attend_lab [iters]
+// Run there:    ./attend_lab [iters [case]]
 // A development tool: the numbers that count come from CudaAttendBenchmark beside the peer.
 #include <cstdio>
 #include <cstdlib>
@@ -20,12 +20,19 @@ extern "C" __global__ void fill_f16(const Problem p) { fill_normal<__half>(p); }
 extern "C" __global__ void fill_bf16(const Problem p) { fill_normal<__nv_bfloat16>(p); }
 extern "C" __global__ void poke(void* v, int64_t at, unsigned short bits) { ((unsigned short*)v)[at] = bits; }
 
-#define PIPE(NAME, T, E, S, OV) extern "C" __global__ void __launch_bounds__(256, 1) NAME(const Problem p, const OutputProblem o) { attention_output_pipelined<T, E, S, OV>(p, o); }
-// the shipped kernels (_wg8) overlap S_{u+1}, P_{u-1}·V_{u-1} and tile u's softmax with a 5-stage ring
-PIPE(plain_f16_128_s4, __half, 128, 4, false)
-PIPE(plain_f16_64_s4, __half, 64, 4, false)
-PIPE(plain_bf16_128_s4, __nv_bfloat16, 128, 4, false)
-PIPE(over_f16_128_s6, __half, 128, 6, true)
+// lab only: S on m64n128k16 for tiles of 128 keys (F16)
+#ifdef COLREDUCE_WGMMA
+namespace colreduce {
+#define COLREDUCE_ACC_128(c) COLREDUCE_ACC_64(c), COLREDUCE_ACC_4(c, 8), COLREDUCE_ACC_4(c, 9), COLREDUCE_ACC_4(c, 10), COLREDUCE_ACC_4(c, 11), \
+    COLREDUCE_ACC_4(c, 12), COLREDUCE_ACC_4(c, 13), COLREDUCE_ACC_4(c, 14), COLREDUCE_ACC_4(c, 15)
+COLREDUCE_WGMMA_SS(__half, "f16", 128, 66, "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63}" ", %64, %65, p, 1, 1, 0, 0;\n}\n")
+}
+#endif
+#define PIPE(NAME, T, E, S, BN) extern "C" __global__ void __launch_bounds__(256, 1) NAME(const Problem p, const OutputProblem o) { attention_output_pipelined<T, E, S, BN>(p, o); }
+PIPE(s3_f16_128, __half, 128, 3, 64)
+PIPE(s5_f16_128, __half, 128, 5, 64)
+PIPE(k128_f16_128, __half, 128, 3, 128)
+PIPE(k128_f16_64, __half, 64, 4, 128)
 
 typedef void (*Kernel)(const Problem, const OutputProblem);
 struct Variant { const char* name; Kernel k; int rows, threads, smem; };
@@ -63,6 +70,7 @@ struct Case { const char* name; int B, Hq, Hkv, M, N, D, Dv; bool causal; int le
 
 int main(int argc, char** argv) {
     int iters = argc > 1 ? atoi(argv[1]) : 20;
+    int only = argc > 2 ? atoi(argv[2]) : -1;   // one case (profiling)
     std::vector<Case> cases = {
         {"gqa N70", 1, 4, 2, 100, 70, 128, 128, false, -1, 0, false, false, false},
         {"gqa N70 causal", 1, 4, 2, 100, 70, 128, 128, true, -1, 0, false, false, false},
@@ -78,19 +86,21 @@ int main(int argc, char** argv) {
         {"16,32,1024,1024,128", 16, 32, 32, 1024, 1024, 128, 128, false, -1, 0, false, false, true},
         {"1,32,4096,4096,64", 1, 32, 32, 4096, 4096, 64, 64, false, -1, 0, false, false, true},
     };
-    for (const Case& c : cases) {
+    for (size_t ci = 0; ci < cases.size(); ci++) {
+        const Case& c = cases[ci];
+        if (only >= 0 && (int)ci != only) continue;
         const int E = std::max(c.D <= 64 ? 64 : 128, c.Dv <= 64 ? 64 : 128), ld = c.D <= 64 ? 64 : 128, ldv = c.Dv <= 64 ? 64 : 128;
         std::vector<Variant> vs;
         if (!c.bf16 && E == 128) vs = {{"mma", attention_output_f16_e128, 64, 128, OutputTiles<128>::smem()},
                                        {"wg8", attention_output_f16_e128_wg8, 128, 256, PipelinedOutputTiles<128>::smem()},
-                                       {"plain4", plain_f16_128_s4, 128, 256, PipelinedOutputTiles<128, 4>::smem()},
-                                       {"over6", over_f16_128_s6, 128, 256, PipelinedOutputTiles<128, 6>::smem()}};
+                                       {"s3", s3_f16_128, 128, 256, PipelinedOutputTiles<128, 3>::smem()},
+                                       {"s5", s5_f16_128, 128, 256, PipelinedOutputTiles<128, 5>::smem()},
+                                       {"k128", k128_f16_128, 128, 256, PipelinedOutputTiles<128, 3, 128>::smem()}};
         else if (!c.bf16) vs = {{"mma", attention_output_f16_e64, 64, 128, OutputTiles<64>::smem()},
                                 {"wg8", attention_output_f16_e64_wg8, 128, 256, PipelinedOutputTiles<64>::smem()},
-                                {"plain4", plain_f16_64_s4, 128, 256, PipelinedOutputTiles<64, 4>::smem()}};
+                                {"k128", k128_f16_64, 128, 256, PipelinedOutputTiles<64, 4, 128>::smem()}};
         else if (E == 128) vs = {{"mma", attention_output_bf16_e128, 64, 128, OutputTiles<128>::smem()},
-                                 {"wg8", attention_output_bf16_e128_wg8, 128, 256, PipelinedOutputTiles<128>::smem()},
-                                 {"plain4", plain_bf16_128_s4, 128, 256, PipelinedOutputTiles<128, 4>::smem()}};
+                                 {"wg8", attention_output_bf16_e128_wg8, 128, 256, PipelinedOutputTiles<128>::smem()}};
         else vs = {{"mma", attention_output_bf16_e64, 64, 128, OutputTiles<64>::smem()},
                    {"wg8", attention_output_bf16_e64_wg8, 128, 256, PipelinedOutputTiles<64>::smem()}};
         for (auto& v : vs) CK(cudaFuncSetAttribute(v.k, cudaFuncAttributeMaxDynamicSharedMemorySize, v.smem));

@@ -5,14 +5,15 @@
 //   - O += P_{u-1}·V_{u-1} with P in registers (the S accumulators, rounded to the input type, are
 //     the A fragments) and V read as staged, keys by rows (N-major B, imm-trans-b = 1): no
 //     transpose pass;
-//   - OVERLAP (the shipped kernels): S_{u+1} and P_{u-1}·V_{u-1} are issued together, and tile
-//     u's exponentials run while the tensor cores work on them (two score buffers); without it,
-//     S_u and P_{u-1}·V_{u-1}, and S_u's latency is exposed. O is rescaled once P_{u-1}·V_{u-1}
-//     has landed. Every group is waited for inside the iteration (a group in flight across the
-//     back edge makes ptxas serialise every wgmma, C7514).
+//   - both issued together, then tile u's exponentials run while P_{u-1}·V_{u-1} does; O is
+//     rescaled once it has landed. Every group is waited for inside the iteration (a group in
+//     flight across the back edge makes ptxas serialise every wgmma, C7514).
+// Measured on the H200 (attend_lab, 1,32,4096,4096,128: 0.87 ms, 315 TF/s; mma.sync 1.41 ms):
+// issuing S_{u+1} one tile earlier (two score buffers, 5 stages) gained nothing (0.88 ms), nor
+// did 3 or 5 stages: the exposed S latency is not what is left (commit 2f847d9 has that variant).
 // K and V tiles of 64 keys share the 128 rows of a block through a ring of STAGES stages filled
-// by cp.async (tile u+S-2 goes into the stage of tile u-2, the last one every warp is done with
-// at the barrier of iteration u).
+// by cp.async two tiles ahead (tile u+S-2 goes into the stage of tile u-2, the last one every
+// warp is done with at the barrier of iteration u).
 // Masks: compile-time FULL / masked epilogues (no per-score branch where every pair is visible).
 // SPEC §7.3 (0·NaN is NaN): in a tile not visible to every row of the block, a non-finite V
 // value reaches O directly, for the rows that see its key, and is zeroed in shared memory before
@@ -25,13 +26,13 @@
 
 namespace colreduce {
 
-template <int E, int STAGES_ = 5>
+template <int E, int STAGES_ = 4, int BN_ = 64>
 struct PipelinedOutputTiles {
     static constexpr int WARPS = 8, THREADS = WARPS * 32;
     static constexpr int BM = 16 * WARPS;   // query rows of a block, 64 per warpgroup
-    static constexpr int BN = 64;           // keys of a tile
+    static constexpr int BN = BN_;          // keys of a tile
     static constexpr int CH = E / 8;        // 16-byte chunks of a row
-    static constexpr int STAGES = STAGES_;  // ring depth (OVERLAP: tiles u-1, u, u+1 in use, u+2 in flight, u+3 loading)
+    static constexpr int STAGES = STAGES_;  // ring depth: tiles u-1 (its V read this iteration), u, u+1, u+2
     static constexpr int smem() { return (BM + STAGES * 2 * BN) * E * 2 + 1024; }   // Q, K and V stages, alignment
 };
 
@@ -54,12 +55,12 @@ __device__ __forceinline__ bool sanitize_values(uint4* tile) {
     return any;
 }
 
-template <typename T, int E, int STAGES = 4, bool OVERLAP = false>
+template <typename T, int E, int STAGES = 4, int KEYS = 64>
 __device__ void attention_output_pipelined(const Problem& p, const OutputProblem& o) {
 #ifdef COLREDUCE_WGMMA
-    using TL = PipelinedOutputTiles<E, STAGES>;
+    using TL = PipelinedOutputTiles<E, STAGES, KEYS>;
     constexpr int BM = TL::BM, BN = TL::BN, CH = TL::CH, THREADS = TL::THREADS, S = TL::STAGES;
-    static_assert(E <= 128 && S >= (OVERLAP ? 5 : 3), "E <= 128; stages for the tiles in use and one in flight");
+    static_assert(E <= 128 && S >= 3, "E <= 128; a stage for the V read this iteration");
     constexpr bool PSPLIT = MmaType<T>::BF16;   // P·V as (hi + lo)·V for BF16, as attention_output.cuh
     using True = std::integral_constant<bool, true>;
     using False = std::integral_constant<bool, false>;
@@ -115,7 +116,7 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
         const float cs = p.c * p.sgn;
         const int r0 = (int)row0;
 
-        float sacc[BN / 8][4], sacc2[OVERLAP ? BN / 8 : 1][4];
+        float sacc[BN / 8][4];
         uint32_t pa[BN / 16][4], pl[PSPLIT ? BN / 16 : 1][4];
 
         // waits for tile u, refills the stage of tile u-2 with tile u+S-2, starts S_u = Q·K_u^T
@@ -146,7 +147,7 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
         // logits (log2 domain), tile maximum and exponentials of S_u; returns the rescaling of O
         // (applied by the caller once O is no longer in flight)
         float alpha[2] = {1.f, 1.f};
-        auto softmax = [&](float (*sacc)[4], int64_t u, auto fullTag) {
+        auto softmax = [&](int64_t u, auto fullTag) {
             constexpr bool FULL = decltype(fullTag)::value;
             const int j0 = (int)(u * BN);
 #pragma unroll
@@ -195,7 +196,7 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
             }
         };
         // P_u as A fragments: hi, and for BF16 the rounding residue lo
-        auto fragments = [&](const float (*sacc)[4]) {
+        auto fragments = [&]() {
 #pragma unroll
             for (int kk = 0; kk < BN / 16; kk++)
 #pragma unroll
@@ -208,8 +209,8 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
         // tile u's scores are ready: softmax (FULL without a mask test), §7.3 for its V
         auto middle = [&](int64_t u, int stage) {
             warpgroup_wait<1, BN>(sacc);   // S_u landed; P_{u-1}·V_{u-1} may still run
-            if (mask.full(i0 + warp * 16, i0 + warp * 16 + 16, u * BN, u * BN + BN)) softmax(sacc, u, True());
-            else softmax(sacc, u, False());
+            if (mask.full(i0 + warp * 16, i0 + warp * 16 + 16, u * BN, u * BN + BN)) softmax(u, True());
+            else softmax(u, False());
         };
         // a tile not visible to every row of the block: non-finite V values go to the rows that
         // see them, then are zeroed for the wgmma (the next iteration's fence and barrier publish it)
@@ -236,14 +237,13 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
             sanitize_values<T, BN * CH, THREADS>(vTile(stage));
         };
 
-        if constexpr (!OVERLAP) {
         // tile t0 alone, then each iteration: S_u and P_{u-1}·V_{u-1} together
         int stage = 0;
         begin(t0, stage);
         warpgroup_wait<0, BN>(sacc);
-        if (mask.full(i0 + warp * 16, i0 + warp * 16 + 16, t0 * BN, t0 * BN + BN)) softmax(sacc, t0, True());
-        else softmax(sacc, t0, False());
-        fragments(sacc);
+        if (mask.full(i0 + warp * 16, i0 + warp * 16 + 16, t0 * BN, t0 * BN + BN)) softmax(t0, True());
+        else softmax(t0, False());
+        fragments();
         nonfinite_values(t0, stage);
         for (int64_t u = t0 + 1; u < t1; u++) {
             const int next = stage + 1 == S ? 0 : stage + 1;
@@ -252,7 +252,7 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
             middle(u, next);
             warpgroup_wait<0, E>(oacc);
             rescale();
-            fragments(sacc);
+            fragments();
             nonfinite_values(u, next);
             stage = next;
         }
@@ -260,69 +260,6 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
         __syncthreads();
         issue_values(stage);
         warpgroup_wait<0, E>(oacc);
-        } else {
-        // One tile further: S_{u+1} and P_{u-1}·V_{u-1} run while tile u is exponentiated. Two
-        // score buffers, the loop unrolled by two so each is a fixed set of registers; past t1
-        // S runs on a stale stage and is dropped (no wgmma under a branch in the loop).
-        // Tiles in use at iteration u: u-1 (its V), u (V next), u+1 (K), u+2 in flight, and u+3
-        // loads into the stage of u-2.
-        auto at = [&](int su, int d) { return (su + d + S) % S; };
-        auto score_tile = [&](float (*acc)[4], int stage) {
-            warpgroup_mma_issue_ss<T, BN, CH / 2, BM>(acc, sQ, (warp >> 2) * 64, kTile(stage));
-        };
-        auto tile_softmax = [&](float (*acc)[4], int64_t u) {
-            if (mask.full(i0 + warp * 16, i0 + warp * 16 + 16, u * BN, u * BN + BN)) softmax(acc, u, True());
-            else softmax(acc, u, False());
-        };
-        // iteration u: S_u is in cur, P_{u-1} in the fragments; u == t1 only issues P_{t1-1}·V_{t1-1}
-        int su = 0;   // stage of tile u
-        auto step = [&](float (*cur)[4], float (*nxt)[4], int64_t u) {
-            cp_async_wait<S - 4>();   // tile u+1 has landed
-            fence_async_shared();
-            __syncthreads();
-            if (u + S - 2 < t1) load(at(su, S - 2), u + S - 2);
-            cp_async_commit();
-            score_tile(nxt, at(su, 1));
-            issue_values(at(su, -1));
-            if (u < t1) tile_softmax(cur, u);
-            warpgroup_wait<0, E>(oacc);
-            fence_acc<BN>(nxt);
-            if (u < t1) {
-                rescale();
-                fragments(cur);
-                nonfinite_values(u, su);
-            }
-            su = at(su, 1);
-        };
-        cp_async_wait<S - 3>();   // Q and tile t0
-        fence_async_shared();
-        __syncthreads();
-        score_tile(sacc, 0);
-        warpgroup_wait<0, BN>(sacc);
-        // tile t0: no P·V before it
-        cp_async_wait<S - 4>();
-        fence_async_shared();
-        __syncthreads();
-        if (t0 + S - 2 < t1) load(at(0, S - 2), t0 + S - 2);
-        cp_async_commit();
-        score_tile(sacc2, 1);
-        tile_softmax(sacc, t0);
-        warpgroup_wait<0, BN>(sacc2);
-        fragments(sacc);
-        nonfinite_values(t0, 0);
-        su = 1;
-        int64_t u = t0 + 1;
-        for (; u < t1; u += 2) {
-            step(sacc2, sacc, u);
-            step(sacc, sacc2, u + 1);
-        }
-        if (u == t1) {   // P_{t1-1}·V_{t1-1} not issued yet
-            fence_async_shared();
-            __syncthreads();
-            issue_values(at(su, -1));
-            warpgroup_wait<0, E>(oacc);
-        }
-        }
         cp_async_wait<0>();
     }
 
@@ -364,7 +301,7 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
 #define ATTENTION_OUTPUT_PIPELINED_KERNEL(TN, T, E)                                                               \
     extern "C" __global__ void __launch_bounds__(256, 1) attention_output_##TN##_e##E##_wg8(const colreduce::Problem p, \
                                                                                          const colreduce::OutputProblem o) { \
-        ATTENTION_PIPELINED_BODY((colreduce::attention_output_pipelined<T, E, 5, true>(p, o)))                             \
+        ATTENTION_PIPELINED_BODY((colreduce::attention_output_pipelined<T, E>(p, o)))                             \
     }
 ATTENTION_OUTPUT_PIPELINED_KERNEL(f16, __half, 64)
 ATTENTION_OUTPUT_PIPELINED_KERNEL(f16, __half, 128)

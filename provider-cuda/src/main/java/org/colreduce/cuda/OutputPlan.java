@@ -6,9 +6,9 @@ import org.colreduce.spi.ReduceProblem;
 
 /**
  * The attention output pass of one {@code attend} call: kernel, grid and shared memory; pure
- * arithmetic, tested on any machine. F16/BF16 pad D and Dv to one width E (64, 128 or 256); with
- * the row statistics unsplit, the pass computes them itself ({@code online}) and the
- * row-statistics launch is skipped. On sm_90 with E ≤ 128 the pass runs on wgmma
+ * arithmetic, tested on any machine. F16/BF16 pad D and Dv to one width E (64, 128 or 256); the
+ * pass computes the row statistics itself ({@code online}) and the row-statistics launch is
+ * skipped, unless {@code -Dcolreduce.cuda.attendOnline=false}. On sm_90 with E ≤ 128 the pass runs on wgmma
  * (attention_output_wg.cuh: 8 warps, 128 query rows a block, {@code _wg8}); elsewhere, and on
  * sm_90 under {@code -Dcolreduce.cuda.attendKernel=mma}, on mma.sync (attention_output.cuh: 4
  * warps, 64 rows).
@@ -33,11 +33,13 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
             return new OutputPlan("attention_output_f32_k", LaunchPlan.ceilDiv(p.queries(), 8), bh, 256, 0, a.valueDim(), false, false);
         int ldv = LaunchPlan.paddedDim(a.valueDim());
         int e = Math.max(rows.paddedDim(), ldv);
-        boolean online = rows.splits() == 1 && !"false".equals(System.getProperty(ONLINE));
+        // online whatever the row statistics' split: the output pass reads every key of its rows
+        // either way, so a row-statistics pass first only adds its own time
+        boolean online = !"false".equals(System.getProperty(ONLINE));
         String name = "attention_output_" + (p.dtype() == DType.F16 ? "f16" : "bf16") + "_e" + e;
         if (hopper && e <= 128 && !"mma".equals(System.getProperty(KERNEL)))
-            // PipelinedOutputTiles<E>::smem(): Q tile of 128 rows, 5 stages of K and V tiles of 64 keys, 1 KB for alignment
-            return new OutputPlan(name + "_wg8", LaunchPlan.ceilDiv(p.queries(), 128), bh, 256, (128 + 5 * 2 * 64) * e * 2 + 1024, ldv, online, true);
+            // PipelinedOutputTiles<E>::smem(): Q tile of 128 rows, 4 stages of K and V tiles of 64 keys, 1 KB for alignment
+            return new OutputPlan(name + "_wg8", LaunchPlan.ceilDiv(p.queries(), 128), bh, 256, (128 + 4 * 2 * 64) * e * 2 + 1024, ldv, online, true);
         // OutputTiles<E>::smem(): Q tile, two stages of K and V, 1 KB for alignment
         int keyTile = e <= 128 ? 64 : 32;
         return new OutputPlan(name, LaunchPlan.ceilDiv(p.queries(), 64), bh, 128, (64 + 4 * keyTile) * e * 2 + 1024, ldv, online, false);

@@ -40,7 +40,7 @@ class OutputPlanTest {
         assertTrue(wg.wgmma());
         assertEquals(32, wg.blocksX(), "128 query rows a block");
         assertEquals(256, wg.threads());
-        assertEquals((128 + 10 * 64) * 128 * 2 + 1024, wg.smem());
+        assertEquals((128 + 8 * 64) * 128 * 2 + 1024, wg.smem());
         assertTrue(wg.smem() <= 227 * 1024, "fits sm_90 shared memory");
         AttendProblem wide = problem(DType.BF16, 1, 2, 40, 40, 256, 64);
         assertEquals("attention_output_bf16_e256", OutputPlan.of(wide, LaunchPlan.of(wide.scores(), 132, true), true).kernel());
@@ -62,9 +62,17 @@ class OutputPlanTest {
         assertTrue(plan(problem(DType.F16, 1, 2, 40, 40, 256, 256)).smem() <= 99 * 1024, "fits sm_86/89 shared memory");
     }
 
-    @Test void onlineOnlyWithUnsplitRowStatistics() {
+    @Test void onlineUnlessAskedOtherwise() {
         assertTrue(plan(problem(DType.F16, 4, 32, 4096, 4096, 128, 128)).online(), "prefill: the pass makes lse itself");
-        assertFalse(plan(problem(DType.F16, 1, 32, 1, 16384, 128, 128)).online(), "decode: split row statistics first");
+        AttendProblem decode = problem(DType.F16, 1, 32, 1, 16384, 128, 128);
+        assertTrue(LaunchPlan.of(decode.scores(), 132).splits() > 1, "decode splits the row statistics ...");
+        assertTrue(plan(decode).online(), "... which the output pass does not need");
+        System.setProperty(OutputPlan.ONLINE, "false");
+        try {
+            assertFalse(plan(decode).online());
+        } finally {
+            System.clearProperty(OutputPlan.ONLINE);
+        }
     }
 
     @Test void f32OnFmaUnits() {
