@@ -183,23 +183,21 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
             float s[BN / 8][4];
 #pragma unroll
             for (int n = 0; n < BN / 8; n++) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
-            {
 #pragma unroll
-                for (int ks = 0; ks < CH / 2; ks++) {
-                    uint32_t a[4];
-                    if constexpr (TL::Q_IN_REGISTERS) {
-                        a[0] = qa[ks][0]; a[1] = qa[ks][1]; a[2] = qa[ks][2]; a[3] = qa[ks][3];
-                    } else {
-                        int r = warp * 16 + (lane & 15), c = ks * 2 + (lane >> 4);
-                        ldmatrix_x4(a[0], a[1], a[2], a[3], &sQ[swz<BM>(r, c)]);
-                    }
+            for (int ks = 0; ks < CH / 2; ks++) {
+                uint32_t a[4];
+                if constexpr (TL::Q_IN_REGISTERS) {
+                    a[0] = qa[ks][0]; a[1] = qa[ks][1]; a[2] = qa[ks][2]; a[3] = qa[ks][3];
+                } else {
+                    int r = warp * 16 + (lane & 15), c = ks * 2 + (lane >> 4);
+                    ldmatrix_x4(a[0], a[1], a[2], a[3], &sQ[swz<BM>(r, c)]);
+                }
 #pragma unroll
-                    for (int n = 0; n < BN / 8; n += 2) {
-                        uint32_t b00, b01, b10, b11;
-                        load_b_pair<BN>(b00, b01, b10, b11, kTile, n * 8, ks);
-                        mma16816<T>(s[n], a, b00, b01);
-                        mma16816<T>(s[n + 1], a, b10, b11);
-                    }
+                for (int n = 0; n < BN / 8; n += 2) {
+                    uint32_t b00, b01, b10, b11;
+                    load_b_pair<BN>(b00, b01, b10, b11, kTile, n * 8, ks);
+                    mma16816<T>(s[n], a, b00, b01);
+                    mma16816<T>(s[n + 1], a, b10, b11);
                 }
             }
 
@@ -272,30 +270,28 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
                         if constexpr (PSPLIT) lo[q] = residue2<T>(x0, x1, hi[q]);
                     }
                 };
-                {
-                    // E = 256 has no registers for hi and lo at once: lo in a second sweep over V
-                    constexpr int SWEEPS = PSPLIT && E == 256 ? 2 : 1;
+                // E = 256 has no registers for hi and lo at once: lo in a second sweep over V
+                constexpr int SWEEPS = PSPLIT && E == 256 ? 2 : 1;
 #pragma unroll
-                    for (int kk = 0; kk < BN / 16; kk++)
+                for (int kk = 0; kk < BN / 16; kk++)
 #pragma unroll
-                        for (int sweep = 0; sweep < SWEEPS; sweep++) {
-                            uint32_t pa[4], pl[4];
-                            fragments(pa, pl, kk);
-                            if (sweep == 1) pa[0] = pl[0], pa[1] = pl[1], pa[2] = pl[2], pa[3] = pl[3];
+                    for (int sweep = 0; sweep < SWEEPS; sweep++) {
+                        uint32_t pa[4], pl[4];
+                        fragments(pa, pl, kk);
+                        if (sweep == 1) pa[0] = pl[0], pa[1] = pl[1], pa[2] = pl[2], pa[3] = pl[3];
 #pragma unroll
-                            for (int np = 0; np < E / 16; np++) {
-                                uint32_t b0, b1, b2, b3;
-                                int key = kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8, c = np * 2 + (lane >> 4);
-                                ldmatrix_x4_trans(b0, b1, b2, b3, &vTile[swz<BN>(key, c)]);
-                                mma16816<T>(oacc[2 * np], pa, b0, b1);
-                                mma16816<T>(oacc[2 * np + 1], pa, b2, b3);
-                                if constexpr (PSPLIT && SWEEPS == 1) {
-                                    mma16816<T>(oacc[2 * np], pl, b0, b1);
-                                    mma16816<T>(oacc[2 * np + 1], pl, b2, b3);
-                                }
+                        for (int np = 0; np < E / 16; np++) {
+                            uint32_t b0, b1, b2, b3;
+                            int key = kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8, c = np * 2 + (lane >> 4);
+                            ldmatrix_x4_trans(b0, b1, b2, b3, &vTile[swz<BN>(key, c)]);
+                            mma16816<T>(oacc[2 * np], pa, b0, b1);
+                            mma16816<T>(oacc[2 * np + 1], pa, b2, b3);
+                            if constexpr (PSPLIT && SWEEPS == 1) {
+                                mma16816<T>(oacc[2 * np], pl, b0, b1);
+                                mma16816<T>(oacc[2 * np + 1], pl, b2, b3);
                             }
                         }
-                }
+                    }
             } else {
                 // in fp32 over the visible keys: P into this stage's K tile (every warp is done
                 // with it), KP keys at a time, each warp its own 16 rows
