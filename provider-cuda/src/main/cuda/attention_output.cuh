@@ -8,9 +8,7 @@
 //    row_statistics.cuh: t = sgn·q·k; here lse2 = lse_t·c, the log2-domain value);
 //  - online: this pass replaces the row statistics: a running (max, sum) per row rescales O as
 //    the tiles go by, and the pass writes lse_t = lse2 / c for the column pass. One pass over K saved.
-// On sm_90a (WG, E ≤ 128) both products run on wgmma for the warpgroup's 64 rows: S from a K tile
-// as in the row statistics, O += P·V from a tile of V^T (keys contiguous, the K-major layout wgmma
-// reads), which transpose_values lays out once per call.
+// On sm_90a, E ≤ 128, attention_output_wg.cuh does the same work on wgmma, 128 rows a block.
 // Every sum runs in a fixed order (mma, then fixed quad shuffles): same bits on every run.
 // A masked key has p = 0, but 0·NaN is NaN: a tile that is not fully visible and holds a
 // non-finite V is multiplied on the FMA units over the visible keys only (SPEC §7.3).
@@ -21,7 +19,6 @@
 #include "problem.cuh"
 #include "warp_mma.cuh"
 #include "simt_f32.cuh"
-#include "wgmma.cuh"
 
 namespace colreduce {
 
@@ -29,13 +26,10 @@ namespace colreduce {
 struct OutputProblem {
     const void* v;      // [B, Hkv, N, ldv]
     void* o;            // [B, Hq, M, Dv] dense, F32 or the inputs' type
-    void* vt;           // [B, Hkv, ldv, NP] V^T for the wgmma kernels (NP: N rounded up to 64)
     int64_t vsb, vsh, vsn;
     int Dv, ldv;        // value dimension and the row length of v in elements
     int outF32;         // 1: O in F32; 0: in the inputs' type
     int online;         // 1: running (max, sum) here, lse written; 0: p.lse read
-    int np;             // row length of vt
-    int pad;
 };
 
 template <int E>
@@ -117,60 +111,7 @@ __device__ __forceinline__ void store_output(const OutputProblem& o, int64_t at,
     else ((__half*)o.o)[at] = __float2half_rn(v);
 }
 
-// S (16 rows of each warp, BN keys) = A fragments x K tile^T on wgmma; waits for the result
-template <typename T, int BN, int KSTEPS>
-__device__ __forceinline__ void output_scores_wgmma(float (*s)[4], const uint32_t (*a)[4], const uint4* kTile) {
-#ifdef COLREDUCE_WGMMA
-    fence_acc<BN>(s);
-    asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
-#pragma unroll
-    for (int ks = 0; ks < KSTEPS; ks++) Wgmma<T, BN>::mma(s, a[ks], b_descriptor<BN>(kTile, ks), ks > 0);
-    asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
-    asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
-    fence_acc<BN>(s);
-#endif
-}
-
-// O (E columns) += P (A fragments, KSTEPS x 16 keys) x V, V^T being a tile of E rows (one per
-// column of O) of 16·KSTEPS keys; 64 columns per wgmma
-template <typename T, int E, int KSTEPS>
-__device__ __forceinline__ void output_values_wgmma(float (*oacc)[4], const uint32_t (*a)[4], const uint4* vtTile) {
-#ifdef COLREDUCE_WGMMA
-    fence_acc<E>(oacc);
-    asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
-#pragma unroll
-    for (int kk = 0; kk < KSTEPS; kk++)
-#pragma unroll
-        for (int half = 0; half < E / 64; half++)
-            Wgmma<T, 64>::mma(oacc + half * 8, a[kk], b_descriptor<E>(vtTile + half * 64 * 8, kk), 1);
-    asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
-    asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
-    fence_acc<E>(oacc);
-#endif
-}
-
-// V [B·Hkv][N][ldv] to V^T [B·Hkv][ldv][np] (zero for keys ≥ N) through 32 x 32 tiles in shared
-// memory, so that both the reads and the writes are coalesced.
-template <typename T>
-__device__ void transpose_values(const Problem& p, const OutputProblem& o) {
-    __shared__ unsigned short tile[32][33];
-    const unsigned short* V = (const unsigned short*)o.v;
-    unsigned short* VT = (unsigned short*)o.vt;
-    const int tx = threadIdx.x & 31, ty = threadIdx.x >> 5, rows = blockDim.x >> 5;
-    const int64_t bk = blockIdx.z;
-    const int64_t j0 = (int64_t)blockIdx.x * 32, x0 = (int64_t)blockIdx.y * 32;
-    for (int r = ty; r < 32; r += rows) {
-        int64_t j = j0 + r, x = x0 + tx;
-        tile[r][tx] = j < p.N && x < o.ldv ? V[(bk * p.N + j) * o.ldv + x] : (unsigned short)0;
-    }
-    __syncthreads();
-    for (int r = ty; r < 32; r += rows) {
-        int64_t x = x0 + r, j = j0 + tx;
-        if (x < o.ldv && j < o.np) VT[(bk * o.ldv + x) * o.np + j] = tile[tx][r];
-    }
-}
-
-template <typename T, int E, bool WG = false>
+template <typename T, int E>
 __device__ void attention_output(const Problem& p, const OutputProblem& o) {
     using TL = OutputTiles<E>;
     constexpr int BM = TL::BM, BN = TL::BN, CH = TL::CH, THREADS = TL::THREADS;
@@ -199,12 +140,8 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
 
     const T* Q = (const T*)p.q + b * p.qsb + h * p.qsh;
     const T* K = (const T*)p.k + b * p.ksb + kvh * p.ksh;
-    const T* V = WG ? (const T*)o.vt + ((int64_t)b * p.Hkv + kvh) * o.ldv * o.np : (const T*)o.v + b * o.vsb + kvh * o.vsh;
-    // the V tile of keys from j: rows of E values, or (WG) E rows of BN keys of V^T
-    auto load_values = [&](uint4* dst, int64_t j) {
-        if constexpr (WG) load_rows<E, BN / 8, THREADS>(dst, V + j, o.np, 0, o.ldv, BN / 8);
-        else load_rows<BN, CH, THREADS>(dst, V, o.vsn, j, p.N, o.ldv / 8);
-    };
+    const T* V = (const T*)o.v + b * o.vsb + kvh * o.vsh;
+    auto load_values = [&](uint4* dst, int64_t j) { load_rows<BN, CH, THREADS>(dst, V, o.vsn, j, p.N, o.ldv / 8); };
 
     // m: the running max (online) or lse2 (given); l: this thread's part of the running sum
     float m[2], l[2] = {0.f, 0.f};
@@ -237,7 +174,6 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
             }
             cp_async_commit();
             cp_async_wait<1>();
-            if constexpr (WG) fence_async_shared();
             __syncthreads();
             uint4* kTile = sK + stage * BN * CH;
             const uint4* vTile = sV + stage * BN * CH;
@@ -247,25 +183,21 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
             float s[BN / 8][4];
 #pragma unroll
             for (int n = 0; n < BN / 8; n++) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
-            if constexpr (WG) {
-                output_scores_wgmma<T, BN, CH / 2>(s, qa, kTile);
-            } else {
 #pragma unroll
-                for (int ks = 0; ks < CH / 2; ks++) {
-                    uint32_t a[4];
-                    if constexpr (TL::Q_IN_REGISTERS) {
-                        a[0] = qa[ks][0]; a[1] = qa[ks][1]; a[2] = qa[ks][2]; a[3] = qa[ks][3];
-                    } else {
-                        int r = warp * 16 + (lane & 15), c = ks * 2 + (lane >> 4);
-                        ldmatrix_x4(a[0], a[1], a[2], a[3], &sQ[swz<BM>(r, c)]);
-                    }
+            for (int ks = 0; ks < CH / 2; ks++) {
+                uint32_t a[4];
+                if constexpr (TL::Q_IN_REGISTERS) {
+                    a[0] = qa[ks][0]; a[1] = qa[ks][1]; a[2] = qa[ks][2]; a[3] = qa[ks][3];
+                } else {
+                    int r = warp * 16 + (lane & 15), c = ks * 2 + (lane >> 4);
+                    ldmatrix_x4(a[0], a[1], a[2], a[3], &sQ[swz<BM>(r, c)]);
+                }
 #pragma unroll
-                    for (int n = 0; n < BN / 8; n += 2) {
-                        uint32_t b00, b01, b10, b11;
-                        load_b_pair<BN>(b00, b01, b10, b11, kTile, n * 8, ks);
-                        mma16816<T>(s[n], a, b00, b01);
-                        mma16816<T>(s[n + 1], a, b10, b11);
-                    }
+                for (int n = 0; n < BN / 8; n += 2) {
+                    uint32_t b00, b01, b10, b11;
+                    load_b_pair<BN>(b00, b01, b10, b11, kTile, n * 8, ks);
+                    mma16816<T>(s[n], a, b00, b01);
+                    mma16816<T>(s[n + 1], a, b10, b11);
                 }
             }
 
@@ -338,36 +270,28 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
                         if constexpr (PSPLIT) lo[q] = residue2<T>(x0, x1, hi[q]);
                     }
                 };
-                if constexpr (WG) {
-                    uint32_t pa[BN / 16][4], pl[BN / 16][4];
+                // E = 256 has no registers for hi and lo at once: lo in a second sweep over V
+                constexpr int SWEEPS = PSPLIT && E == 256 ? 2 : 1;
 #pragma unroll
-                    for (int kk = 0; kk < BN / 16; kk++) fragments(pa[kk], pl[kk], kk);
-                    output_values_wgmma<T, E, BN / 16>(oacc, pa, vTile);
-                    if constexpr (PSPLIT) output_values_wgmma<T, E, BN / 16>(oacc, pl, vTile);
-                } else {
-                    // E = 256 has no registers for hi and lo at once: lo in a second sweep over V
-                    constexpr int SWEEPS = PSPLIT && E == 256 ? 2 : 1;
+                for (int kk = 0; kk < BN / 16; kk++)
 #pragma unroll
-                    for (int kk = 0; kk < BN / 16; kk++)
+                    for (int sweep = 0; sweep < SWEEPS; sweep++) {
+                        uint32_t pa[4], pl[4];
+                        fragments(pa, pl, kk);
+                        if (sweep == 1) pa[0] = pl[0], pa[1] = pl[1], pa[2] = pl[2], pa[3] = pl[3];
 #pragma unroll
-                        for (int sweep = 0; sweep < SWEEPS; sweep++) {
-                            uint32_t pa[4], pl[4];
-                            fragments(pa, pl, kk);
-                            if (sweep == 1) pa[0] = pl[0], pa[1] = pl[1], pa[2] = pl[2], pa[3] = pl[3];
-#pragma unroll
-                            for (int np = 0; np < E / 16; np++) {
-                                uint32_t b0, b1, b2, b3;
-                                int key = kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8, c = np * 2 + (lane >> 4);
-                                ldmatrix_x4_trans(b0, b1, b2, b3, &vTile[swz<BN>(key, c)]);
-                                mma16816<T>(oacc[2 * np], pa, b0, b1);
-                                mma16816<T>(oacc[2 * np + 1], pa, b2, b3);
-                                if constexpr (PSPLIT && SWEEPS == 1) {
-                                    mma16816<T>(oacc[2 * np], pl, b0, b1);
-                                    mma16816<T>(oacc[2 * np + 1], pl, b2, b3);
-                                }
+                        for (int np = 0; np < E / 16; np++) {
+                            uint32_t b0, b1, b2, b3;
+                            int key = kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8, c = np * 2 + (lane >> 4);
+                            ldmatrix_x4_trans(b0, b1, b2, b3, &vTile[swz<BN>(key, c)]);
+                            mma16816<T>(oacc[2 * np], pa, b0, b1);
+                            mma16816<T>(oacc[2 * np + 1], pa, b2, b3);
+                            if constexpr (PSPLIT && SWEEPS == 1) {
+                                mma16816<T>(oacc[2 * np], pl, b0, b1);
+                                mma16816<T>(oacc[2 * np + 1], pl, b2, b3);
                             }
                         }
-                }
+                    }
             } else {
                 // in fp32 over the visible keys: P into this stage's K tile (every warp is done
                 // with it), KP keys at a time, each warp its own 16 rows
@@ -392,7 +316,7 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
 #pragma unroll
                                 for (int e = 0; e < 2; e++) {
                                     const int x = n * 8 + 2 * t + e;
-                                    const int at = WG ? swz<E>(x, j >> 3) * 8 + (j & 7) : swz<BN>(j, x >> 3) * 8 + (x & 7);
+                                    const int at = swz<BN>(j, x >> 3) * 8 + (x & 7);
                                     oacc[n][2 * r + e] = fmaf(pj, to_float<T>(vs[at]), oacc[n][2 * r + e]);
                                 }
                         }
@@ -472,7 +396,7 @@ __device__ void attention_output_f32(const Problem& p, const OutputProblem& o) {
 
 }  // namespace colreduce
 
-static_assert(sizeof(colreduce::OutputProblem) == 72, "OutputProblem layout changed: update org.colreduce.cuda.OutputBlock");
+static_assert(sizeof(colreduce::OutputProblem) == 56, "OutputProblem layout changed: update org.colreduce.cuda.OutputBlock");
 
 #define ATTENTION_OUTPUT_KERNEL(TN, T, E)                                                                         \
     extern "C" __global__ void __launch_bounds__(128) attention_output_##TN##_e##E(const colreduce::Problem p,   \
@@ -485,24 +409,6 @@ ATTENTION_OUTPUT_KERNEL(f16, __half, 256)
 ATTENTION_OUTPUT_KERNEL(bf16, __nv_bfloat16, 64)
 ATTENTION_OUTPUT_KERNEL(bf16, __nv_bfloat16, 128)
 ATTENTION_OUTPUT_KERNEL(bf16, __nv_bfloat16, 256)
-// wgmma variants: sm_90a only (elsewhere they trap; the Java side picks them on sm_90 alone)
-#if defined(__CUDA_ARCH__) && !defined(__CUDA_ARCH_FEAT_SM90_ALL)
-#define ATTENTION_WG_BODY(call) __trap();
-#else
-#define ATTENTION_WG_BODY(call) call;
-#endif
-#define ATTENTION_OUTPUT_WG_KERNEL(TN, T, E)                                                                      \
-    extern "C" __global__ void __launch_bounds__(128) attention_output_##TN##_e##E##_wg(const colreduce::Problem p, \
-                                                                                        const colreduce::OutputProblem o) { \
-        ATTENTION_WG_BODY((colreduce::attention_output<T, E, true>(p, o)))                                        \
-    }
-ATTENTION_OUTPUT_WG_KERNEL(f16, __half, 64)
-ATTENTION_OUTPUT_WG_KERNEL(f16, __half, 128)
-ATTENTION_OUTPUT_WG_KERNEL(bf16, __nv_bfloat16, 64)
-ATTENTION_OUTPUT_WG_KERNEL(bf16, __nv_bfloat16, 128)
-extern "C" __global__ void transpose_values_k(const colreduce::Problem p, const colreduce::OutputProblem o) {
-    colreduce::transpose_values<unsigned short>(p, o);
-}
 extern "C" __global__ void __launch_bounds__(256) attention_output_f32_k(const colreduce::Problem p, const colreduce::OutputProblem o) {
     colreduce::attention_output_f32(p, o);
 }

@@ -10,6 +10,7 @@
 #include "simt_f32.cuh"
 #include "fill.cuh"
 #include "attention_output.cuh"
+#include "attention_output_wg.cuh"
 
 using namespace colreduce;
 

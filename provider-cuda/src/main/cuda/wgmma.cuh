@@ -52,6 +52,26 @@ template <> struct Wgmma<__nv_bfloat16, 64> {
     }
 };
 
+// O += P (registers) x V with V an N-major ("transposed", imm-trans-b = 1) shared tile: rows of
+// keys, value columns contiguous, the swizzled layout the mma.sync kernels stage V in. 16-bit
+// types only (wgmma allows the transpose for them alone).
+#define COLREDUCE_WGMMA_RT(TYPE, PTXT)                                                                      \
+    template <> struct WgmmaT<TYPE, 64> {                                                                   \
+        __device__ __forceinline__ static void mma(float (*c)[4], const uint32_t* a, uint64_t desc, int scaleD) { \
+            asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"                                        \
+                         "wgmma.mma_async.sync.aligned.m64n64k16.f32." PTXT "." PTXT " " COLREDUCE_D32_RT      \
+                         ", {%32,%33,%34,%35}, %36, p, 1, 1, 1;\n}\n"                                        \
+                         : COLREDUCE_ACC_64_RT(c) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scaleD)); \
+        }                                                                                                   \
+    };
+#define COLREDUCE_ACC_4_RT(c, i) "+f"(c[i][0]), "+f"(c[i][1]), "+f"(c[i][2]), "+f"(c[i][3])
+#define COLREDUCE_ACC_64_RT(c) COLREDUCE_ACC_4_RT(c, 0), COLREDUCE_ACC_4_RT(c, 1), COLREDUCE_ACC_4_RT(c, 2), COLREDUCE_ACC_4_RT(c, 3), \
+    COLREDUCE_ACC_4_RT(c, 4), COLREDUCE_ACC_4_RT(c, 5), COLREDUCE_ACC_4_RT(c, 6), COLREDUCE_ACC_4_RT(c, 7)
+#define COLREDUCE_D32_RT "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31}"
+template <typename T, int N> struct WgmmaT;
+COLREDUCE_WGMMA_RT(__half, "f16")
+COLREDUCE_WGMMA_RT(__nv_bfloat16, "bf16")
+
 // The same with A from shared memory too (both operands K-major, 128B swizzle): no A fragments
 // held in registers, which leaves room for a second accumulator set (software pipelining).
 #define COLREDUCE_WGMMA_SS(TYPE, PTXT, N, REGS, ...)                                                         \
@@ -99,6 +119,18 @@ __device__ __forceinline__ uint64_t b_descriptor(const uint4* tile, int ks) {
     d |= (uint64_t)1 << 16;                 // leading byte offset (unused with this swizzle)
     d |= (uint64_t)(1024 >> 4) << 32;       // stride byte offset: 8 rows of 128 B
     d |= (uint64_t)1 << 62;                 // 128-byte swizzle
+    return d;
+}
+
+// Descriptor of an N-major B tile (ROWS rows of k, 64-column blocks of [ROWS][64], 128B
+// swizzle) at k step ks (16 rows): SBO steps 8 rows (1024 B), LBO one 64-column block.
+template <int ROWS>
+__device__ __forceinline__ uint64_t n_major_descriptor(const uint4* tile, int ks) {
+    uint32_t addr = smem_u32(tile) + ks * 16 * 128;
+    uint64_t d = (uint64_t)((addr & 0x3FFFF) >> 4);
+    d |= (uint64_t)((ROWS * 128) >> 4) << 16;   // leading byte offset: the next 64 columns
+    d |= (uint64_t)(1024 >> 4) << 32;           // stride byte offset: 8 rows of 128 B
+    d |= (uint64_t)1 << 62;                     // 128-byte swizzle
     return d;
 }
 

@@ -19,7 +19,7 @@ import org.colreduce.spi.ReduceProblem;
  * the device, L2 flushed before each run, CUDA events around the kernels, warm-up, median. Beside
  * it, the same call's scores alone ({@code columnReduce}), attend with the row statistics as a
  * pass of their own (not fused into the output pass), and attend on the mma.sync output kernel
- * (the default; differs from the first column under {@code -Dcolreduce.cuda.attendKernel=wgmma}).
+ * (the default off sm_90; on sm_90 the first column runs the wgmma kernel, attention_output_wg.cuh).
  *
  * <pre>run_java org.colreduce.cuda.CudaAttendBenchmark [--shape B,H,M,N,D[,causal]]... [--dtype f16|bf16]</pre>
  */
@@ -71,7 +71,7 @@ public final class CudaAttendBenchmark {
                     System.setProperty(OutputPlan.ONLINE, "false");
                     double unfused = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
                     System.clearProperty(OutputPlan.ONLINE);
-                    System.setProperty(OutputPlan.KERNEL, "mma");   // the default, unless -D chose wgmma
+                    System.setProperty(OutputPlan.KERNEL, "mma");   // the mma.sync kernel, also on sm_90
                     double mma = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
                     if (kernel == null) System.clearProperty(OutputPlan.KERNEL);
                     else System.setProperty(OutputPlan.KERNEL, kernel);

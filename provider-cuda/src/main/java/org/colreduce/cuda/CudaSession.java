@@ -36,7 +36,7 @@ import org.colreduce.spi.ReduceProblem;
  */
 final class CudaSession implements BackendSession {
     // device scratch slots
-    private static final int S_Q = 0, S_K = 1, S_QPAD = 2, S_KPAD = 3, S_LENS = 4, S_LSE = 5, S_PARTIAL = 6, S_COLVAL = 7, S_OUT = 8, S_PREV = 9, S_V = 10, S_VPAD = 11, S_O = 12, S_VT = 13, S_SLOTS = 14;
+    private static final int S_Q = 0, S_K = 1, S_QPAD = 2, S_KPAD = 3, S_LENS = 4, S_LSE = 5, S_PARTIAL = 6, S_COLVAL = 7, S_OUT = 8, S_PREV = 9, S_V = 10, S_VPAD = 11, S_O = 12, S_SLOTS = 13;
     // pinned host staging slots
     private static final int P_Q = 0, P_K = 1, P_LENS = 2, P_PREV = 3, P_OUT = 4, P_V = 5, P_O = 6, P_SLOTS = 7;
 
@@ -200,7 +200,6 @@ final class CudaSession implements BackendSession {
         long oElems = a == null ? 0 : rows * a.valueDim(), oBytes = a == null ? 0 : oElems * a.output().dtype().byteSize();
         boolean hostO = a != null && !(a.output() instanceof CudaResidentTensor);
         long o = a == null ? 0 : hostO ? scratch(S_O, oBytes, "attention output") : ((CudaResidentTensor) a.output()).pointer();
-        long vt = op != null && op.wgmma() ? scratch(S_VT, (long) p.batch() * p.kvHeads() * op.valueLd() * op.transposedKeys() * 2, "V transposed") : 0;
 
         // 2. operands: resident ones in place (padded on the device when D is not a tile width), host ones staged
         long q = operand(p.q(), ld, S_Q, S_QPAD, P_Q, "q");
@@ -241,14 +240,10 @@ final class CudaSession implements BackendSession {
                 .f32(ProblemBlock.SGN, Math.signum(p.scale()));
 
         if (op == null || !op.online()) launch(plan.rowKernel(), plan.rowBlocksX(), plan.rowBlocksY(), plan.splits(), plan.rowThreads(), plan.rowSmem());
-        if (plan.splits() > 1) launch("row_statistics_combine_k", LaunchPlan.ceilDiv(rows, 256), 1, 1, 256, 0);
+        if (plan.splits() > 1 && (op == null || !op.online())) launch("row_statistics_combine_k", LaunchPlan.ceilDiv(rows, 256), 1, 1, 256, 0);
         if (op != null) {
             long vsn = op.valueLd(), vsh = (long) p.keys() * vsn, vsb = vsh * p.kvHeads();
-            outputBlock.set(v, o, vt, vsb, vsh, vsn, a.valueDim(), op.valueLd(), a.output().dtype() == DType.F32, op.online(), op.transposedKeys());
-            if (op.wgmma()) {
-                long[] grid = op.transposeGrid(p);
-                launch("transpose_values_k", grid[0], grid[1], grid[2], 256, 0, outputBlock.params);
-            }
+            outputBlock.set(v, o, vsb, vsh, vsn, a.valueDim(), op.valueLd(), a.output().dtype() == DType.F32, op.online());
             launch(op.kernel(), op.blocksX(), op.blocksY(), 1, op.threads(), op.smem(), outputBlock.params);
         }
         if (rowsDone != null) CudaDriver.check(cuEventRecord(rowsDone, stream), "cuEventRecord");

@@ -5,24 +5,22 @@ import org.colreduce.spi.AttendProblem;
 import org.colreduce.spi.ReduceProblem;
 
 /**
- * The attention output pass of one {@code attend} call (attention_output.cuh): kernel, grid and
- * shared memory; pure arithmetic, tested on any machine. F16/BF16 pad D and Dv to one width E
- * (64, 128 or 256); with the row statistics unsplit, the pass computes them itself ({@code online})
- * and the row-statistics launch is skipped. Every architecture runs the mma.sync kernels; on sm_90
- * with E ≤ 128, {@code -Dcolreduce.cuda.attendKernel=wgmma} picks the wgmma kernels ({@code wgmma},
- * reading V^T that {@code transpose_values_k} lays out first). They are EXPERIMENTAL: on the H200
- * run of 2026-11-22 they failed SPEC 11.1 with more than one key tile (and 7.3, since fixed), see
- * CudaAttendWgmmaConformanceTest.
+ * The attention output pass of one {@code attend} call: kernel, grid and shared memory; pure
+ * arithmetic, tested on any machine. F16/BF16 pad D and Dv to one width E (64, 128 or 256); the
+ * pass computes the row statistics itself ({@code online}) and the row-statistics launch is
+ * skipped, unless {@code -Dcolreduce.cuda.attendOnline=false}. On sm_90 with E ≤ 128 the pass runs on wgmma
+ * (attention_output_wg.cuh: 8 warps, 128 query rows a block, {@code _wg8}); elsewhere, and on
+ * sm_90 under {@code -Dcolreduce.cuda.attendKernel=mma}, on mma.sync (attention_output.cuh: 4
+ * warps, 64 rows).
  *
  * @param valueLd the row length V is staged with: Dv padded for F16/BF16, Dv for F32
- * @param transposedKeys the row length of V^T (N rounded up to 64) when {@code wgmma}
+ * @param wgmma the sm_90a kernel
  */
-record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int smem, int valueLd, boolean online,
-                  boolean wgmma, int transposedKeys) {
+record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int smem, int valueLd, boolean online, boolean wgmma) {
 
     /** System property: "false" keeps the row statistics as a pass of their own (benchmarks compare). */
     static final String ONLINE = "colreduce.cuda.attendOnline";
-    /** System property: "wgmma" picks the experimental wgmma kernels on sm_90 (default "mma", as on sm_80/86/89). */
+    /** System property: "mma" keeps sm_90 on the mma.sync kernel (tests and benchmarks compare). */
     static final String KERNEL = "colreduce.cuda.attendKernel";
 
     static OutputPlan of(AttendProblem a, LaunchPlan rows) { return of(a, rows, false); }
@@ -32,21 +30,18 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
         ReduceProblem p = a.scores();
         long bh = (long) p.batch() * p.queryHeads();
         if (p.dtype() == DType.F32)
-            return new OutputPlan("attention_output_f32_k", LaunchPlan.ceilDiv(p.queries(), 8), bh, 256, 0, a.valueDim(), false, false, 0);
+            return new OutputPlan("attention_output_f32_k", LaunchPlan.ceilDiv(p.queries(), 8), bh, 256, 0, a.valueDim(), false, false);
         int ldv = LaunchPlan.paddedDim(a.valueDim());
         int e = Math.max(rows.paddedDim(), ldv);
-        int keyTile = e <= 128 ? 64 : 32;
-        boolean wgmma = hopper && e <= 128 && "wgmma".equals(System.getProperty(KERNEL));
-        String name = "attention_output_" + (p.dtype() == DType.F16 ? "f16" : "bf16") + "_e" + e + (wgmma ? "_wg" : "");
+        // online whatever the row statistics' split: the output pass reads every key of its rows
+        // either way, so a row-statistics pass first only adds its own time
+        boolean online = !"false".equals(System.getProperty(ONLINE));
+        String name = "attention_output_" + (p.dtype() == DType.F16 ? "f16" : "bf16") + "_e" + e;
+        if (hopper && e <= 128 && !"mma".equals(System.getProperty(KERNEL)))
+            // PipelinedOutputTiles<E>::smem(): Q tile of 128 rows, 4 stages of K and V tiles of 64 keys, 1 KB for alignment
+            return new OutputPlan(name + "_wg8", LaunchPlan.ceilDiv(p.queries(), 128), bh, 256, (128 + 4 * 2 * 64) * e * 2 + 1024, ldv, online, true);
         // OutputTiles<E>::smem(): Q tile, two stages of K and V, 1 KB for alignment
-        int smem = (64 + 4 * keyTile) * e * 2 + 1024;
-        boolean online = rows.splits() == 1 && !"false".equals(System.getProperty(ONLINE));
-        return new OutputPlan(name, LaunchPlan.ceilDiv(p.queries(), 64), bh, 128, smem, ldv, online,
-                wgmma, wgmma ? (int) (LaunchPlan.ceilDiv(p.keys(), 64) * 64) : 0);
-    }
-
-    /** Grid of transpose_values_k (32 x 32 tiles, 256 threads): keys, value columns, batch x KV heads. */
-    long[] transposeGrid(ReduceProblem p) {
-        return new long[]{transposedKeys / 32, LaunchPlan.ceilDiv(valueLd, 32), (long) p.batch() * p.kvHeads()};
+        int keyTile = e <= 128 ? 64 : 32;
+        return new OutputPlan(name, LaunchPlan.ceilDiv(p.queries(), 64), bh, 128, (64 + 4 * keyTile) * e * 2 + 1024, ldv, online, false);
     }
 }

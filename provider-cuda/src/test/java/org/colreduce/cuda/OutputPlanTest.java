@@ -33,26 +33,24 @@ class OutputPlanTest {
         assertEquals(64, small.valueLd());
     }
 
-    @Test void wgmmaOnlyOnRequestOnHopperUpToE128() {
+    @Test void wgmmaOnHopperUpToE128() {
         AttendProblem a = problem(DType.F16, 1, 32, 4096, 5000, 128, 128);
-        assertEquals("attention_output_f16_e128", OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true).kernel(), "mma.sync by default");
-        System.setProperty(OutputPlan.KERNEL, "wgmma");
-        try {
-            checkWgmma(a);
-        } finally {
-            System.clearProperty(OutputPlan.KERNEL);
-        }
-    }
-
-    private static void checkWgmma(AttendProblem a) {
         OutputPlan wg = OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true);
-        assertEquals("attention_output_f16_e128_wg", wg.kernel());
+        assertEquals("attention_output_f16_e128_wg8", wg.kernel());
         assertTrue(wg.wgmma());
-        assertEquals(5056, wg.transposedKeys(), "V^T rows: N rounded up to 64");
-        assertArrayEquals(new long[]{158, 4, 32}, wg.transposeGrid(a.scores()));
+        assertEquals(32, wg.blocksX(), "128 query rows a block");
+        assertEquals(256, wg.threads());
+        assertEquals((128 + 8 * 64) * 128 * 2 + 1024, wg.smem());
+        assertTrue(wg.smem() <= 227 * 1024, "fits sm_90 shared memory");
         AttendProblem wide = problem(DType.BF16, 1, 2, 40, 40, 256, 64);
         assertEquals("attention_output_bf16_e256", OutputPlan.of(wide, LaunchPlan.of(wide.scores(), 132, true), true).kernel());
         assertFalse(plan(a).wgmma(), "not off sm_90");
+        System.setProperty(OutputPlan.KERNEL, "mma");
+        try {
+            assertEquals("attention_output_f16_e128", OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true).kernel(), "mma.sync on request");
+        } finally {
+            System.clearProperty(OutputPlan.KERNEL);
+        }
     }
 
     @Test void gridAndSharedMemory() {
@@ -64,9 +62,17 @@ class OutputPlanTest {
         assertTrue(plan(problem(DType.F16, 1, 2, 40, 40, 256, 256)).smem() <= 99 * 1024, "fits sm_86/89 shared memory");
     }
 
-    @Test void onlineOnlyWithUnsplitRowStatistics() {
+    @Test void onlineUnlessAskedOtherwise() {
         assertTrue(plan(problem(DType.F16, 4, 32, 4096, 4096, 128, 128)).online(), "prefill: the pass makes lse itself");
-        assertFalse(plan(problem(DType.F16, 1, 32, 1, 16384, 128, 128)).online(), "decode: split row statistics first");
+        AttendProblem decode = problem(DType.F16, 1, 32, 1, 16384, 128, 128);
+        assertTrue(LaunchPlan.of(decode.scores(), 132).splits() > 1, "decode splits the row statistics ...");
+        assertTrue(plan(decode).online(), "... which the output pass does not need");
+        System.setProperty(OutputPlan.ONLINE, "false");
+        try {
+            assertFalse(plan(decode).online());
+        } finally {
+            System.clearProperty(OutputPlan.ONLINE);
+        }
     }
 
     @Test void f32OnFmaUnits() {

@@ -1,0 +1,176 @@
+// Attend lab: the attention output pass's kernels side by side on one GPU, no JVM: each variant's
+// O and lse against the shipped mma.sync kernel (attention_output.cuh, online) on the same
+// inputs (GQA, odd lengths, masks, NaN in V, F16 and BF16), then timings on the benchmark shapes.
+// Build here:   nvcc -std=c++17 -O3 -gencode arch=compute_90a,code=sm_90a -o attend_lab attend_lab.cu
+// Run there:    ./attend_lab [iters [case]]
+// A development tool: the numbers that count come from CudaAttendBenchmark beside the peer.
+#include <cstdio>
+#include <cstdlib>
+#include <cmath>
+#include <vector>
+#include <algorithm>
+#include "../src/main/cuda/attention_output_wg.cuh"
+#include "../src/main/cuda/fill.cuh"
+
+using namespace colreduce;
+
+#define CK(x) do { cudaError_t e = (x); if (e != cudaSuccess) { printf("CUDA error %s at %s:%d\n", cudaGetErrorString(e), __FILE__, __LINE__); exit(1); } } while (0)
+
+extern "C" __global__ void fill_f16(const Problem p) { fill_normal<__half>(p); }
+extern "C" __global__ void fill_bf16(const Problem p) { fill_normal<__nv_bfloat16>(p); }
+extern "C" __global__ void poke(void* v, int64_t at, unsigned short bits) { ((unsigned short*)v)[at] = bits; }
+
+// lab only: S on m64n128k16 for tiles of 128 keys (F16)
+#ifdef COLREDUCE_WGMMA
+namespace colreduce {
+#define COLREDUCE_ACC_128(c) COLREDUCE_ACC_64(c), COLREDUCE_ACC_4(c, 8), COLREDUCE_ACC_4(c, 9), COLREDUCE_ACC_4(c, 10), COLREDUCE_ACC_4(c, 11), \
+    COLREDUCE_ACC_4(c, 12), COLREDUCE_ACC_4(c, 13), COLREDUCE_ACC_4(c, 14), COLREDUCE_ACC_4(c, 15)
+COLREDUCE_WGMMA_SS(__half, "f16", 128, 66, "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63}" ", %64, %65, p, 1, 1, 0, 0;\n}\n")
+}
+#endif
+#define PIPE(NAME, T, E, S, BN) extern "C" __global__ void __launch_bounds__(256, 1) NAME(const Problem p, const OutputProblem o) { attention_output_pipelined<T, E, S, BN>(p, o); }
+PIPE(s3_f16_128, __half, 128, 3, 64)
+PIPE(s5_f16_128, __half, 128, 5, 64)
+PIPE(k128_f16_128, __half, 128, 3, 128)
+PIPE(k128_f16_64, __half, 64, 4, 128)
+
+typedef void (*Kernel)(const Problem, const OutputProblem);
+struct Variant { const char* name; Kernel k; int rows, threads, smem; };
+
+static float median(std::vector<float> v) { std::sort(v.begin(), v.end()); return v[v.size() / 2]; }
+
+static void launch(const Variant& v, const Problem& p, const OutputProblem& o) {
+    dim3 grid((p.M + v.rows - 1) / v.rows, p.B * p.Hq, 1);
+    v.k<<<grid, v.threads, v.smem>>>(p, o);
+}
+
+static float timeIt(const Variant& v, const Problem& p, const OutputProblem& o, int iters) {
+    CK(cudaFuncSetAttribute(v.k, cudaFuncAttributeMaxDynamicSharedMemorySize, v.smem));
+    cudaEvent_t a, b;
+    CK(cudaEventCreate(&a)); CK(cudaEventCreate(&b));
+    std::vector<float> t;
+    for (int i = 0; i < iters + 3; i++) {
+        CK(cudaEventRecord(a));
+        launch(v, p, o);
+        CK(cudaEventRecord(b));
+        CK(cudaEventSynchronize(b));
+        float ms; CK(cudaEventElapsedTime(&ms, a, b));
+        if (i >= 3) t.push_back(ms);
+    }
+    CK(cudaGetLastError());
+    return median(t);
+}
+
+static float toFloat(unsigned short u, bool bf16) {
+    if (bf16) { uint32_t x = (uint32_t)u << 16; float f; memcpy(&f, &x, 4); return f; }
+    return __half2float(__ushort_as_half(u));
+}
+
+struct Case { const char* name; int B, Hq, Hkv, M, N, D, Dv; bool causal; int lenK1; int64_t window; bool nan; bool bf16; bool time; };
+
+int main(int argc, char** argv) {
+    int iters = argc > 1 ? atoi(argv[1]) : 20;
+    int only = argc > 2 ? atoi(argv[2]) : -1;   // one case (profiling)
+    std::vector<Case> cases = {
+        {"gqa N70", 1, 4, 2, 100, 70, 128, 128, false, -1, 0, false, false, false},
+        {"gqa N70 causal", 1, 4, 2, 100, 70, 128, 128, true, -1, 0, false, false, false},
+        {"lenK causal d64", 2, 2, 2, 300, 500, 64, 64, true, 333, 0, false, false, false},
+        {"window d64 dv48", 2, 2, 1, 300, 500, 64, 48, true, 333, 37, false, false, false},
+        {"M1 N4000", 1, 8, 8, 1, 4000, 128, 128, false, -1, 0, false, false, false},
+        {"nan V causal", 1, 2, 1, 200, 200, 128, 128, true, -1, 0, true, false, false},
+        {"nan V full", 1, 2, 1, 200, 200, 128, 128, false, -1, 0, true, false, false},
+        {"bf16 gqa causal", 1, 4, 2, 257, 390, 128, 128, true, -1, 0, false, true, false},
+        {"bf16 d64 nan", 2, 2, 2, 130, 200, 64, 64, true, 150, 0, true, true, false},
+        {"1,32,4096,4096,128", 1, 32, 32, 4096, 4096, 128, 128, false, -1, 0, false, false, true},
+        {"1,32,16384,16384,128c", 1, 32, 32, 16384, 16384, 128, 128, true, -1, 0, false, false, true},
+        {"16,32,1024,1024,128", 16, 32, 32, 1024, 1024, 128, 128, false, -1, 0, false, false, true},
+        {"1,32,4096,4096,64", 1, 32, 32, 4096, 4096, 64, 64, false, -1, 0, false, false, true},
+    };
+    for (size_t ci = 0; ci < cases.size(); ci++) {
+        const Case& c = cases[ci];
+        if (only >= 0 && (int)ci != only) continue;
+        const int E = std::max(c.D <= 64 ? 64 : 128, c.Dv <= 64 ? 64 : 128), ld = c.D <= 64 ? 64 : 128, ldv = c.Dv <= 64 ? 64 : 128;
+        std::vector<Variant> vs;
+        if (!c.bf16 && E == 128) vs = {{"mma", attention_output_f16_e128, 64, 128, OutputTiles<128>::smem()},
+                                       {"wg8", attention_output_f16_e128_wg8, 128, 256, PipelinedOutputTiles<128>::smem()},
+                                       {"s3", s3_f16_128, 128, 256, PipelinedOutputTiles<128, 3>::smem()},
+                                       {"s5", s5_f16_128, 128, 256, PipelinedOutputTiles<128, 5>::smem()},
+                                       {"k128", k128_f16_128, 128, 256, PipelinedOutputTiles<128, 3, 128>::smem()}};
+        else if (!c.bf16) vs = {{"mma", attention_output_f16_e64, 64, 128, OutputTiles<64>::smem()},
+                                {"wg8", attention_output_f16_e64_wg8, 128, 256, PipelinedOutputTiles<64>::smem()},
+                                {"k128", k128_f16_64, 128, 256, PipelinedOutputTiles<64, 4, 128>::smem()}};
+        else if (E == 128) vs = {{"mma", attention_output_bf16_e128, 64, 128, OutputTiles<128>::smem()},
+                                 {"wg8", attention_output_bf16_e128_wg8, 128, 256, PipelinedOutputTiles<128>::smem()}};
+        else vs = {{"mma", attention_output_bf16_e64, 64, 128, OutputTiles<64>::smem()},
+                   {"wg8", attention_output_bf16_e64_wg8, 128, 256, PipelinedOutputTiles<64>::smem()}};
+        for (auto& v : vs) CK(cudaFuncSetAttribute(v.k, cudaFuncAttributeMaxDynamicSharedMemorySize, v.smem));
+        size_t qn = (size_t)c.B * c.Hq * c.M * ld, kn = (size_t)c.B * c.Hkv * c.N * ld, vn = (size_t)c.B * c.Hkv * c.N * ldv;
+        size_t on = (size_t)c.B * c.Hq * c.M * c.Dv, rows = (size_t)c.B * c.Hq * c.M;
+        void *q, *k, *v, *o; float* lse; int *lq, *lk;
+        CK(cudaMalloc(&q, qn * 2)); CK(cudaMalloc(&k, kn * 2)); CK(cudaMalloc(&v, vn * 2)); CK(cudaMalloc(&o, on * 2));
+        CK(cudaMalloc(&lse, rows * 4)); CK(cudaMalloc(&lq, c.B * 4)); CK(cudaMalloc(&lk, c.B * 4));
+        std::vector<int> hq(c.B, c.M), hk(c.B, c.N);
+        if (c.lenK1 >= 0 && c.B > 1) hk[1] = c.lenK1;
+        CK(cudaMemcpy(lq, hq.data(), c.B * 4, cudaMemcpyHostToDevice)); CK(cudaMemcpy(lk, hk.data(), c.B * 4, cudaMemcpyHostToDevice));
+        auto fillv = [&](void* dst, size_t n, uint64_t seed) {
+            Problem f = {}; f.aux = dst; f.count = n; f.seed = seed;
+            if (c.bf16) fill_bf16<<<1024, 256>>>(f); else fill_f16<<<1024, 256>>>(f);
+        };
+        fillv(q, qn, 11); fillv(k, kn, 12); fillv(v, vn, 13);
+        // zero the padding columns (the provider stages zero-padded rows)
+        if (c.D < ld || c.Dv < ldv) {
+            std::vector<unsigned short> h;
+            auto pad = [&](void* dst, size_t n, int w, int d) {
+                h.resize(n); CK(cudaMemcpy(h.data(), dst, n * 2, cudaMemcpyDeviceToHost));
+                for (size_t e = 0; e < n; e++) if ((int)(e % w) >= d) h[e] = 0;
+                CK(cudaMemcpy(dst, h.data(), n * 2, cudaMemcpyHostToDevice));
+            };
+            pad(q, qn, ld, c.D); pad(k, kn, ld, c.D); pad(v, vn, ldv, c.Dv);
+        }
+        if (c.nan) poke<<<1, 1>>>(v, (int64_t)37 * ldv + 5, c.bf16 ? 0x7FC0 : 0x7E00);   // v[0, 0, 37, 5] = NaN
+        Problem p = {};
+        p.q = q; p.k = k; p.lse = lse; p.lenQ = lq; p.lenK = lk;
+        p.qsm = ld; p.qsh = (int64_t)c.M * ld; p.qsb = p.qsh * c.Hq;
+        p.ksn = ld; p.ksh = (int64_t)c.N * ld; p.ksb = p.ksh * c.Hkv;
+        p.B = c.B; p.Hq = c.Hq; p.Hkv = c.Hkv; p.M = c.M; p.N = c.N; p.D = c.D; p.ld = ld;
+        p.causal = c.causal; p.window = c.window; p.splits = 1; p.keysPerSplit = c.N; p.reduction = REDUCE_SUM;
+        p.c = (float)(1.0 / std::sqrt((double)c.D) * 1.4426950408889634); p.sgn = 1.f;
+        OutputProblem op = {};
+        op.v = v; op.o = o; op.vsn = ldv; op.vsh = (int64_t)c.N * ldv; op.vsb = op.vsh * c.Hkv;
+        op.Dv = c.Dv; op.ldv = ldv; op.outF32 = 0; op.online = 1;
+        std::vector<unsigned short> o0(on), o1(on);
+        std::vector<float> l0(rows), l1(rows);
+        double flop = 4.0 * c.B * c.Hq * (double)c.M * c.N * c.D * (c.causal ? 0.5 : 1.0);
+        for (size_t vi = 0; vi < vs.size(); vi++) {
+            CK(cudaMemset(o, 0xFF, on * 2)); CK(cudaMemset(lse, 0xFF, rows * 4));
+            launch(vs[vi], p, op);
+            CK(cudaDeviceSynchronize()); CK(cudaGetLastError());
+            CK(cudaMemcpy(o1.data(), o, on * 2, cudaMemcpyDeviceToHost)); CK(cudaMemcpy(l1.data(), lse, rows * 4, cudaMemcpyDeviceToHost));
+            if (vi == 0) { o0 = o1; l0 = l1; }
+            double num = 0, den = 0, lsed = 0; long nanMismatch = 0, nans = 0;
+            for (size_t e = 0; e < on; e++) {
+                float a = toFloat(o0[e], c.bf16), b = toFloat(o1[e], c.bf16);
+                if (std::isnan(a) || std::isnan(b)) { nans += std::isnan(a); nanMismatch += std::isnan(a) != std::isnan(b); continue; }
+                num += (a - b) * (double)(a - b); den += (double)a * a;
+            }
+            for (size_t e = 0; e < rows; e++) {
+                if (std::isinf(l0[e]) && l0[e] == l1[e]) continue;
+                lsed = std::max(lsed, (double)std::fabs(l0[e] - l1[e]));
+            }
+            // second run: same bits (SPEC 8.1)
+            launch(vs[vi], p, op);
+            CK(cudaDeviceSynchronize());
+            std::vector<unsigned short> o2(on);
+            CK(cudaMemcpy(o2.data(), o, on * 2, cudaMemcpyDeviceToHost));
+            bool same = memcmp(o1.data(), o2.data(), on * 2) == 0;
+            float ms = c.time ? timeIt(vs[vi], p, op, iters) : 0.f;
+            printf("%-22s %-6s relO %.2e  lse %.2e  nan %ld mismatch %ld  %s", c.name, vs[vi].name, std::sqrt(num / std::max(den, 1e-30)), lsed,
+                   nans, nanMismatch, same ? "det" : "NONDET");
+            if (c.time) printf("  %8.3f ms %6.0f TF/s", ms, flop / ms / 1e9);
+            printf("\n");
+            fflush(stdout);
+        }
+        cudaFree(q); cudaFree(k); cudaFree(v); cudaFree(o); cudaFree(lse); cudaFree(lq); cudaFree(lk);
+    }
+    return 0;
+}

@@ -1,0 +1,309 @@
+// AttentionOutputPipelined, the attention output pass on sm_90a (E ≤ 128, F16/BF16): the work of
+// attention_output.cuh for 128 query rows per block (two warpgroups of 64), on wgmma, software
+// pipelined as in FlashAttention-3 (intra-warpgroup overlap):
+//   - S_u = Q·K_u^T with both operands in shared memory (SS wgmma), Q staged once;
+//   - O += P_{u-1}·V_{u-1} with P in registers (the S accumulators, rounded to the input type, are
+//     the A fragments) and V read as staged, keys by rows (N-major B, imm-trans-b = 1): no
+//     transpose pass;
+//   - both issued together, then tile u's exponentials run while P_{u-1}·V_{u-1} does; O is
+//     rescaled once it has landed. Every group is waited for inside the iteration (a group in
+//     flight across the back edge makes ptxas serialise every wgmma, C7514).
+// Measured on the H200 (attend_lab, 1,32,4096,4096,128: 0.87 ms, 315 TF/s; mma.sync 1.41 ms):
+// issuing S_{u+1} one tile earlier (two score buffers, 5 stages) gained nothing (0.88 ms), nor
+// did 3 or 5 stages: the exposed S latency is not what is left (commit 2f847d9 has that variant).
+// K and V tiles of 64 keys share the 128 rows of a block through a ring of STAGES stages filled
+// by cp.async two tiles ahead (tile u+S-2 goes into the stage of tile u-2, the last one every
+// warp is done with at the barrier of iteration u).
+// Masks: compile-time FULL / masked epilogues (no per-score branch where every pair is visible).
+// SPEC §7.3 (0·NaN is NaN): in a tile not visible to every row of the block, a non-finite V
+// value reaches O directly, for the rows that see its key, and is zeroed in shared memory before
+// the tile's wgmma, so that a masked key (p = 0) never multiplies it.
+// Sums run in a fixed order (wgmma, fixed quad shuffles): same bits on every run (SPEC §8.1).
+#pragma once
+#include <type_traits>
+#include "attention_output.cuh"
+#include "wgmma.cuh"
+
+namespace colreduce {
+
+template <int E, int STAGES_ = 4, int BN_ = 64>
+struct PipelinedOutputTiles {
+    static constexpr int WARPS = 8, THREADS = WARPS * 32;
+    static constexpr int BM = 16 * WARPS;   // query rows of a block, 64 per warpgroup
+    static constexpr int BN = BN_;          // keys of a tile
+    static constexpr int CH = E / 8;        // 16-byte chunks of a row
+    static constexpr int STAGES = STAGES_;  // ring depth: tiles u-1 (its V read this iteration), u, u+1, u+2
+    static constexpr int smem() { return (BM + STAGES * 2 * BN) * E * 2 + 1024; }   // Q, K and V stages, alignment
+};
+
+// zeroes the non-finite values of a staged tile (its threads' share); true if there were any
+template <typename T, int CHUNKS, int THREADS>
+__device__ __forceinline__ bool sanitize_values(uint4* tile) {
+    constexpr uint32_t EXP = MmaType<T>::BF16 ? 0x7F80u : 0x7C00u;
+    bool any = false;
+#pragma unroll
+    for (int it = 0; it < CHUNKS / THREADS; it++) {
+        uint4 x = tile[threadIdx.x + it * THREADS];
+        uint32_t w[4] = {x.x, x.y, x.z, x.w};
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            if ((w[i] & EXP) == EXP) w[i] &= 0xFFFF0000u, any = true;
+            if ((w[i] >> 16 & EXP) == EXP) w[i] &= 0x0000FFFFu, any = true;
+        }
+        tile[threadIdx.x + it * THREADS] = make_uint4(w[0], w[1], w[2], w[3]);
+    }
+    return any;
+}
+
+template <typename T, int E, int STAGES = 4, int KEYS = 64>
+__device__ void attention_output_pipelined(const Problem& p, const OutputProblem& o) {
+#ifdef COLREDUCE_WGMMA
+    using TL = PipelinedOutputTiles<E, STAGES, KEYS>;
+    constexpr int BM = TL::BM, BN = TL::BN, CH = TL::CH, THREADS = TL::THREADS, S = TL::STAGES;
+    static_assert(E <= 128 && S >= 3, "E <= 128; a stage for the V read this iteration");
+    constexpr bool PSPLIT = MmaType<T>::BF16;   // P·V as (hi + lo)·V for BF16, as attention_output.cuh
+    using True = std::integral_constant<bool, true>;
+    using False = std::integral_constant<bool, false>;
+    extern __shared__ uint4 smem_raw[];
+    uint4* sQ = aligned_smem(smem_raw);
+    uint4* sKV = sQ + BM * CH;   // stage s: K at sKV + 2s·BN·CH, V after it
+    auto kTile = [&](int s) { return sKV + 2 * s * BN * CH; };
+    auto vTile = [&](int s) { return sKV + (2 * s + 1) * BN * CH; };
+
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    const int qt = gridDim.x - 1 - blockIdx.x;   // longest (causal) tiles first
+    const int bh = blockIdx.y, b = bh / p.Hq, h = bh % p.Hq, kvh = h / (p.Hq / p.Hkv);
+    const BatchMask mask = BatchMask::of(p, b);
+    const int64_t i0 = (int64_t)qt * BM, i1 = min(i0 + BM, mask.lenQ);
+    const int64_t row0 = i0 + warp * 16 + g;     // this thread's rows: row0, row0 + 8
+    const bool online = o.online != 0;
+
+    int64_t jlo = 0, jhi = 0;
+    if (i0 < i1) {
+        jlo = mask.keyLo(i0);
+        jhi = mask.keyHi(i1);
+    }
+    const int64_t t0 = jlo / BN, t1 = jhi > jlo ? (jhi + BN - 1) / BN : t0;
+
+    const T* Q = (const T*)p.q + b * p.qsb + h * p.qsh;
+    const T* K = (const T*)p.k + b * p.ksb + kvh * p.ksh;
+    const T* V = (const T*)o.v + b * o.vsb + kvh * o.vsh;
+    auto load = [&](int s, int64_t u) {
+        load_rows<BN, CH, THREADS>(kTile(s), K, p.ksn, u * BN, p.N, p.ld / 8);
+        load_rows<BN, CH, THREADS>(vTile(s), V, o.vsn, u * BN, p.N, o.ldv / 8);
+    };
+
+    // m: the running max (online) or lse2 (given); l: this thread's part of the running sum
+    float m[2], l[2] = {0.f, 0.f};
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        int64_t i = row0 + r * 8;
+        m[r] = online || i >= p.M ? -INFINITY : p.lse[(int64_t)bh * p.M + i] * p.c;
+    }
+    float oacc[E / 8][4];
+#pragma unroll
+    for (int n = 0; n < E / 8; n++) oacc[n][0] = oacc[n][1] = oacc[n][2] = oacc[n][3] = 0.f;
+
+    if (t0 < t1) {
+        load_rows<BM, CH, THREADS>(sQ, Q, p.qsm, i0, p.M, p.ld / 8);
+        cp_async_commit();
+#pragma unroll
+        for (int s = 0; s < S - 2; s++) {
+            if (t0 + s < t1) load(s, t0 + s);
+            cp_async_commit();
+        }
+        const BatchMask::Narrow narrow = mask.narrow();
+        const float cs = p.c * p.sgn;
+        const int r0 = (int)row0;
+
+        float sacc[BN / 8][4];
+        uint32_t pa[BN / 16][4], pl[PSPLIT ? BN / 16 : 1][4];
+
+        // waits for tile u, refills the stage of tile u-2 with tile u+S-2, starts S_u = Q·K_u^T
+        auto begin = [&](int64_t u, int stage) {
+            cp_async_wait<S - 3>();
+            fence_async_shared();
+            __syncthreads();
+            const int fill = (stage + S - 2) % S;
+            if (u + S - 2 < t1) load(fill, u + S - 2);
+            cp_async_commit();
+            warpgroup_mma_issue_ss<T, BN, CH / 2, BM>(sacc, sQ, (warp >> 2) * 64, kTile(stage));
+        };
+        // O += P_{u}·V_{u} (the fragments of the last tile) as one more wgmma group
+        auto issue_values = [&](int stage) {
+            fence_acc<E>(oacc);
+            asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+#pragma unroll
+            for (int kk = 0; kk < BN / 16; kk++)
+#pragma unroll
+                for (int half = 0; half < E / 64; half++) {
+                    const uint64_t d = n_major_descriptor<BN>(vTile(stage) + half * BN * 8, kk);
+                    WgmmaT<T, 64>::mma(oacc + half * 8, pa[kk], d, 1);
+                    if constexpr (PSPLIT) WgmmaT<T, 64>::mma(oacc + half * 8, pl[kk], d, 1);
+                }
+            asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+            fence_acc<E>(oacc);
+        };
+        // logits (log2 domain), tile maximum and exponentials of S_u; returns the rescaling of O
+        // (applied by the caller once O is no longer in flight)
+        float alpha[2] = {1.f, 1.f};
+        auto softmax = [&](int64_t u, auto fullTag) {
+            constexpr bool FULL = decltype(fullTag)::value;
+            const int j0 = (int)(u * BN);
+#pragma unroll
+            for (int n = 0; n < BN / 8; n++)
+#pragma unroll
+                for (int e = 0; e < 4; e++) {
+                    if constexpr (FULL) sacc[n][e] *= cs;
+                    else sacc[n][e] = narrow.visible(r0 + (e >> 1) * 8, j0 + n * 8 + 2 * t + (e & 1)) ? sacc[n][e] * cs : -INFINITY;
+                }
+#pragma unroll
+            for (int r = 0; r < 2; r++) {
+                float base;
+                if (online) {
+                    float mx = -INFINITY;
+#pragma unroll
+                    for (int n = 0; n < BN / 8; n++) mx = fmaxf(mx, fmaxf(sacc[n][2 * r], sacc[n][2 * r + 1]));
+                    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+                    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+                    float mn = fmaxf(m[r], mx);
+                    base = mn == -INFINITY ? 0.f : mn;
+                    alpha[r] = fast_exp2(m[r] - base);
+                    m[r] = mn;
+                } else {
+                    base = m[r] == -INFINITY ? 0.f : m[r];
+                }
+                float s0 = 0.f, s1 = 0.f;
+#pragma unroll
+                for (int n = 0; n < BN / 8; n++) {
+                    float p0 = fast_exp2(sacc[n][2 * r] - base), p1 = fast_exp2(sacc[n][2 * r + 1] - base);
+                    sacc[n][2 * r] = p0;
+                    sacc[n][2 * r + 1] = p1;
+                    s0 += p0;
+                    s1 += p1;
+                }
+                l[r] = (online ? l[r] * alpha[r] : l[r]) + (s0 + s1);
+            }
+        };
+        auto rescale = [&]() {
+            if (!online) return;
+#pragma unroll
+            for (int n = 0; n < E / 8; n++) {
+                oacc[n][0] *= alpha[0];
+                oacc[n][1] *= alpha[0];
+                oacc[n][2] *= alpha[1];
+                oacc[n][3] *= alpha[1];
+            }
+        };
+        // P_u as A fragments: hi, and for BF16 the rounding residue lo
+        auto fragments = [&]() {
+#pragma unroll
+            for (int kk = 0; kk < BN / 16; kk++)
+#pragma unroll
+                for (int q = 0; q < 4; q++) {
+                    const float x0 = sacc[2 * kk + (q >> 1)][2 * (q & 1)], x1 = sacc[2 * kk + (q >> 1)][2 * (q & 1) + 1];
+                    pa[kk][q] = pack2<T>(x0, x1);
+                    if constexpr (PSPLIT) pl[kk][q] = residue2<T>(x0, x1, pa[kk][q]);
+                }
+        };
+        // tile u's scores are ready: softmax (FULL without a mask test), §7.3 for its V
+        auto middle = [&](int64_t u, int stage) {
+            warpgroup_wait<1, BN>(sacc);   // S_u landed; P_{u-1}·V_{u-1} may still run
+            if (mask.full(i0 + warp * 16, i0 + warp * 16 + 16, u * BN, u * BN + BN)) softmax(u, True());
+            else softmax(u, False());
+        };
+        // a tile not visible to every row of the block: non-finite V values go to the rows that
+        // see them, then are zeroed for the wgmma (the next iteration's fence and barrier publish it)
+        auto nonfinite_values = [&](int64_t u, int stage) {
+            if (mask.full(i0, i0 + BM, u * BN, u * BN + BN)) return;
+            bool bad = false;
+            for (int e = threadIdx.x; e < BN * CH; e += THREADS) bad |= nonfinite_any<T>(vTile(stage)[e]);
+            if (!__syncthreads_or(bad)) return;
+            const unsigned short* vs = (const unsigned short*)vTile(stage);
+            for (int j = 0; j < BN; j++)
+#pragma unroll
+                for (int r = 0; r < 2; r++) {
+                    if (!mask.visible(row0 + r * 8, u * BN + j)) continue;
+#pragma unroll
+                    for (int n = 0; n < E / 8; n++)
+#pragma unroll
+                        for (int e = 0; e < 2; e++) {
+                            const int x = n * 8 + 2 * t + e;
+                            const float v = to_float<T>(vs[swz<BN>(j, x >> 3) * 8 + (x & 7)]);
+                            if (!isfinite(v)) oacc[n][2 * r + e] += v;
+                        }
+                }
+            __syncthreads();
+            sanitize_values<T, BN * CH, THREADS>(vTile(stage));
+        };
+
+        // tile t0 alone, then each iteration: S_u and P_{u-1}·V_{u-1} together
+        int stage = 0;
+        begin(t0, stage);
+        warpgroup_wait<0, BN>(sacc);
+        if (mask.full(i0 + warp * 16, i0 + warp * 16 + 16, t0 * BN, t0 * BN + BN)) softmax(t0, True());
+        else softmax(t0, False());
+        fragments();
+        nonfinite_values(t0, stage);
+        for (int64_t u = t0 + 1; u < t1; u++) {
+            const int next = stage + 1 == S ? 0 : stage + 1;
+            begin(u, next);
+            issue_values(stage);
+            middle(u, next);
+            warpgroup_wait<0, E>(oacc);
+            rescale();
+            fragments();
+            nonfinite_values(u, next);
+            stage = next;
+        }
+        fence_async_shared();   // the last tile's V, if nonfinite_values rewrote it
+        __syncthreads();
+        issue_values(stage);
+        warpgroup_wait<0, E>(oacc);
+        cp_async_wait<0>();
+    }
+
+    // the quad's partial sums in a fixed order, then O (0 for a row that sees no key) and lse_t
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
+        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 2);
+        const int64_t i = row0 + r * 8;
+        if (i >= p.M) continue;
+        float inv;
+        if (online) inv = l[r] == 0.f ? 0.f : 1.f / l[r];
+        else inv = m[r] == -INFINITY ? 0.f : 1.f;
+        const int64_t at = ((int64_t)bh * p.M + i) * o.Dv;
+#pragma unroll
+        for (int n = 0; n < E / 8; n++) {
+            const int x = n * 8 + 2 * t;
+            const float v0 = inv == 0.f ? 0.f : oacc[n][2 * r] * inv, v1 = inv == 0.f ? 0.f : oacc[n][2 * r + 1] * inv;
+            if (!o.outF32 && x + 1 < o.Dv && (o.Dv & 1) == 0) {
+                *(uint32_t*)((T*)o.o + at + x) = pack2<T>(v0, v1);
+            } else {
+                if (x < o.Dv) store_output<T>(o, at + x, v0);
+                if (x + 1 < o.Dv) store_output<T>(o, at + x + 1, v1);
+            }
+        }
+        if (online && t == 0) p.lse[(int64_t)bh * p.M + i] = l[r] == 0.f ? -INFINITY : (m[r] + __log2f(l[r])) / p.c;
+    }
+#endif
+}
+
+}  // namespace colreduce
+
+// sm_90a only (elsewhere they trap; the Java side picks them on sm_90 alone)
+#if defined(__CUDA_ARCH__) && !defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define ATTENTION_PIPELINED_BODY(call) __trap();
+#else
+#define ATTENTION_PIPELINED_BODY(call) call;
+#endif
+#define ATTENTION_OUTPUT_PIPELINED_KERNEL(TN, T, E)                                                               \
+    extern "C" __global__ void __launch_bounds__(256, 1) attention_output_##TN##_e##E##_wg8(const colreduce::Problem p, \
+                                                                                         const colreduce::OutputProblem o) { \
+        ATTENTION_PIPELINED_BODY((colreduce::attention_output_pipelined<T, E>(p, o)))                             \
+    }
+ATTENTION_OUTPUT_PIPELINED_KERNEL(f16, __half, 64)
+ATTENTION_OUTPUT_PIPELINED_KERNEL(f16, __half, 128)
+ATTENTION_OUTPUT_PIPELINED_KERNEL(bf16, __nv_bfloat16, 64)
+ATTENTION_OUTPUT_PIPELINED_KERNEL(bf16, __nv_bfloat16, 128)
