@@ -10,6 +10,17 @@ namespace colreduce {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
 #define COLREDUCE_WGMMA 1
 
+// operand lists of the inline wgmma asm: N/8 x 4 accumulators, and their %-lists
+#define COLREDUCE_ACC_4(c, i) "+f"(c[i][0]), "+f"(c[i][1]), "+f"(c[i][2]), "+f"(c[i][3])
+#define COLREDUCE_ACC_32(c) COLREDUCE_ACC_4(c, 0), COLREDUCE_ACC_4(c, 1), COLREDUCE_ACC_4(c, 2), COLREDUCE_ACC_4(c, 3)
+#define COLREDUCE_ACC_64(c) COLREDUCE_ACC_32(c), COLREDUCE_ACC_4(c, 4), COLREDUCE_ACC_4(c, 5), COLREDUCE_ACC_4(c, 6), COLREDUCE_ACC_4(c, 7)
+#define COLREDUCE_D16 "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15}"
+#define COLREDUCE_D32 "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31}"
+#define COLREDUCE_ACC_128(c) COLREDUCE_ACC_64(c), COLREDUCE_ACC_4(c, 8), COLREDUCE_ACC_4(c, 9), COLREDUCE_ACC_4(c, 10), COLREDUCE_ACC_4(c, 11), \
+    COLREDUCE_ACC_4(c, 12), COLREDUCE_ACC_4(c, 13), COLREDUCE_ACC_4(c, 14), COLREDUCE_ACC_4(c, 15)
+#define COLREDUCE_D64 "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31," \
+    "%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63}"
+
 template <typename T, int N> struct Wgmma;
 
 template <> struct Wgmma<__half, 32> {
@@ -59,15 +70,11 @@ template <> struct Wgmma<__nv_bfloat16, 64> {
     template <> struct WgmmaT<TYPE, 64> {                                                                   \
         __device__ __forceinline__ static void mma(float (*c)[4], const uint32_t* a, uint64_t desc, int scaleD) { \
             asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"                                        \
-                         "wgmma.mma_async.sync.aligned.m64n64k16.f32." PTXT "." PTXT " " COLREDUCE_D32_RT      \
+                         "wgmma.mma_async.sync.aligned.m64n64k16.f32." PTXT "." PTXT " " COLREDUCE_D32      \
                          ", {%32,%33,%34,%35}, %36, p, 1, 1, 1;\n}\n"                                        \
-                         : COLREDUCE_ACC_64_RT(c) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scaleD)); \
+                         : COLREDUCE_ACC_64(c) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scaleD)); \
         }                                                                                                   \
     };
-#define COLREDUCE_ACC_4_RT(c, i) "+f"(c[i][0]), "+f"(c[i][1]), "+f"(c[i][2]), "+f"(c[i][3])
-#define COLREDUCE_ACC_64_RT(c) COLREDUCE_ACC_4_RT(c, 0), COLREDUCE_ACC_4_RT(c, 1), COLREDUCE_ACC_4_RT(c, 2), COLREDUCE_ACC_4_RT(c, 3), \
-    COLREDUCE_ACC_4_RT(c, 4), COLREDUCE_ACC_4_RT(c, 5), COLREDUCE_ACC_4_RT(c, 6), COLREDUCE_ACC_4_RT(c, 7)
-#define COLREDUCE_D32_RT "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31}"
 template <typename T, int N> struct WgmmaT;
 COLREDUCE_WGMMA_RT(__half, "f16")
 COLREDUCE_WGMMA_RT(__nv_bfloat16, "bf16")
@@ -82,16 +89,7 @@ COLREDUCE_WGMMA_RT(__nv_bfloat16, "bf16")
                          : COLREDUCE_ACC_##N(c) : "l"(da), "l"(db), "r"(scaleD));                            \
         }                                                                                                   \
     };
-#define COLREDUCE_ACC_4(c, i) "+f"(c[i][0]), "+f"(c[i][1]), "+f"(c[i][2]), "+f"(c[i][3])
-#define COLREDUCE_ACC_32(c) COLREDUCE_ACC_4(c, 0), COLREDUCE_ACC_4(c, 1), COLREDUCE_ACC_4(c, 2), COLREDUCE_ACC_4(c, 3)
-#define COLREDUCE_ACC_64(c) COLREDUCE_ACC_32(c), COLREDUCE_ACC_4(c, 4), COLREDUCE_ACC_4(c, 5), COLREDUCE_ACC_4(c, 6), COLREDUCE_ACC_4(c, 7)
-#define COLREDUCE_D16 "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15}"
-#define COLREDUCE_D32 "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31}"
 
-#define COLREDUCE_ACC_128(c) COLREDUCE_ACC_64(c), COLREDUCE_ACC_4(c, 8), COLREDUCE_ACC_4(c, 9), COLREDUCE_ACC_4(c, 10), COLREDUCE_ACC_4(c, 11), \
-    COLREDUCE_ACC_4(c, 12), COLREDUCE_ACC_4(c, 13), COLREDUCE_ACC_4(c, 14), COLREDUCE_ACC_4(c, 15)
-#define COLREDUCE_D64 "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31," \
-    "%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63}"
 // m64n128k16 with A from registers (the column pass's K fragments): 128 queries a step
 #define COLREDUCE_WGMMA_RS128(TYPE, PTXT)                                                                    \
     template <> struct Wgmma<TYPE, 128> {                                                                   \
