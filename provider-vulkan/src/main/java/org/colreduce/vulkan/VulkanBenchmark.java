@@ -14,7 +14,12 @@ import org.colreduce.spi.ReduceProblem;
  * CUDA issue, with device-resident random inputs: warm-up, then the median of GPU timestamps
  * around the whole command buffer (row statistics, column pass, head reduction).
  *
- * <pre>run_java org.colreduce.vulkan.VulkanBenchmark [--portable] [--stats] [--iters 20] [--shapes 1,32,1024,1024,128;...]</pre>
+ * <pre>run_java org.colreduce.vulkan.VulkanBenchmark [--portable] [--stats] [--iters 20] [--shapes 1,32,1024,1024,128;...]
+ *     [--variants "label:DEFINE,DEFINE=value/label2:.../label3:ONLY=rows,..."]</pre>
+ *
+ * {@code --variants} times the cm2 shaders once per variant (defines as in {@link ShaderSet.Cm2};
+ * {@code ONLY=rows|columns} records one pass alone), and checks each variant's scores against
+ * the first variant's on the same inputs (largest difference relative to the largest score).
  */
 public final class VulkanBenchmark {
     static final String ANCHORS = "1,32,1024,1024,128;16,32,1024,1024,128;64,32,1024,1024,128;1,32,4096,4096,128;"
@@ -25,13 +30,14 @@ public final class VulkanBenchmark {
 
     public static void main(String[] args) {
         int iters = 20;
-        String shapes = ANCHORS;
+        String shapes = ANCHORS, variants = null;
         for (int a = 0; a < args.length; a++) {
             switch (args[a]) {
                 case "--portable" -> System.setProperty("colreduce.vulkan.path", "portable");
                 case "--stats" -> System.setProperty("colreduce.vulkan.statistics", "true");
                 case "--iters" -> iters = Integer.parseInt(args[++a]);
                 case "--shapes" -> shapes = args[++a];
+                case "--variants" -> variants = args[++a];
                 default -> throw new IllegalArgumentException("unknown argument " + args[a]);
             }
         }
@@ -41,6 +47,10 @@ public final class VulkanBenchmark {
             return;
         }
         System.out.println("vulkan device: " + backend.capabilities().device());
+        if (variants != null) {
+            variants(backend, shapes, variants, iters);
+            return;
+        }
         List<Double> ratios = new ArrayList<>();
         try (VulkanSession s = (VulkanSession) backend.open()) {
             System.out.println("| shape B,H,M,N,D | path | vulkan ms (median) | min ms | TFLOP/s (2 Q·Kᵀ passes) |");
@@ -65,6 +75,57 @@ public final class VulkanBenchmark {
         System.out.printf(Locale.ROOT, "geometric mean of the measured medians: %.3f ms over %d shapes%n", g, ratios.size());
     }
 
+    /** Each variant of the cm2 shaders on each shape: median ms and the difference from the first variant's scores. */
+    static void variants(VulkanBackend backend, String shapes, String variants, int iters) {
+        java.util.Map<String, float[]> first = new java.util.HashMap<>();
+        try (VulkanSession s = (VulkanSession) backend.open()) {
+            System.out.println("| variant | defines | shape | ms (median) | min ms | TFLOP/s | rel. diff vs first |");
+            System.out.println("|---|---|---|---|---|---|---|");
+            for (String v : variants.split("/")) {
+                int colon = v.indexOf(':');
+                String label = colon < 0 ? v.trim() : v.substring(0, colon).trim(), defs = colon < 0 ? "" : v.substring(colon + 1).trim();
+                String only = "";
+                StringBuilder kept = new StringBuilder();
+                for (String d : defs.split(",")) {
+                    if (d.trim().toUpperCase(Locale.ROOT).startsWith("ONLY=")) only = d.trim().substring(5).toLowerCase(Locale.ROOT);
+                    else if (!d.isBlank()) kept.append(kept.isEmpty() ? "" : ",").append(d.trim());
+                }
+                System.setProperty("colreduce.vulkan.cm2", kept.toString());
+                VulkanSession.ONLY = only;
+                for (String spec : shapes.split(";")) {
+                    String[] f = spec.trim().split(",");
+                    int b = Integer.parseInt(f[0]), h = Integer.parseInt(f[1]), m = Integer.parseInt(f[2]), n = Integer.parseInt(f[3]), d = Integer.parseInt(f[4]);
+                    boolean causal = f.length > 5 && f[5].equals("causal");
+                    try {
+                        float[] scores = new float[b * h * n];
+                        double[] ms = time(s, b, h, m, n, d, causal, iters, scores);
+                        double flops = 2.0 * 2.0 * b * h * (double) m * n * d * (causal ? visibleFraction(m, n) : 1.0);
+                        String diff = "—";
+                        if (only.isEmpty()) {
+                            float[] ref = first.putIfAbsent(spec.trim(), scores);
+                            if (ref != null) {
+                                double maxAbs = 0, maxDiff = 0;
+                                for (int i = 0; i < ref.length; i++) {
+                                    maxAbs = Math.max(maxAbs, Math.abs(ref[i]));
+                                    maxDiff = Math.max(maxDiff, Math.abs(ref[i] - scores[i]));
+                                    if (Float.isNaN(scores[i]) != Float.isNaN(ref[i])) maxDiff = Double.POSITIVE_INFINITY;
+                                }
+                                diff = String.format(Locale.ROOT, "%.2e", maxDiff / maxAbs);
+                            } else diff = "(reference)";
+                        }
+                        System.out.printf(Locale.ROOT, "| %s | %s | %s | %.3f | %.3f | %.1f | %s |%n", label, defs, spec.trim(), ms[0], ms[1], flops / (ms[0] * 1e-3) / 1e12, diff);
+                    } catch (RuntimeException e) {
+                        System.out.printf(Locale.ROOT, "| %s | %s | %s | failed: %s | | | |%n", label, defs, spec.trim(), e);
+                    }
+                }
+            }
+            s.device().pipelines.statistics().forEach((name, text) -> System.out.println("pipeline " + name + ": " + text));
+        } finally {
+            System.clearProperty("colreduce.vulkan.cm2");
+            VulkanSession.ONLY = "";
+        }
+    }
+
     /** Fraction of the M×N scores a bottom-right causal mask leaves visible. */
     static double visibleFraction(long m, long n) {
         double visible = 0;
@@ -73,6 +134,11 @@ public final class VulkanBenchmark {
     }
 
     static double[] time(VulkanSession s, int b, int h, int m, int n, int d, boolean causal, int iters) {
+        return time(s, b, h, m, n, d, causal, iters, null);
+    }
+
+    /** As above; where {@code scores} is given, the result of the last run is read back into it. */
+    static double[] time(VulkanSession s, int b, int h, int m, int n, int d, boolean causal, int iters, float[] scores) {
         VulkanResidentTensor q = null, k = null, out = null;
         try {
             q = s.random(DType.F16, 1, 1.0f, b, h, m, d);
@@ -87,6 +153,7 @@ public final class VulkanBenchmark {
                 t[i] = s.lastGpuNanos() / 1e6;
             }
             Arrays.sort(t);
+            if (scores != null) s.download(out, org.colreduce.Tensor.f32(scores, b, h, n));
             return new double[]{t[iters / 2], t[0]};
         } finally {
             if (q != null) q.close();

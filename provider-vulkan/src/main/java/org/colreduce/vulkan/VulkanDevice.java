@@ -72,9 +72,13 @@ final class VulkanDevice implements AutoCloseable {
                 chain = f11.address();
                 extensions.add(VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
                 if (cooperativeMatrix2) {
+                    // conversions (accumulator → operand, used by the RONES row sums) where offered
+                    var offered = VkPhysicalDeviceCooperativeMatrix2FeaturesNV.calloc(st).sType$Default();
+                    vkGetPhysicalDeviceFeatures2(physical, VkPhysicalDeviceFeatures2.calloc(st).sType$Default().pNext(offered.address()));
                     var c2 = VkPhysicalDeviceCooperativeMatrix2FeaturesNV.calloc(st).sType$Default()
                             .cooperativeMatrixWorkgroupScope(true).cooperativeMatrixFlexibleDimensions(true).cooperativeMatrixReductions(true)
-                            .cooperativeMatrixPerElementOperations(true).cooperativeMatrixTensorAddressing(true);
+                            .cooperativeMatrixPerElementOperations(true).cooperativeMatrixTensorAddressing(true)
+                            .cooperativeMatrixConversions(offered.cooperativeMatrixConversions());
                     coop.pNext(c2.address());
                     extensions.add(NVCooperativeMatrix2.VK_NV_COOPERATIVE_MATRIX_2_EXTENSION_NAME);
                 }
