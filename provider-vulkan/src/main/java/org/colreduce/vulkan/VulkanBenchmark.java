@@ -31,6 +31,7 @@ public final class VulkanBenchmark {
     public static void main(String[] args) {
         int iters = 20;
         String shapes = ANCHORS, variants = null;
+        java.nio.file.Path refDir = null;
         for (int a = 0; a < args.length; a++) {
             switch (args[a]) {
                 case "--portable" -> System.setProperty("colreduce.vulkan.path", "portable");
@@ -38,6 +39,7 @@ public final class VulkanBenchmark {
                 case "--iters" -> iters = Integer.parseInt(args[++a]);
                 case "--shapes" -> shapes = args[++a];
                 case "--variants" -> variants = args[++a];
+                case "--ref" -> refDir = java.nio.file.Path.of(args[++a]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[a]);
             }
         }
@@ -48,7 +50,7 @@ public final class VulkanBenchmark {
         }
         System.out.println("vulkan device: " + backend.capabilities().device());
         if (variants != null) {
-            variants(backend, shapes, variants, iters);
+            variants(backend, shapes, variants, iters, refDir);
             return;
         }
         List<Double> ratios = new ArrayList<>();
@@ -76,11 +78,11 @@ public final class VulkanBenchmark {
     }
 
     /** Each variant of the cm2 shaders on each shape: median ms and the difference from the first variant's scores. */
-    static void variants(VulkanBackend backend, String shapes, String variants, int iters) {
+    static void variants(VulkanBackend backend, String shapes, String variants, int iters, java.nio.file.Path refDir) {
         java.util.Map<String, float[]> first = new java.util.HashMap<>();
         try (VulkanSession s = (VulkanSession) backend.open()) {
-            System.out.println("| variant | defines | shape | ms (median) | min ms | TFLOP/s | rel. diff vs first |");
-            System.out.println("|---|---|---|---|---|---|---|");
+            System.out.println("| variant | defines | shape | ms (median) | min ms | pass 1 ms | column pass ms | TFLOP/s | rel. diff vs first |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|");
             for (String v : variants.split("/")) {
                 int colon = v.indexOf(':');
                 String label = colon < 0 ? v.trim() : v.substring(0, colon).trim(), defs = colon < 0 ? "" : v.substring(colon + 1).trim();
@@ -103,6 +105,7 @@ public final class VulkanBenchmark {
                         String diff = "—";
                         if (only.isEmpty()) {
                             float[] ref = first.putIfAbsent(spec.trim(), scores);
+                            if (ref == null && refDir != null) ref = reference(refDir, spec.trim(), scores);
                             if (ref != null) {
                                 double maxAbs = 0, maxDiff = 0;
                                 for (int i = 0; i < ref.length; i++) {
@@ -113,7 +116,8 @@ public final class VulkanBenchmark {
                                 diff = String.format(Locale.ROOT, "%.2e", maxDiff / maxAbs);
                             } else diff = "(reference)";
                         }
-                        System.out.printf(Locale.ROOT, "| %s | %s | %s | %.3f | %.3f | %.1f | %s |%n", label, defs, spec.trim(), ms[0], ms[1], flops / (ms[0] * 1e-3) / 1e12, diff);
+                        System.out.printf(Locale.ROOT, "| %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %.1f | %s |%n", label, defs, spec.trim(),
+                                ms[0], ms[1], ms[2], ms[0] - ms[2], flops / (ms[0] * 1e-3) / 1e12, diff);
                     } catch (RuntimeException e) {
                         System.out.printf(Locale.ROOT, "| %s | %s | %s | failed: %s | | | |%n", label, defs, spec.trim(), e);
                     }
@@ -123,6 +127,25 @@ public final class VulkanBenchmark {
         } finally {
             System.clearProperty("colreduce.vulkan.cm2");
             VulkanSession.ONLY = "";
+        }
+    }
+
+    /** The scores of an earlier run (another JVM) of this shape, kept in {@code dir}; the first run writes them and gets null. */
+    static float[] reference(java.nio.file.Path dir, String shape, float[] scores) {
+        try {
+            java.nio.file.Path f = dir.resolve(shape.replace(',', '_') + ".f32");
+            if (!java.nio.file.Files.exists(f)) {
+                java.nio.file.Files.createDirectories(dir);
+                java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(4 * scores.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                bb.asFloatBuffer().put(scores);
+                java.nio.file.Files.write(f, bb.array());
+                return null;
+            }
+            float[] ref = new float[scores.length];
+            java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(f)).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(ref);
+            return ref;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -146,15 +169,22 @@ public final class VulkanBenchmark {
             out = (VulkanResidentTensor) s.allocate(DType.F32, b, h, n);
             ColumnReduction r = ColumnReduction.builder().mask(causal ? Mask.causal() : Mask.none()).build();
             ReduceProblem p = ReduceProblem.of(q, k, r, out, null, null);
-            for (int w = 0; w < 3; w++) s.columnReduce(p);
-            double[] t = new double[iters];
+            // warm-up: at least 3 runs and 0.5 s of GPU time, so the clocks have left their idle state
+            double warm = 0;
+            for (int w = 0; w < 200 && (w < 3 || warm < 500); w++) {
+                s.columnReduce(p);
+                warm += s.lastGpuNanos() / 1e6;
+            }
+            double[] t = new double[iters], t1 = new double[iters];
             for (int i = 0; i < iters; i++) {
                 s.columnReduce(p);
                 t[i] = s.lastGpuNanos() / 1e6;
+                t1[i] = s.lastPass1Nanos() / 1e6;
             }
             Arrays.sort(t);
+            Arrays.sort(t1);
             if (scores != null) s.download(out, org.colreduce.Tensor.f32(scores, b, h, n));
-            return new double[]{t[iters / 2], t[0]};
+            return new double[]{t[iters / 2], t[0], t1[iters / 2]};
         } finally {
             if (q != null) q.close();
             if (k != null) k.close();

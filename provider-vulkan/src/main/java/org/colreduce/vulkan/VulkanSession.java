@@ -60,6 +60,9 @@ final class VulkanSession implements BackendSession {
     /** GPU time of the last column reduction, from timestamp queries (−1 where unsupported). */
     long lastGpuNanos() { return lastGpuNanos; }
 
+    /** GPU time of the last column reduction's first batch chunk up to the end of its row statistics (pass 1 and the merge). */
+    long lastPass1Nanos() { return device.lastMarkNanos(); }
+
     /** Whether problems of this type and head dimension take the cooperative-matrix path. */
     boolean cooperative(DType dtype, int headDim) {
         return device.cooperativeMatrix && device.info.subgroupSize() == 32 && !forcePortable && dtype == DType.F16 && headDim % 16 == 0;
@@ -250,6 +253,7 @@ final class VulkanSession implements BackendSession {
                     push(cb, mergePass, ints(params));
                     dispatchLinear(cb, (chunkRows + 63) / 64);
                     VulkanDevice.barrier(cb);
+                    device.mark(cb);   // pass 1's time, for the benchmark
                 }
                 if (!ONLY.equals("rows")) {
                     set = device.descriptorSet(columnPass, qr, kr, lse.whole(), lr, partial.whole());
