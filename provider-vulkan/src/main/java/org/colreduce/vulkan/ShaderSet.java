@@ -17,14 +17,14 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
                  Pipelines.Pipeline heads, Pipelines.Pipeline output, int rowTile, int splitTile, int keyTile, long slack) {
     static final int TILE = 32, COOP_TILE = 64;
 
-    static ShaderSet choose(VulkanDevice device, DType dtype, int headDim, boolean cooperative, boolean lean, boolean attend) {
+    static ShaderSet choose(VulkanDevice device, DType dtype, int headDim, int queries, boolean cooperative, boolean lean, boolean attend) {
         Pipelines pipelines = device.pipelines;
         String portable = VulkanSession.preamble(dtype, 0);
         Pipelines.Pipeline heads = pipelines.get("head_reduce", "#define NO_COMMON\n", 3, false);
         Pipelines.Pipeline output = attend ? pipelines.get("attention_output", portable, 6, false) : null;
         String coop = VulkanSession.preamble(dtype, headDim);
         if (cooperative && device.cooperativeMatrix2) {
-            Cm2 t = Cm2.current(headDim);
+            Cm2 t = Cm2.current(headDim, queries);
             String cm2 = coop + t.preamble();
             Pipelines.Pipeline merge = pipelines.get("row_statistics_merge", portable + (t.planar() ? "#define PLANAR_STATS\n" : ""), 5, false);
             return new ShaderSet("cm2", pipelines.get("row_statistics_cm2", cm2, 4, true), merge,
@@ -45,24 +45,36 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
      * the list in {@code -Dcolreduce.vulkan.cm2} (e.g. "RBQ=64,RFULL,CBK=128"), which replaces them.
      */
     record Cm2(Map<String, String> defines) {
-        static final String DEFAULT = "";
-
-        static Cm2 current(int headDim) {
-            String v = System.getProperty("colreduce.vulkan.cm2");
-            return parse(v == null ? DEFAULT : v);
+        /**
+         * The measured choice (H200, docs/PERFORMANCE.md): full tiles without the mask test, the
+         * column pass's row statistics as broadcast matrices, pass 1 with wide statistics on
+         * 128-row tiles of 256 invocations where D ≥ 128 and there are rows enough, else 64-row tiles.
+         */
+        static String defaults(int headDim, int queries) {
+            return "RFULL,RWIDE,CFULL,CBCAST," + (headDim >= 128 && queries >= 256 ? "RBQ=128,RWG=256" : "RBQ=64");
         }
 
-        static Cm2 parse(String list) {
+        static Cm2 current(int headDim, int queries) {
+            String v = System.getProperty("colreduce.vulkan.cm2");
+            return parse(v == null ? "DEFAULT" : v, headDim, queries);
+        }
+
+        static Cm2 parse(String list) { return parse(list, 128, 4096); }
+
+        /** A list of defines; the item DEFAULT stands for {@link #defaults}, and a later item replaces an earlier one. */
+        static Cm2 parse(String list, int headDim, int queries) {
             Map<String, String> d = new LinkedHashMap<>();
-            for (String item : list.split(",")) {
-                String t = item.trim();
-                if (t.isEmpty()) continue;
-                int eq = t.indexOf('=');
-                String name = (eq < 0 ? t : t.substring(0, eq)).trim().toUpperCase(Locale.ROOT);
-                if (!name.matches("[A-Z][A-Z0-9_]*")) throw new IllegalArgumentException("colreduce.vulkan.cm2: bad define '" + t + "'");
-                String value = eq < 0 ? "" : t.substring(eq + 1).trim();
-                if (!value.matches("[0-9]*")) throw new IllegalArgumentException("colreduce.vulkan.cm2: bad value in '" + t + "'");
-                d.put(name, value);
+            for (String raw : list.split(",")) {
+                String item = raw.trim();
+                if (item.isEmpty()) continue;
+                for (String t : item.equalsIgnoreCase("DEFAULT") ? defaults(headDim, queries).split(",") : new String[]{item}) {
+                    int eq = t.indexOf('=');
+                    String name = (eq < 0 ? t : t.substring(0, eq)).trim().toUpperCase(Locale.ROOT);
+                    if (!name.matches("[A-Z][A-Z0-9_]*")) throw new IllegalArgumentException("colreduce.vulkan.cm2: bad define '" + t + "'");
+                    String value = eq < 0 ? "" : t.substring(eq + 1).trim();
+                    if (!value.matches("[0-9]*")) throw new IllegalArgumentException("colreduce.vulkan.cm2: bad value in '" + t + "'");
+                    d.put(name, value);
+                }
             }
             return new Cm2(d);
         }

@@ -28,6 +28,16 @@ layout(local_size_x = CWG) in;
 
 layout(std430, binding = 0) readonly buffer QBuf { float16_t qData[]; };
 layout(std430, binding = 1) readonly buffer KBuf { float16_t kData[]; };
+#ifdef LV4
+// the same bindings as 16-byte vectors (offsets stay in F16 elements): tells the compiler the rows are 16-byte aligned
+layout(std430, binding = 0) readonly buffer QBuf4 { uvec4 qData4[]; };
+layout(std430, binding = 1) readonly buffer KBuf4 { uvec4 kData4[]; };
+#define QSRC qData4
+#define KSRC kData4
+#else
+#define QSRC qData
+#define KSRC kData
+#endif
 layout(std430, binding = 2) readonly buffer RowStats { vec2 rowStats[]; };   // (m, log2 l) per row
 // the same binding as floats: the merge pass's planar copy, m at 2R + r and log2 l at 3R + r (R = B·Hq·M)
 layout(std430, binding = 2) readonly buffer RowStatsPlanar { float planar[]; };
@@ -87,6 +97,11 @@ void main() {
     tensorLayoutNV<2, gl_CooperativeMatrixClampModeConstantNV> layoutQ = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeConstantNV);
     layoutQ = setTensorLayoutDimensionNV(layoutQ, P.M, HEAD_DIM);
     tensorViewNV<2, false, 1, 0> transposed = createTensorViewNV(2, false, 1, 0);
+#ifdef LU
+    // tiles wholly inside Q load without bounds checks
+    tensorLayoutNV<2, gl_CooperativeMatrixClampModeUndefinedNV> layoutQIn = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeUndefinedNV);
+    layoutQIn = setTensorLayoutDimensionNV(layoutQIn, P.M, HEAD_DIM);
+#endif
 #ifdef CBCAST
     // one row of M statistics; the CBK rows of a slice clamp to it: every key row sees the query's (m, log2 l)
     tensorLayoutNV<2, gl_CooperativeMatrixClampModeClampToEdgeNV> layoutStats = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeClampToEdgeNV);
@@ -95,7 +110,7 @@ void main() {
 #endif
 
     coopmat<float16_t, gl_ScopeWorkgroup, BK, HEAD_DIM, gl_MatrixUseA> kt;
-    coopMatLoadTensorNV(kt, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, j0, BK, 0, HEAD_DIM));
+    coopMatLoadTensorNV(kt, KSRC, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, j0, BK, 0, HEAD_DIM));
 
     ACC(BK, NARROW) groupAcc = ACC(BK, NARROW)(0.0);
     for (uint hg = 0; hg < group; hg++) {
@@ -110,15 +125,19 @@ void main() {
 #endif
 #ifdef CPF
             coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BQ, gl_MatrixUseB> qNext;
-            coopMatLoadTensorNV(qNext, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, (iBegin / BQ) * BQ, BQ, 0, HEAD_DIM), transposed);
+            coopMatLoadTensorNV(qNext, QSRC, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, (iBegin / BQ) * BQ, BQ, 0, HEAD_DIM), transposed);
 #endif
             for (int i0 = (iBegin / BQ) * BQ; i0 < iEnd; i0 += BQ) {
                 coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BQ, gl_MatrixUseB> qt;
 #ifdef CPF
                 qt = qNext;   // the next tile's load is issued before this tile's work
-                if (i0 + BQ < iEnd) coopMatLoadTensorNV(qNext, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, i0 + BQ, BQ, 0, HEAD_DIM), transposed);
+                if (i0 + BQ < iEnd) coopMatLoadTensorNV(qNext, QSRC, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, i0 + BQ, BQ, 0, HEAD_DIM), transposed);
 #else
-                coopMatLoadTensorNV(qt, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, i0, BQ, 0, HEAD_DIM), transposed);
+#ifdef LU
+                if (i0 + BQ <= int(P.M)) coopMatLoadTensorNV(qt, QSRC, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQIn, i0, BQ, 0, HEAD_DIM), transposed);
+                else
+#endif
+                coopMatLoadTensorNV(qt, QSRC, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, i0, BQ, 0, HEAD_DIM), transposed);
 #endif
 #if defined(CABL) && CABL == 1
                 sAcc = coopMatMulAdd(kt, qt, sAcc);

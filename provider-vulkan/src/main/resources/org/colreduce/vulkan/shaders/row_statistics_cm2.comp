@@ -30,6 +30,16 @@ layout(local_size_x = RWG) in;
 
 layout(std430, binding = 0) readonly buffer QBuf { float16_t qData[]; };
 layout(std430, binding = 1) readonly buffer KBuf { float16_t kData[]; };
+#ifdef LV4
+// the same bindings as 16-byte vectors (offsets stay in F16 elements): tells the compiler the rows are 16-byte aligned
+layout(std430, binding = 0) readonly buffer QBuf4 { uvec4 qData4[]; };
+layout(std430, binding = 1) readonly buffer KBuf4 { uvec4 kData4[]; };
+#define QSRC qData4
+#define KSRC kData4
+#else
+#define QSRC qData
+#define KSRC kData
+#endif
 // partial (max, sum) per split z and row: stats[2 * (z·B·Hq·M + bh·M + i) + {0, 1}]
 layout(std430, binding = 2) writeonly buffer Stats { float stats[]; };
 
@@ -80,8 +90,13 @@ void main() {
         tensorLayoutNV<2, gl_CooperativeMatrixClampModeConstantNV> layoutK = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeConstantNV);
         layoutK = setTensorLayoutDimensionNV(layoutK, P.N, HEAD_DIM);
         tensorViewNV<2, false, 1, 0> transposed = createTensorViewNV(2, false, 1, 0);
+#ifdef LU
+        // tiles wholly inside K load without bounds checks
+        tensorLayoutNV<2, gl_CooperativeMatrixClampModeUndefinedNV> layoutKIn = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeUndefinedNV);
+        layoutKIn = setTensorLayoutDimensionNV(layoutKIn, P.N, HEAD_DIM);
+#endif
         coopmat<float16_t, gl_ScopeWorkgroup, BQ, HEAD_DIM, gl_MatrixUseA> qa;
-        coopMatLoadTensorNV(qa, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, i0, BQ, 0, HEAD_DIM));
+        coopMatLoadTensorNV(qa, QSRC, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, i0, BQ, 0, HEAD_DIM));
         uint kBase = (b * P.Hkv + kvh) * P.N * HEAD_DIM;
 
         int iLast = min(i0 + BQ, lq) - 1;
@@ -98,15 +113,19 @@ void main() {
 #endif
 #ifdef RPF
         coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BK, gl_MatrixUseB> kNext;
-        coopMatLoadTensorNV(kNext, kData, kBase, sliceTensorLayoutNV(layoutK, (jBegin / BK) * BK, BK, 0, HEAD_DIM), transposed);
+        coopMatLoadTensorNV(kNext, KSRC, kBase, sliceTensorLayoutNV(layoutK, (jBegin / BK) * BK, BK, 0, HEAD_DIM), transposed);
 #endif
         for (int j0 = (jBegin / BK) * BK; j0 < jEnd; j0 += BK) {
             coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BK, gl_MatrixUseB> kb;
 #ifdef RPF
             kb = kNext;   // the next tile's load is issued before this tile's work
-            if (j0 + BK < jEnd) coopMatLoadTensorNV(kNext, kData, kBase, sliceTensorLayoutNV(layoutK, j0 + BK, BK, 0, HEAD_DIM), transposed);
+            if (j0 + BK < jEnd) coopMatLoadTensorNV(kNext, KSRC, kBase, sliceTensorLayoutNV(layoutK, j0 + BK, BK, 0, HEAD_DIM), transposed);
 #else
-            coopMatLoadTensorNV(kb, kData, kBase, sliceTensorLayoutNV(layoutK, j0, BK, 0, HEAD_DIM), transposed);
+#ifdef LU
+            if (j0 + BK <= int(P.N)) coopMatLoadTensorNV(kb, KSRC, kBase, sliceTensorLayoutNV(layoutKIn, j0, BK, 0, HEAD_DIM), transposed);
+            else
+#endif
+            coopMatLoadTensorNV(kb, KSRC, kBase, sliceTensorLayoutNV(layoutK, j0, BK, 0, HEAD_DIM), transposed);
 #endif
 #if defined(RABL) && RABL == 1
             acc = coopMatMulAdd(qa, kb, acc);
