@@ -47,11 +47,12 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
     record Cm2(Map<String, String> defines) {
         /**
          * The measured choice (H200, docs/PERFORMANCE.md): full tiles without the mask test, the
-         * column pass's row statistics as broadcast matrices, pass 1 with wide statistics on
-         * 128-row tiles of 256 invocations where D ≥ 128 and there are rows enough, else 64-row tiles.
+         * column pass's row statistics as broadcast matrices, in-bounds tiles loaded without bounds
+         * checks, pass 1 with wide statistics on 128-row tiles of 256 invocations where D ≥ 128 and
+         * there are rows enough, else on 64-row tiles.
          */
         static String defaults(int headDim, int queries) {
-            return "RFULL,RWIDE,CFULL,CBCAST," + (headDim >= 128 && queries >= 256 ? "RBQ=128,RWG=256" : "RBQ=64");
+            return "RFULL,RWIDE,CFULL,CBCAST,LU," + (headDim >= 128 && queries >= 256 ? "RBQ=128,RWG=256" : "RBQ=64");
         }
 
         static Cm2 current(int headDim, int queries) {
