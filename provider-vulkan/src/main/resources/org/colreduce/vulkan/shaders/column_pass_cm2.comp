@@ -7,8 +7,10 @@
 // Tile shape from the host (ShaderSet.Cm2): CBK keys × CBQ queries, CWG invocations; CFULL gives
 // tiles wholly inside the mask a branch without the per-element mask test; CBCAST reads the
 // tile's row statistics once as two broadcast matrices (a clamp-to-edge tensor load of the planar
-// copy the merge pass writes) instead of per element; CABL (timing only, wrong results) cuts the
-// work after the product (1) or before the reduction (2).
+// copy the merge pass writes) instead of per element; LU loads query tiles wholly inside Q
+// without bounds checks; CPF issues the next query tile's load before this tile's work; CABL
+// (timing only, wrong results) cuts the work after the product (1) or before the reduction (2).
+// ShaderSet.Cm2.defaults is the measured choice; docs/PERFORMANCE.md has the measurements.
 #extension GL_NV_cooperative_matrix2 : require
 #extension GL_EXT_shader_explicit_arithmetic_types_int32 : require
 #ifndef CBK
@@ -28,16 +30,6 @@ layout(local_size_x = CWG) in;
 
 layout(std430, binding = 0) readonly buffer QBuf { float16_t qData[]; };
 layout(std430, binding = 1) readonly buffer KBuf { float16_t kData[]; };
-#ifdef LV4
-// the same bindings as 16-byte vectors (offsets stay in F16 elements): tells the compiler the rows are 16-byte aligned
-layout(std430, binding = 0) readonly buffer QBuf4 { uvec4 qData4[]; };
-layout(std430, binding = 1) readonly buffer KBuf4 { uvec4 kData4[]; };
-#define QSRC qData4
-#define KSRC kData4
-#else
-#define QSRC qData
-#define KSRC kData
-#endif
 layout(std430, binding = 2) readonly buffer RowStats { vec2 rowStats[]; };   // (m, log2 l) per row
 // the same binding as floats: the merge pass's planar copy, m at 2R + r and log2 l at 3R + r (R = B·Hq·M)
 layout(std430, binding = 2) readonly buffer RowStatsPlanar { float planar[]; };
@@ -110,7 +102,7 @@ void main() {
 #endif
 
     coopmat<float16_t, gl_ScopeWorkgroup, BK, HEAD_DIM, gl_MatrixUseA> kt;
-    coopMatLoadTensorNV(kt, KSRC, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, j0, BK, 0, HEAD_DIM));
+    coopMatLoadTensorNV(kt, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, j0, BK, 0, HEAD_DIM));
 
     ACC(BK, NARROW) groupAcc = ACC(BK, NARROW)(0.0);
     for (uint hg = 0; hg < group; hg++) {
@@ -125,19 +117,19 @@ void main() {
 #endif
 #ifdef CPF
             coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BQ, gl_MatrixUseB> qNext;
-            coopMatLoadTensorNV(qNext, QSRC, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, (iBegin / BQ) * BQ, BQ, 0, HEAD_DIM), transposed);
+            coopMatLoadTensorNV(qNext, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, (iBegin / BQ) * BQ, BQ, 0, HEAD_DIM), transposed);
 #endif
             for (int i0 = (iBegin / BQ) * BQ; i0 < iEnd; i0 += BQ) {
                 coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BQ, gl_MatrixUseB> qt;
 #ifdef CPF
                 qt = qNext;   // the next tile's load is issued before this tile's work
-                if (i0 + BQ < iEnd) coopMatLoadTensorNV(qNext, QSRC, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, i0 + BQ, BQ, 0, HEAD_DIM), transposed);
+                if (i0 + BQ < iEnd) coopMatLoadTensorNV(qNext, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, i0 + BQ, BQ, 0, HEAD_DIM), transposed);
 #else
 #ifdef LU
-                if (i0 + BQ <= int(P.M)) coopMatLoadTensorNV(qt, QSRC, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQIn, i0, BQ, 0, HEAD_DIM), transposed);
+                if (i0 + BQ <= int(P.M)) coopMatLoadTensorNV(qt, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQIn, i0, BQ, 0, HEAD_DIM), transposed);
                 else
 #endif
-                coopMatLoadTensorNV(qt, QSRC, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, i0, BQ, 0, HEAD_DIM), transposed);
+                coopMatLoadTensorNV(qt, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, i0, BQ, 0, HEAD_DIM), transposed);
 #endif
 #if defined(CABL) && CABL == 1
                 sAcc = coopMatMulAdd(kt, qt, sAcc);

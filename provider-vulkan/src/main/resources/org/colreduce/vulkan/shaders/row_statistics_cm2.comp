@@ -5,8 +5,11 @@
 // Tile shape from the host (ShaderSet.Cm2): RBQ rows × RBK keys, RWG invocations; RFULL gives
 // tiles wholly inside the mask a branch without the per-element mask test; RWIDE keeps m and l as
 // full RBQ×RBK matrices (one row reduction into the tile's own shape, as llama.cpp's
-// flash_attn_cm2 does) instead of narrow ones smeared back; RABL (timing only, wrong results)
-// cuts the work after the product (1) or after the max (2).
+// flash_attn_cm2 does) instead of narrow ones smeared back; RONES (with RWIDE) takes the row sums
+// as a product with a ones matrix; LU loads key tiles wholly inside K without bounds checks; RPF
+// issues the next key tile's load before this tile's work; RABL (timing only, wrong results)
+// cuts the work after the product (1) or after the max (2). ShaderSet.Cm2.defaults is the
+// measured choice; docs/PERFORMANCE.md has the measurements.
 #extension GL_NV_cooperative_matrix2 : require
 #extension GL_EXT_shader_explicit_arithmetic_types_int32 : require
 #ifndef RBQ
@@ -30,16 +33,6 @@ layout(local_size_x = RWG) in;
 
 layout(std430, binding = 0) readonly buffer QBuf { float16_t qData[]; };
 layout(std430, binding = 1) readonly buffer KBuf { float16_t kData[]; };
-#ifdef LV4
-// the same bindings as 16-byte vectors (offsets stay in F16 elements): tells the compiler the rows are 16-byte aligned
-layout(std430, binding = 0) readonly buffer QBuf4 { uvec4 qData4[]; };
-layout(std430, binding = 1) readonly buffer KBuf4 { uvec4 kData4[]; };
-#define QSRC qData4
-#define KSRC kData4
-#else
-#define QSRC qData
-#define KSRC kData
-#endif
 // partial (max, sum) per split z and row: stats[2 * (z·B·Hq·M + bh·M + i) + {0, 1}]
 layout(std430, binding = 2) writeonly buffer Stats { float stats[]; };
 
@@ -96,7 +89,7 @@ void main() {
         layoutKIn = setTensorLayoutDimensionNV(layoutKIn, P.N, HEAD_DIM);
 #endif
         coopmat<float16_t, gl_ScopeWorkgroup, BQ, HEAD_DIM, gl_MatrixUseA> qa;
-        coopMatLoadTensorNV(qa, QSRC, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, i0, BQ, 0, HEAD_DIM));
+        coopMatLoadTensorNV(qa, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, i0, BQ, 0, HEAD_DIM));
         uint kBase = (b * P.Hkv + kvh) * P.N * HEAD_DIM;
 
         int iLast = min(i0 + BQ, lq) - 1;
@@ -113,19 +106,19 @@ void main() {
 #endif
 #ifdef RPF
         coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BK, gl_MatrixUseB> kNext;
-        coopMatLoadTensorNV(kNext, KSRC, kBase, sliceTensorLayoutNV(layoutK, (jBegin / BK) * BK, BK, 0, HEAD_DIM), transposed);
+        coopMatLoadTensorNV(kNext, kData, kBase, sliceTensorLayoutNV(layoutK, (jBegin / BK) * BK, BK, 0, HEAD_DIM), transposed);
 #endif
         for (int j0 = (jBegin / BK) * BK; j0 < jEnd; j0 += BK) {
             coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BK, gl_MatrixUseB> kb;
 #ifdef RPF
             kb = kNext;   // the next tile's load is issued before this tile's work
-            if (j0 + BK < jEnd) coopMatLoadTensorNV(kNext, KSRC, kBase, sliceTensorLayoutNV(layoutK, j0 + BK, BK, 0, HEAD_DIM), transposed);
+            if (j0 + BK < jEnd) coopMatLoadTensorNV(kNext, kData, kBase, sliceTensorLayoutNV(layoutK, j0 + BK, BK, 0, HEAD_DIM), transposed);
 #else
 #ifdef LU
-            if (j0 + BK <= int(P.N)) coopMatLoadTensorNV(kb, KSRC, kBase, sliceTensorLayoutNV(layoutKIn, j0, BK, 0, HEAD_DIM), transposed);
+            if (j0 + BK <= int(P.N)) coopMatLoadTensorNV(kb, kData, kBase, sliceTensorLayoutNV(layoutKIn, j0, BK, 0, HEAD_DIM), transposed);
             else
 #endif
-            coopMatLoadTensorNV(kb, KSRC, kBase, sliceTensorLayoutNV(layoutK, j0, BK, 0, HEAD_DIM), transposed);
+            coopMatLoadTensorNV(kb, kData, kBase, sliceTensorLayoutNV(layoutK, j0, BK, 0, HEAD_DIM), transposed);
 #endif
 #if defined(RABL) && RABL == 1
             acc = coopMatMulAdd(qa, kb, acc);
