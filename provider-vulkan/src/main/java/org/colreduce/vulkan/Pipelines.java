@@ -44,8 +44,10 @@ final class Pipelines implements AutoCloseable {
         Pipeline p = cache.get(key);
         if (p == null) {
             byte[] spirv = SPIRV.computeIfAbsent(key, k -> compile(name, preamble, vulkan13));
-            p = create(name + (preamble.contains("HEAD_DIM") ? " " + preamble.lines().filter(l -> l.contains("HEAD_DIM")).findFirst().orElse("") : "")
-                    + " " + preamble.lines().filter(l -> l.startsWith("#define ELEM_")).findFirst().orElse(""), spirv, bindings);
+            // the statistics' label: the shader and its defines (element type, head dimension, tile shape)
+            String label = name + " " + String.join(" ", preamble.lines().filter(l -> l.startsWith("#define ") && !l.equals("#define COOPMAT"))
+                    .map(l -> l.substring(8).replace(' ', '=')).toList());
+            p = create(label, spirv, bindings);
             cache.put(key, p);
         }
         return p;

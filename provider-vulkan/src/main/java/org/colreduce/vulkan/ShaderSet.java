@@ -1,32 +1,99 @@
 package org.colreduce.vulkan;
 
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import org.colreduce.DType;
 
 /**
  * The pipelines and tile sizes one problem runs with: the portable shaders, the KHR
  * cooperative-matrix ones ("staged", or "lean" without register prefetch) or the
- * VK_NV_cooperative_matrix2 ones. {@code slack} is how far past a binding's last row the KHR tile
- * loads may read; {@code output} is the attend pass (null for a column reduction).
+ * VK_NV_cooperative_matrix2 ones. {@code rowTile} × {@code splitTile} is pass 1's tile (rows of a
+ * workgroup, keys a step; key splits are multiples of it), {@code keyTile} the keys a column-pass
+ * workgroup owns. {@code slack} is how far past a binding's last row the KHR tile loads may read;
+ * {@code output} is the attend pass (null for a column reduction).
  */
 record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge, Pipelines.Pipeline columns,
-                 Pipelines.Pipeline heads, Pipelines.Pipeline output, int rowTile, int keyTile, long slack) {
-    static final int TILE = 32, COOP_TILE = 64, CM2_ROW_TILE = 32;
+                 Pipelines.Pipeline heads, Pipelines.Pipeline output, int rowTile, int splitTile, int keyTile, long slack) {
+    static final int TILE = 32, COOP_TILE = 64;
 
-    static ShaderSet choose(VulkanDevice device, DType dtype, int headDim, boolean cooperative, boolean lean, boolean attend) {
+    static ShaderSet choose(VulkanDevice device, DType dtype, int headDim, int queries, boolean cooperative, boolean lean, boolean attend) {
         Pipelines pipelines = device.pipelines;
         String portable = VulkanSession.preamble(dtype, 0);
-        Pipelines.Pipeline merge = pipelines.get("row_statistics_merge", portable, 5, false);
         Pipelines.Pipeline heads = pipelines.get("head_reduce", "#define NO_COMMON\n", 3, false);
         Pipelines.Pipeline output = attend ? pipelines.get("attention_output", portable, 6, false) : null;
+        String coop = VulkanSession.preamble(dtype, headDim);
+        if (cooperative && device.cooperativeMatrix2) {
+            Cm2 t = Cm2.current(headDim, queries);
+            String cm2 = coop + t.preamble();
+            Pipelines.Pipeline merge = pipelines.get("row_statistics_merge", portable + (t.planar() ? "#define PLANAR_STATS\n" : ""), 5, false);
+            return new ShaderSet("cm2", pipelines.get("row_statistics_cm2", cm2, 4, true), merge,
+                    pipelines.get("column_pass_cm2", cm2, 5, true), heads, output, t.rowTile(), t.splitTile(), t.keyTile(), 0);
+        }
+        Pipelines.Pipeline merge = pipelines.get("row_statistics_merge", portable, 5, false);
         if (!cooperative)
             return new ShaderSet("portable", pipelines.get("row_statistics", portable, 4, false), merge,
-                    pipelines.get("column_pass", portable, 5, false), heads, output, TILE, TILE, 0);
-        String coop = VulkanSession.preamble(dtype, headDim);
-        if (device.cooperativeMatrix2)
-            return new ShaderSet("cm2", pipelines.get("row_statistics_cm2", coop, 4, true), merge,
-                    pipelines.get("column_pass_cm2", coop, 5, true), heads, output, CM2_ROW_TILE, COOP_TILE, 0);
+                    pipelines.get("column_pass", portable, 5, false), heads, output, TILE, TILE, TILE, 0);
         if (lean) coop += "#define LEAN\n";
         return new ShaderSet(lean ? "lean" : "staged", pipelines.get("row_statistics_coopmat", coop, 4, true), merge,
-                pipelines.get("column_pass_coopmat", coop, 5, true), heads, output, COOP_TILE, COOP_TILE, VulkanSession.SLACK_BYTES);
+                pipelines.get("column_pass_coopmat", coop, 5, true), heads, output, COOP_TILE, COOP_TILE, COOP_TILE, VulkanSession.SLACK_BYTES);
+    }
+
+    /**
+     * Tile shapes and code choices of the cm2 shaders, as defines (see the comments at the top of
+     * row_statistics_cm2.comp and column_pass_cm2.comp): the measured defaults, or for benchmarks
+     * the list in {@code -Dcolreduce.vulkan.cm2} (e.g. "RBQ=64,RFULL,CBK=128"), which replaces them.
+     */
+    record Cm2(Map<String, String> defines) {
+        /**
+         * The measured choice (H200, docs/PERFORMANCE.md): full tiles without the mask test, the
+         * column pass's row statistics as broadcast matrices, in-bounds tiles loaded without bounds
+         * checks, pass 1 with wide statistics on 128-row tiles of 256 invocations where D ≥ 128 and
+         * there are rows enough, else on 64-row tiles.
+         */
+        static String defaults(int headDim, int queries) {
+            return "RFULL,RWIDE,CFULL,CBCAST,LU," + (headDim >= 128 && queries >= 256 ? "RBQ=128,RWG=256" : "RBQ=64");
+        }
+
+        static Cm2 current(int headDim, int queries) {
+            String v = System.getProperty("colreduce.vulkan.cm2");
+            return parse(v == null ? "DEFAULT" : v, headDim, queries);
+        }
+
+        static Cm2 parse(String list) { return parse(list, 128, 4096); }
+
+        /** A list of defines; the item DEFAULT stands for {@link #defaults}, and a later item replaces an earlier one. */
+        static Cm2 parse(String list, int headDim, int queries) {
+            Map<String, String> d = new LinkedHashMap<>();
+            for (String raw : list.split(",")) {
+                String item = raw.trim();
+                if (item.isEmpty()) continue;
+                for (String t : item.equalsIgnoreCase("DEFAULT") ? defaults(headDim, queries).split(",") : new String[]{item}) {
+                    int eq = t.indexOf('=');
+                    String name = (eq < 0 ? t : t.substring(0, eq)).trim().toUpperCase(Locale.ROOT);
+                    if (!name.matches("[A-Z][A-Z0-9_]*")) throw new IllegalArgumentException("colreduce.vulkan.cm2: bad define '" + t + "'");
+                    String value = eq < 0 ? "" : t.substring(eq + 1).trim();
+                    if (!value.matches("[0-9]*")) throw new IllegalArgumentException("colreduce.vulkan.cm2: bad value in '" + t + "'");
+                    d.put(name, value);
+                }
+            }
+            return new Cm2(d);
+        }
+
+        int value(String name, int fallback) {
+            String v = defines.get(name);
+            return v == null || v.isEmpty() ? fallback : Integer.parseInt(v);
+        }
+
+        int rowTile() { return value("RBQ", 32); }
+        int splitTile() { return value("RBK", 64); }
+        int keyTile() { return value("CBK", 64); }
+        boolean planar() { return defines.containsKey("CBCAST"); }
+
+        String preamble() {
+            StringBuilder sb = new StringBuilder();
+            defines.forEach((k, v) -> sb.append("#define ").append(k).append(v.isEmpty() ? "" : " " + v).append('\n'));
+            return sb.toString();
+        }
     }
 }

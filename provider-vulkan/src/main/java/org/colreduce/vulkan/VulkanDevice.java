@@ -72,9 +72,13 @@ final class VulkanDevice implements AutoCloseable {
                 chain = f11.address();
                 extensions.add(VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
                 if (cooperativeMatrix2) {
+                    // conversions (accumulator → operand, used by the RONES row sums) where offered
+                    var offered = VkPhysicalDeviceCooperativeMatrix2FeaturesNV.calloc(st).sType$Default();
+                    vkGetPhysicalDeviceFeatures2(physical, VkPhysicalDeviceFeatures2.calloc(st).sType$Default().pNext(offered.address()));
                     var c2 = VkPhysicalDeviceCooperativeMatrix2FeaturesNV.calloc(st).sType$Default()
                             .cooperativeMatrixWorkgroupScope(true).cooperativeMatrixFlexibleDimensions(true).cooperativeMatrixReductions(true)
-                            .cooperativeMatrixPerElementOperations(true).cooperativeMatrixTensorAddressing(true);
+                            .cooperativeMatrixPerElementOperations(true).cooperativeMatrixTensorAddressing(true)
+                            .cooperativeMatrixConversions(offered.cooperativeMatrixConversions());
                     coop.pNext(c2.address());
                     extensions.add(NVCooperativeMatrix2.VK_NV_COOPERATIVE_MATRIX_2_EXTENSION_NAME);
                 }
@@ -109,13 +113,25 @@ final class VulkanDevice implements AutoCloseable {
             VkDescriptorPoolSize.Buffer sizes = VkDescriptorPoolSize.calloc(1, st).type(VK_DESCRIPTOR_TYPE_STORAGE_BUFFER).descriptorCount(8192);
             check(vkCreateDescriptorPool(device, VkDescriptorPoolCreateInfo.calloc(st).sType$Default().maxSets(2048).pPoolSizes(sizes), null, lp), "vkCreateDescriptorPool");
             descriptorPool = lp.get(0);
-            check(vkCreateQueryPool(device, VkQueryPoolCreateInfo.calloc(st).sType$Default().queryType(VK_QUERY_TYPE_TIMESTAMP).queryCount(2), null, lp), "vkCreateQueryPool");
+            check(vkCreateQueryPool(device, VkQueryPoolCreateInfo.calloc(st).sType$Default().queryType(VK_QUERY_TYPE_TIMESTAMP).queryCount(3), null, lp), "vkCreateQueryPool");
             queryPool = lp.get(0);
             memory = VkPhysicalDeviceMemoryProperties.malloc();
             vkGetPhysicalDeviceMemoryProperties(physical, memory);
         }
         pipelines = new Pipelines(this);
     }
+
+    private boolean marked;
+    private long lastMarkNanos = -1;
+
+    /** Inside a {@link #submit} body: a timestamp once everything recorded so far has finished (the first call only). */
+    void mark(VkCommandBuffer cb) {
+        if (info.timestampBits() > 0 && !marked) vkCmdWriteTimestamp(cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queryPool, 2);
+        marked = true;
+    }
+
+    /** GPU nanoseconds from the start of the last submission to its {@link #mark} (its end where it had none). */
+    long lastMarkNanos() { return lastMarkNanos; }
 
     /** Records a command buffer with {@code body}, submits it and waits. Returns the GPU nanoseconds between the timestamps (−1 where the queue has none). */
     long submit(Consumer<VkCommandBuffer> body) {
@@ -125,11 +141,15 @@ final class VulkanDevice implements AutoCloseable {
                     .flags(VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT)), "vkBeginCommandBuffer");
             boolean timed = info.timestampBits() > 0;
             if (timed) {
-                vkCmdResetQueryPool(commands, queryPool, 0, 2);
+                vkCmdResetQueryPool(commands, queryPool, 0, 3);
                 vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, queryPool, 0);
             }
+            marked = false;
             body.accept(commands);
-            if (timed) vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queryPool, 1);
+            if (timed) {
+                if (!marked) vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queryPool, 2);
+                vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queryPool, 1);
+            }
             check(vkEndCommandBuffer(commands), "vkEndCommandBuffer");
             VkSubmitInfo si = VkSubmitInfo.calloc(st).sType$Default().pCommandBuffers(st.pointers(commands));
             check(vkQueueSubmit(queue, si, fence), "vkQueueSubmit");
@@ -138,9 +158,10 @@ final class VulkanDevice implements AutoCloseable {
             check(rc, "vkWaitForFences");
             vkResetCommandBuffer(commands, 0);
             if (!timed) return -1;
-            LongBuffer ts = st.mallocLong(2);
-            check(vkGetQueryPoolResults(device, queryPool, 0, 2, ts, 8, VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT), "vkGetQueryPoolResults");
+            LongBuffer ts = st.mallocLong(3);
+            check(vkGetQueryPoolResults(device, queryPool, 0, 3, ts, 8, VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT), "vkGetQueryPoolResults");
             long mask = info.timestampBits() >= 64 ? -1L : (1L << info.timestampBits()) - 1;
+            lastMarkNanos = (long) (((ts.get(2) - ts.get(0)) & mask) * (double) info.timestampPeriod());
             return (long) (((ts.get(1) - ts.get(0)) & mask) * (double) info.timestampPeriod());
         }
     }

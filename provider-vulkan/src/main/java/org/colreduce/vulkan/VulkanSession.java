@@ -38,6 +38,9 @@ final class VulkanSession implements BackendSession {
     /** Pass 1 aims at this many workgroups (a few per multiprocessor of a large GPU). */
     static final long TARGET_WORKGROUPS = 1024;
 
+    /** Benchmarks only ({@code -Dcolreduce.vulkan.only=rows|columns}): record one pass, to time it alone; results are then wrong. */
+    static String ONLY = System.getProperty("colreduce.vulkan.only", "");
+
     private final VulkanDevice device;
     private final boolean forcePortable;
     /** Tensor-core shaders without register prefetch, for more workgroups per multiprocessor ({@code COLREDUCE_VULKAN_COOPMAT=lean}). */
@@ -56,6 +59,9 @@ final class VulkanSession implements BackendSession {
 
     /** GPU time of the last column reduction, from timestamp queries (−1 where unsupported). */
     long lastGpuNanos() { return lastGpuNanos; }
+
+    /** GPU time of the last column reduction's first batch chunk up to the end of its row statistics (pass 1 and the merge). */
+    long lastPass1Nanos() { return device.lastMarkNanos(); }
 
     /** Whether problems of this type and head dimension take the cooperative-matrix path. */
     boolean cooperative(DType dtype, int headDim) {
@@ -164,7 +170,7 @@ final class VulkanSession implements BackendSession {
      * after the whole submission has succeeded.
      */
     private void run(ReduceProblem p, AttendProblem a) {
-        ShaderSet shaders = ShaderSet.choose(device, p.dtype(), p.headDim(), cooperative(p.dtype(), p.headDim()), leanCoop, a != null);
+        ShaderSet shaders = ShaderSet.choose(device, p.dtype(), p.headDim(), p.queries(), cooperative(p.dtype(), p.headDim()), leanCoop, a != null);
         BatchChunks chunking = BatchChunks.of(p, shaders.slack(), device, a != null);
         int b = p.batch(), hq = p.queryHeads(), hkv = p.kvHeads(), m = p.queries(), n = p.keys();
         boolean grouped = p.heads() != HeadReduction.NONE;
@@ -190,11 +196,12 @@ final class VulkanSession implements BackendSession {
                 ls.set(ValueLayout.JAVA_INT, c * lensStride + 4L * (bc + i), p.keyLengths()[b0 + i]);
             }
         }
-        int rowTile = shaders.rowTile(), keyTile = shaders.keyTile();
-        Split full = Split.of(chunk, hq, m, n, rowTile, keyTile), last = Split.of(lastChunk, hq, m, n, rowTile, keyTile);
+        int rowTile = shaders.rowTile(), keyTile = shaders.keyTile(), splitTile = shaders.splitTile();
+        Split full = Split.of(chunk, hq, m, n, rowTile, splitTile), last = Split.of(lastChunk, hq, m, n, rowTile, splitTile);
         long statRows = (long) chunk * hq * m;
         GpuBuffer stats = scratch("stats", 8L * hq * m * Math.max((long) full.count() * chunk, (long) last.count() * lastChunk), false);
-        GpuBuffer lse = scratch("lse", 8L * (statRows + ShaderSet.COOP_TILE), false);   // (m, log2 l) per row: two floats
+        // (m, log2 l) per row: two floats; then the planar copy column_pass_cm2 may read
+        GpuBuffer lse = scratch("lse", 16L * (statRows + ShaderSet.COOP_TILE), false);
         GpuBuffer partial = scratch("partial", 4L * chunk * (grouped ? hkv : hq) * n, false);
         long resultBytes = 4L * rows * n;
         GpuBuffer result = p.out() instanceof VulkanResidentTensor r ? r.buffer : scratch("result", resultBytes, false);
@@ -234,20 +241,26 @@ final class VulkanSession implements BackendSession {
                 GpuBuffer.Range lr = lens.range(c * lensStride, lensStride);
                 long chunkRows = (long) bc * hq * m;
                 VulkanDevice.barrier(cb);
-                long set = device.descriptorSet(rowPass, qr, kr, stats.whole(), lr);
-                bind(cb, rowPass, set);
-                push(cb, rowPass, ints(params));
-                vkCmdDispatch(cb, (m + rowTile - 1) / rowTile, bc * hq, split.count());
-                VulkanDevice.barrier(cb);
-                set = device.descriptorSet(mergePass, qr, kr, lse.whole(), lr, stats.whole());
-                bind(cb, mergePass, set);
-                push(cb, mergePass, ints(params));
-                dispatchLinear(cb, (chunkRows + 63) / 64);
-                VulkanDevice.barrier(cb);
-                set = device.descriptorSet(columnPass, qr, kr, lse.whole(), lr, partial.whole());
-                bind(cb, columnPass, set);
-                push(cb, columnPass, ints(params));
-                vkCmdDispatch(cb, (n + keyTile - 1) / keyTile, bc * hkv, 1);
+                long set;
+                if (!ONLY.equals("columns")) {
+                    set = device.descriptorSet(rowPass, qr, kr, stats.whole(), lr);
+                    bind(cb, rowPass, set);
+                    push(cb, rowPass, ints(params));
+                    vkCmdDispatch(cb, (m + rowTile - 1) / rowTile, bc * hq, split.count());
+                    VulkanDevice.barrier(cb);
+                    set = device.descriptorSet(mergePass, qr, kr, lse.whole(), lr, stats.whole());
+                    bind(cb, mergePass, set);
+                    push(cb, mergePass, ints(params));
+                    dispatchLinear(cb, (chunkRows + 63) / 64);
+                    VulkanDevice.barrier(cb);
+                    device.mark(cb);   // pass 1's time, for the benchmark
+                }
+                if (!ONLY.equals("rows")) {
+                    set = device.descriptorSet(columnPass, qr, kr, lse.whole(), lr, partial.whole());
+                    bind(cb, columnPass, set);
+                    push(cb, columnPass, ints(params));
+                    vkCmdDispatch(cb, (n + keyTile - 1) / keyTile, bc * hkv, 1);
+                }
                 if (a != null) {
                     set = device.descriptorSet(outputPass, qr, kr, lse.whole(), lr, v.buffer.whole(), oF32.whole());
                     bind(cb, outputPass, set);

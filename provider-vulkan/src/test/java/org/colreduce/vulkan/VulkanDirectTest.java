@@ -106,6 +106,10 @@ class VulkanDirectTest {
     @Test void coopTilesCausalGroupSum() { check(10, DType.F16, 2, 4, 2, 200, 300, 128, Mask.causal(), Reduction.SUM, HeadReduction.GROUP_SUM, null, null, false); }
     @Test void coopSlidingMax() { check(11, DType.F16, 1, 2, 2, 130, 257, 16, Mask.slidingWindow(40), Reduction.MAX, HeadReduction.NONE, null, null, false); }
     @Test void coopD256MeanOverHeads() { check(12, DType.F16, 1, 2, 1, 70, 90, 256, Mask.none(), Reduction.MEAN, HeadReduction.MEAN, null, null, false); }
+    // M ≥ 256 at D = 128: pass 1 on the cm2 path takes 128-row tiles of 256 invocations; full and cut tiles, GQA, lengths
+    @Test void coopWideRowsCausalLengths() { check(14, DType.F16, 2, 2, 1, 300, 390, 128, Mask.causal(), Reduction.SUM, HeadReduction.GROUP_SUM, new int[]{300, 257}, new int[]{390, 260}, false); }
+    @Test void coopWideRowsSlidingMean() { check(15, DType.F16, 1, 2, 2, 512, 640, 128, Mask.slidingWindow(100), Reduction.MEAN, HeadReduction.NONE, null, null, false); }
+    @Test void coopWideRowsMaxFullTiles() { check(16, DType.F16, 1, 1, 1, 384, 256, 128, Mask.none(), Reduction.MAX, HeadReduction.NONE, null, null, true); }
     @Test void coopLongKeysFewRows() { check(13, DType.F16, 1, 2, 2, 3, 2000, 64, Mask.causal(), Reduction.SUM, HeadReduction.NONE, new int[]{2}, new int[]{1900}, true); }
 
     /**

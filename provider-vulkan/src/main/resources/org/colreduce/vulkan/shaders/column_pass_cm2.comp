@@ -1,19 +1,38 @@
 // Pass 2 with VK_NV_cooperative_matrix2 (F16, D a multiple of 16 given as HEAD_DIM): workgroup-
 // scope matrices, so the compiler stages operands and no score ever goes through our shared
-// memory. A workgroup OWNS BK keys of one (batch, KV head): Sᵀ = K·Qᵀ (BK keys × BQ queries)
+// memory. A workgroup OWNS CBK keys of one (batch, KV head): Sᵀ = K·Qᵀ (CBK keys × CBQ queries)
 // per query tile, then per element the mask, the scale and p = exp2((s·c − m) − log2 l), a row reduction
 // into a narrow matrix (one value per key, smeared over 16 columns) and a fixed-order sum over
 // the query tiles. Loads clamp to zero outside the tensor, so no slack is read.
+// Tile shape from the host (ShaderSet.Cm2): CBK keys × CBQ queries, CWG invocations; CFULL gives
+// tiles wholly inside the mask a branch without the per-element mask test; CBCAST reads the
+// tile's row statistics once as two broadcast matrices (a clamp-to-edge tensor load of the planar
+// copy the merge pass writes) instead of per element; LU loads query tiles wholly inside Q
+// without bounds checks; CPF issues the next query tile's load before this tile's work; CABL
+// (timing only, wrong results) cuts the work after the product (1) or before the reduction (2).
+// ShaderSet.Cm2.defaults is the measured choice; docs/PERFORMANCE.md has the measurements.
 #extension GL_NV_cooperative_matrix2 : require
 #extension GL_EXT_shader_explicit_arithmetic_types_int32 : require
-layout(local_size_x = 128) in;
-#define BK 64
-#define BQ 64
+#ifndef CBK
+#define CBK 64
+#endif
+#ifndef CBQ
+#define CBQ 64
+#endif
+#ifndef CWG
+#define CWG 128
+#endif
+layout(local_size_x = CWG) in;
+#define BK CBK
+#define BQ CBQ
 #define NARROW 16
+#define ACC(r, c) coopmat<float, gl_ScopeWorkgroup, r, c, gl_MatrixUseAccumulator>
 
 layout(std430, binding = 0) readonly buffer QBuf { float16_t qData[]; };
 layout(std430, binding = 1) readonly buffer KBuf { float16_t kData[]; };
 layout(std430, binding = 2) readonly buffer RowStats { vec2 rowStats[]; };   // (m, log2 l) per row
+// the same binding as floats: the merge pass's planar copy, m at 2R + r and log2 l at 3R + r (R = B·Hq·M)
+layout(std430, binding = 2) readonly buffer RowStatsPlanar { float planar[]; };
 layout(std430, binding = 4) writeonly buffer Partial { float partial[]; };
 
 float addOp(const in float a, const in float b) { return a + b; }
@@ -28,6 +47,19 @@ float columnTerm(const in uint32_t row, const in uint32_t col, const in float s,
     vec2 st = rowStats[statsBase + uint(i)];
     float x = (logit(s) - st.x) - st.y;
     return isMax ? x : exp2(x);
+}
+
+// a tile wholly inside the mask: no mask test
+float fullTerm(const in uint32_t row, const in uint32_t col, const in float s, const in int i0, const in uint32_t statsBase) {
+    vec2 st = rowStats[statsBase + uint(i0) + col];
+    float x = (logit(s) - st.x) - st.y;
+    return P.reduction == 2 ? x : exp2(x);
+}
+
+// the same with the row statistics as broadcast matrices
+float fullTermB(const in uint32_t row, const in uint32_t col, const in float s, const in float mRow, const in float lRow) {
+    float x = (logit(s) - mRow) - lRow;
+    return P.reduction == 2 ? x : exp2(x);
 }
 
 // the per-key value of one head: MAX back from the log2 domain, MEAN divided by the rows that see the key
@@ -57,25 +89,72 @@ void main() {
     tensorLayoutNV<2, gl_CooperativeMatrixClampModeConstantNV> layoutQ = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeConstantNV);
     layoutQ = setTensorLayoutDimensionNV(layoutQ, P.M, HEAD_DIM);
     tensorViewNV<2, false, 1, 0> transposed = createTensorViewNV(2, false, 1, 0);
+#ifdef LU
+    // tiles wholly inside Q load without bounds checks
+    tensorLayoutNV<2, gl_CooperativeMatrixClampModeUndefinedNV> layoutQIn = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeUndefinedNV);
+    layoutQIn = setTensorLayoutDimensionNV(layoutQIn, P.M, HEAD_DIM);
+#endif
+#ifdef CBCAST
+    // one row of M statistics; the CBK rows of a slice clamp to it: every key row sees the query's (m, log2 l)
+    tensorLayoutNV<2, gl_CooperativeMatrixClampModeClampToEdgeNV> layoutStats = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeClampToEdgeNV);
+    layoutStats = setTensorLayoutDimensionNV(layoutStats, 1, P.M);
+    uint rows = P.B * P.Hq * P.M;
+#endif
 
     coopmat<float16_t, gl_ScopeWorkgroup, BK, HEAD_DIM, gl_MatrixUseA> kt;
     coopMatLoadTensorNV(kt, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, j0, BK, 0, HEAD_DIM));
 
-    coopmat<float, gl_ScopeWorkgroup, BK, NARROW, gl_MatrixUseAccumulator> groupAcc = coopmat<float, gl_ScopeWorkgroup, BK, NARROW, gl_MatrixUseAccumulator>(0.0);
+    ACC(BK, NARROW) groupAcc = ACC(BK, NARROW)(0.0);
     for (uint hg = 0; hg < group; hg++) {
         uint bh = b * P.Hq + kvh * group + hg;
-        coopmat<float, gl_ScopeWorkgroup, BK, NARROW, gl_MatrixUseAccumulator> acc = coopmat<float, gl_ScopeWorkgroup, BK, NARROW, gl_MatrixUseAccumulator>(isMax ? NEG_INF : 0.0);
+        ACC(BK, NARROW) acc = ACC(BK, NARROW)(isMax ? NEG_INF : 0.0);
         if (j0 < lk && lq > 0) {
             int jLast = min(j0 + BK, lk) - 1;
             int iBegin = P.maskKind == 0 ? 0 : max(0, j0 - off);
             int iEnd = P.maskKind == 2 ? min(lq, jLast - off + P.window) : lq;
+#if defined(CABL)
+            ACC(BK, BQ) sAcc = ACC(BK, BQ)(0.0);
+#endif
+#ifdef CPF
+            coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BQ, gl_MatrixUseB> qNext;
+            coopMatLoadTensorNV(qNext, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, (iBegin / BQ) * BQ, BQ, 0, HEAD_DIM), transposed);
+#endif
             for (int i0 = (iBegin / BQ) * BQ; i0 < iEnd; i0 += BQ) {
                 coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BQ, gl_MatrixUseB> qt;
+#ifdef CPF
+                qt = qNext;   // the next tile's load is issued before this tile's work
+                if (i0 + BQ < iEnd) coopMatLoadTensorNV(qNext, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, i0 + BQ, BQ, 0, HEAD_DIM), transposed);
+#else
+#ifdef LU
+                if (i0 + BQ <= int(P.M)) coopMatLoadTensorNV(qt, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQIn, i0, BQ, 0, HEAD_DIM), transposed);
+                else
+#endif
                 coopMatLoadTensorNV(qt, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, i0, BQ, 0, HEAD_DIM), transposed);
-                coopmat<float, gl_ScopeWorkgroup, BK, BQ, gl_MatrixUseAccumulator> s = coopmat<float, gl_ScopeWorkgroup, BK, BQ, gl_MatrixUseAccumulator>(0.0);
+#endif
+#if defined(CABL) && CABL == 1
+                sAcc = coopMatMulAdd(kt, qt, sAcc);
+                continue;
+#endif
+                ACC(BK, BQ) s = ACC(BK, BQ)(0.0);
                 s = coopMatMulAdd(kt, qt, s);
+#ifdef CFULL
+                if (tileVisible(i0, BQ, j0, BK, lq, lk, off)) {
+#ifdef CBCAST
+                    ACC(BK, BQ) mRow, lRow;
+                    coopMatLoadTensorNV(mRow, planar, 2u * rows + bh * P.M, sliceTensorLayoutNV(layoutStats, 0, BK, i0, BQ));
+                    coopMatLoadTensorNV(lRow, planar, 3u * rows + bh * P.M, sliceTensorLayoutNV(layoutStats, 0, BK, i0, BQ));
+                    coopMatPerElementNV(s, s, fullTermB, mRow, lRow);
+#else
+                    coopMatPerElementNV(s, s, fullTerm, i0, bh * P.M);
+#endif
+                } else
+#endif
                 coopMatPerElementNV(s, s, columnTerm, i0, j0, lq, lk, off, bh * P.M);
-                coopmat<float, gl_ScopeWorkgroup, BK, NARROW, gl_MatrixUseAccumulator> tile;
+#if defined(CABL) && CABL == 2
+                sAcc += s;
+                continue;
+#endif
+                ACC(BK, NARROW) tile;
                 if (isMax) {
                     coopMatReduceNV(tile, s, gl_CooperativeMatrixReduceRowNV, maxOp);
                     for (uint e = 0; e < acc.length(); e++) acc[e] = stickyMax(acc[e], tile[e]);
@@ -84,6 +163,9 @@ void main() {
                     acc += tile;
                 }
             }
+#if defined(CABL)
+            coopMatReduceNV(acc, sAcc, gl_CooperativeMatrixReduceRowNV, addOp);
+#endif
         }
         coopMatPerElementNV(acc, acc, finish, j0, lq, lk, off);
         if (P.groupHeads == 0) coopMatPerElementNV(acc, acc, storeColumn0, bh * P.N, j0);

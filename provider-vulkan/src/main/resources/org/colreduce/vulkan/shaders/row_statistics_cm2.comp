@@ -1,13 +1,35 @@
 // Pass 1 with VK_NV_cooperative_matrix2 (F16, D a multiple of 16 given as HEAD_DIM): a workgroup
-// owns BQ query rows of one (batch, query head) and one key split; per key tile S = Q·Kᵀ, the
-// mask and scale per element, then row reductions into narrow matrices (one value per row,
-// smeared over 16 columns) keep the running max and sum in registers. No shared memory of ours.
+// owns RBQ query rows of one (batch, query head) and one key split; per key tile S = Q·Kᵀ, the
+// scale (and, on tiles the mask cuts, the mask) per element, then row reductions keep the running
+// max and sum in registers. No shared memory of ours.
+// Tile shape from the host (ShaderSet.Cm2): RBQ rows × RBK keys, RWG invocations; RFULL gives
+// tiles wholly inside the mask a branch without the per-element mask test; RWIDE keeps m and l as
+// full RBQ×RBK matrices (one row reduction into the tile's own shape, as llama.cpp's
+// flash_attn_cm2 does) instead of narrow ones smeared back; RONES (with RWIDE) takes the row sums
+// as a product with a ones matrix; LU loads key tiles wholly inside K without bounds checks; RPF
+// issues the next key tile's load before this tile's work; RABL (timing only, wrong results)
+// cuts the work after the product (1) or after the max (2). ShaderSet.Cm2.defaults is the
+// measured choice; docs/PERFORMANCE.md has the measurements.
 #extension GL_NV_cooperative_matrix2 : require
 #extension GL_EXT_shader_explicit_arithmetic_types_int32 : require
-layout(local_size_x = 128) in;
-#define BQ 32
-#define BK 64
+#ifndef RBQ
+#define RBQ 32
+#endif
+#ifndef RBK
+#define RBK 64
+#endif
+#ifndef RWG
+#define RWG 128
+#endif
+layout(local_size_x = RWG) in;
+#define BQ RBQ
+#define BK RBK
+#ifdef RWIDE
+#define NARROW BK
+#else
 #define NARROW 16
+#endif
+#define ACC(r, c) coopmat<float, gl_ScopeWorkgroup, r, c, gl_MatrixUseAccumulator>
 
 layout(std430, binding = 0) readonly buffer QBuf { float16_t qData[]; };
 layout(std430, binding = 1) readonly buffer KBuf { float16_t kData[]; };
@@ -17,6 +39,7 @@ layout(std430, binding = 2) writeonly buffer Stats { float stats[]; };
 float addOp(const in float a, const in float b) { return a + b; }
 float maxOp(const in float a, const in float b) { return stickyMax(a, b); }
 float smear(const in float a, const in float b) { return a; }
+float maxPair(const in uint32_t row, const in uint32_t col, const in float a, const in float b) { return stickyMax(a, b); }
 
 // row = query within the tile, col = key within the tile: the scaled logit, −inf where hidden
 float rowLogit(const in uint32_t row, const in uint32_t col, const in float s, const in int i0, const in int j0,
@@ -24,8 +47,16 @@ float rowLogit(const in uint32_t row, const in uint32_t col, const in float s, c
     return visible(i0 + int(row), j0 + int(col), lq, lk, off) ? logit(s) : NEG_INF;
 }
 
+// a tile wholly inside the mask: only the scale
+float scaled(const in uint32_t row, const in uint32_t col, const in float s) { return logit(s); }
+
 float expBelow(const in uint32_t row, const in uint32_t col, const in float t, const in float m) {
     return t == NEG_INF ? 0.0 : exp2(t - m);
+}
+
+// l·2^(mOld − mNew) + tile sum, per element of the wide matrices
+float rescale(const in uint32_t row, const in uint32_t col, const in float l, const in float mOld, const in float mNew, const in float sum) {
+    return (mOld == NEG_INF ? 0.0 : l * exp2(mOld - mNew)) + sum;
 }
 
 // column 0 carries the max, column 1 the sum
@@ -43,8 +74,8 @@ void main() {
     int lq = lengths[b], lk = lengths[P.B + b], off = causalOffset(lq, lk);
     int i0 = int(gl_WorkGroupID.x) * BQ;
 
-    coopmat<float, gl_ScopeWorkgroup, BQ, NARROW, gl_MatrixUseAccumulator> m = coopmat<float, gl_ScopeWorkgroup, BQ, NARROW, gl_MatrixUseAccumulator>(NEG_INF);
-    coopmat<float, gl_ScopeWorkgroup, BQ, NARROW, gl_MatrixUseAccumulator> l = coopmat<float, gl_ScopeWorkgroup, BQ, NARROW, gl_MatrixUseAccumulator>(0.0);
+    ACC(BQ, NARROW) m = ACC(BQ, NARROW)(NEG_INF);
+    ACC(BQ, NARROW) l = ACC(BQ, NARROW)(0.0);
 
     if (i0 < lq && lk > 0) {
         tensorLayoutNV<2, gl_CooperativeMatrixClampModeConstantNV> layoutQ = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeConstantNV);
@@ -52,8 +83,14 @@ void main() {
         tensorLayoutNV<2, gl_CooperativeMatrixClampModeConstantNV> layoutK = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeConstantNV);
         layoutK = setTensorLayoutDimensionNV(layoutK, P.N, HEAD_DIM);
         tensorViewNV<2, false, 1, 0> transposed = createTensorViewNV(2, false, 1, 0);
+#ifdef LU
+        // tiles wholly inside K load without bounds checks
+        tensorLayoutNV<2, gl_CooperativeMatrixClampModeUndefinedNV> layoutKIn = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeUndefinedNV);
+        layoutKIn = setTensorLayoutDimensionNV(layoutKIn, P.N, HEAD_DIM);
+#endif
         coopmat<float16_t, gl_ScopeWorkgroup, BQ, HEAD_DIM, gl_MatrixUseA> qa;
         coopMatLoadTensorNV(qa, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, i0, BQ, 0, HEAD_DIM));
+        uint kBase = (b * P.Hkv + kvh) * P.N * HEAD_DIM;
 
         int iLast = min(i0 + BQ, lq) - 1;
         int jEnd = P.maskKind == 0 ? lk : min(lk, iLast + off + 1);
@@ -61,28 +98,73 @@ void main() {
         int split0 = int(gl_WorkGroupID.z) * P.splitKeys;
         jBegin = max(jBegin, split0);
         jEnd = min(jEnd, split0 + P.splitKeys);
+#if defined(RABL) && RABL == 1
+        ACC(BQ, BK) acc = ACC(BQ, BK)(0.0);
+#endif
+#ifdef RONES
+        const coopmat<float16_t, gl_ScopeWorkgroup, BK, BK, gl_MatrixUseB> ones = coopmat<float16_t, gl_ScopeWorkgroup, BK, BK, gl_MatrixUseB>(1.0);
+#endif
+#ifdef RPF
+        coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BK, gl_MatrixUseB> kNext;
+        coopMatLoadTensorNV(kNext, kData, kBase, sliceTensorLayoutNV(layoutK, (jBegin / BK) * BK, BK, 0, HEAD_DIM), transposed);
+#endif
         for (int j0 = (jBegin / BK) * BK; j0 < jEnd; j0 += BK) {
             coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BK, gl_MatrixUseB> kb;
-            coopMatLoadTensorNV(kb, kData, (b * P.Hkv + kvh) * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, j0, BK, 0, HEAD_DIM), transposed);
-            coopmat<float, gl_ScopeWorkgroup, BQ, BK, gl_MatrixUseAccumulator> s = coopmat<float, gl_ScopeWorkgroup, BQ, BK, gl_MatrixUseAccumulator>(0.0);
+#ifdef RPF
+            kb = kNext;   // the next tile's load is issued before this tile's work
+            if (j0 + BK < jEnd) coopMatLoadTensorNV(kNext, kData, kBase, sliceTensorLayoutNV(layoutK, j0 + BK, BK, 0, HEAD_DIM), transposed);
+#else
+#ifdef LU
+            if (j0 + BK <= int(P.N)) coopMatLoadTensorNV(kb, kData, kBase, sliceTensorLayoutNV(layoutKIn, j0, BK, 0, HEAD_DIM), transposed);
+            else
+#endif
+            coopMatLoadTensorNV(kb, kData, kBase, sliceTensorLayoutNV(layoutK, j0, BK, 0, HEAD_DIM), transposed);
+#endif
+#if defined(RABL) && RABL == 1
+            acc = coopMatMulAdd(qa, kb, acc);
+        }
+        coopMatReduceNV(m, acc, gl_CooperativeMatrixReduceRowNV, maxOp);
+        {
+#else
+            ACC(BQ, BK) s = ACC(BQ, BK)(0.0);
             s = coopMatMulAdd(qa, kb, s);
+#ifdef RFULL
+            if (tileVisible(i0, BQ, j0, BK, lq, lk, off)) coopMatPerElementNV(s, s, scaled);
+            else
+#endif
             coopMatPerElementNV(s, s, rowLogit, i0, j0, lq, lk, off);
-            coopmat<float, gl_ScopeWorkgroup, BQ, NARROW, gl_MatrixUseAccumulator> tileMax, mNew, tileSum;
+            ACC(BQ, NARROW) tileMax, mNew;
             coopMatReduceNV(tileMax, s, gl_CooperativeMatrixReduceRowNV, maxOp);
-            for (uint e = 0; e < m.length(); e++) mNew[e] = stickyMax(m[e], tileMax[e]);
-            coopmat<float, gl_ScopeWorkgroup, BQ, BK, gl_MatrixUseAccumulator> mWide;
+            coopMatPerElementNV(mNew, m, maxPair, tileMax);
+#if defined(RABL) && RABL == 2
+            m = mNew;
+            l += tileMax;
+            continue;
+#endif
+#ifdef RWIDE
+            coopMatPerElementNV(s, s, expBelow, mNew);
+            ACC(BQ, BK) tileSum;
+#ifdef RONES
+            // the row sums as a product with ones (p rounded to F16 for the tensor cores)
+            tileSum = coopMatMulAdd(coopmat<float16_t, gl_ScopeWorkgroup, BQ, BK, gl_MatrixUseA>(s), ones, ACC(BQ, BK)(0.0));
+#else
+            coopMatReduceNV(tileSum, s, gl_CooperativeMatrixReduceRowNV, addOp);
+#endif
+            coopMatPerElementNV(l, l, rescale, m, mNew, tileSum);
+#else
+            ACC(BQ, BK) mWide;
             coopMatReduceNV(mWide, mNew, gl_CooperativeMatrixReduceRowNV, smear);
             coopMatPerElementNV(s, s, expBelow, mWide);
+            ACC(BQ, NARROW) tileSum;
             coopMatReduceNV(tileSum, s, gl_CooperativeMatrixReduceRowNV, addOp);
-            for (uint e = 0; e < m.length(); e++) {
-                float scaleOld = m[e] == NEG_INF ? 0.0 : exp2(m[e] - mNew[e]);
-                l[e] = l[e] * scaleOld + tileSum[e];
-                m[e] = mNew[e];
-            }
+            coopMatPerElementNV(l, l, rescale, m, mNew, tileSum);
+#endif
+            m = mNew;
+#endif
         }
     }
     // column 0 of the stats pair is the max, column 1 the sum: pack them into one matrix
-    coopmat<float, gl_ScopeWorkgroup, BQ, NARROW, gl_MatrixUseAccumulator> pair;
+    ACC(BQ, NARROW) pair;
     coopMatPerElementNV(pair, m, pickPair, l);
     coopMatPerElementNV(pair, pair, storeStats, (gl_WorkGroupID.z * P.B * P.Hq + bh) * P.M, i0);
 }

@@ -7,6 +7,10 @@ layout(local_size_x = 64) in;
 
 layout(std430, binding = 4) readonly buffer Stats { float stats[]; };
 layout(std430, binding = 2) writeonly buffer RowStats { vec2 rowStats[]; };   // (m, log2 l) per row
+#ifdef PLANAR_STATS
+// and, for column_pass_cm2's broadcast loads, a planar copy after them: m at 2R + r, log2 l at 3R + r
+layout(std430, binding = 2) writeonly buffer RowStatsPlanar { float planar[]; };
+#endif
 // bindings 0, 1 (Q, K) and 3 (lengths) are those of the other passes, unused here
 
 void main() {
@@ -23,5 +27,10 @@ void main() {
         float l = stats[2u * (z * rows + r) + 1u];
         if (l != 0.0 || isnan(l)) sum += l * exp2(stats[2u * (z * rows + r)] - mx);
     }
-    rowStats[r] = sum == 0.0 ? vec2(NEG_INF, 0.0) : vec2(mx, log2(sum));
+    vec2 st = sum == 0.0 ? vec2(NEG_INF, 0.0) : vec2(mx, log2(sum));
+    rowStats[r] = st;
+#ifdef PLANAR_STATS
+    planar[2u * rows + r] = st.x;
+    planar[3u * rows + r] = st.y;
+#endif
 }

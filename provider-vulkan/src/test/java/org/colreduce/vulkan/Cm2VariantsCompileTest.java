@@ -1,0 +1,32 @@
+package org.colreduce.vulkan;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.colreduce.DType;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cm2 shaders compile with shaderc in every tile shape and code choice that
+ * {@code VulkanBenchmark --variants} may ask for (no device needed; lavapipe has no cm2).
+ */
+class Cm2VariantsCompileTest {
+    static final String[] VARIANTS = {
+        "", "RFULL,CFULL", "RFULL,RWIDE", "RFULL,CFULL,CBCAST", "RABL=1", "RABL=2", "CABL=1", "CABL=2",
+        "RFULL,RBQ=64", "RFULL,RBQ=64,RWG=256", "RFULL,RBQ=128,RWG=256", "RFULL,RBQ=64,RBK=128",
+        "CFULL,CBK=128", "CFULL,CBK=128,CWG=256", "CFULL,CBQ=128", "CFULL,CBK=128,CBQ=128,CWG=256",
+        "RABL=1,RBQ=64,RWG=256", "CABL=1,CBK=128,CWG=256", "RFULL,RWIDE,RBQ=64", "CFULL,CBCAST,CBK=128,CWG=256",
+        "RFULL,RPF", "CFULL,CPF", "LU", "LU,RFULL,RWIDE,RBQ=128,RWG=256,CFULL,CBCAST", "RABL=1,LU", "CABL=1,LU", "RFULL,RWIDE,RONES", "RFULL,RWIDE,RONES,RBQ=64,RWG=256,RPF",
+    };
+
+    @Test
+    void everyVariantCompiles() {
+        for (int d : new int[]{64, 128}) {
+            for (String v : VARIANTS) {
+                String pre = VulkanSession.preamble(DType.F16, d) + ShaderSet.Cm2.parse(v).preamble();
+                for (String name : new String[]{"row_statistics_cm2", "column_pass_cm2"})
+                    assertTrue(Pipelines.compile(name, pre, true).length > 0, name + " " + v + " D=" + d);
+            }
+        }
+        assertTrue(Pipelines.compile("row_statistics_merge", VulkanSession.preamble(DType.F16, 0) + "#define PLANAR_STATS\n", false).length > 0);
+    }
+}
