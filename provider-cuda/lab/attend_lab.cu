@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
         size_t on = (size_t)c.B * c.Hq * c.M * c.Dv, rows = (size_t)c.B * c.Hq * c.M;
         void *q, *k, *v, *o; float* lse; int *lq, *lk;
         CK(cudaMalloc(&q, qn * 2)); CK(cudaMalloc(&k, kn * 2)); CK(cudaMalloc(&v, vn * 2)); CK(cudaMalloc(&o, on * 2));
-        CK(cudaMalloc(&lse, rows * 4)); CK(cudaMalloc(&lq, c.B * 4)); CK(cudaMalloc(&lk, c.B * 4));
+        CK(cudaMalloc(&lse, rows * 8));   // (m, lg) per row CK(cudaMalloc(&lq, c.B * 4)); CK(cudaMalloc(&lk, c.B * 4));
         std::vector<int> hq(c.B, c.M), hk(c.B, c.N);
         if (c.lenK1 >= 0 && c.B > 1) hk[1] = c.lenK1;
         CK(cudaMemcpy(lq, hq.data(), c.B * 4, cudaMemcpyHostToDevice)); CK(cudaMemcpy(lk, hk.data(), c.B * 4, cudaMemcpyHostToDevice));
@@ -139,13 +139,13 @@ int main(int argc, char** argv) {
         op.v = v; op.o = o; op.vsn = ldv; op.vsh = (int64_t)c.N * ldv; op.vsb = op.vsh * c.Hkv;
         op.Dv = c.Dv; op.ldv = ldv; op.outF32 = 0; op.online = 1;
         std::vector<unsigned short> o0(on), o1(on);
-        std::vector<float> l0(rows), l1(rows);
+        std::vector<float> l0(rows * 2), l1(rows * 2);
         double flop = 4.0 * c.B * c.Hq * (double)c.M * c.N * c.D * (c.causal ? 0.5 : 1.0);
         for (size_t vi = 0; vi < vs.size(); vi++) {
-            CK(cudaMemset(o, 0xFF, on * 2)); CK(cudaMemset(lse, 0xFF, rows * 4));
+            CK(cudaMemset(o, 0xFF, on * 2)); CK(cudaMemset(lse, 0xFF, rows * 8));
             launch(vs[vi], p, op);
             CK(cudaDeviceSynchronize()); CK(cudaGetLastError());
-            CK(cudaMemcpy(o1.data(), o, on * 2, cudaMemcpyDeviceToHost)); CK(cudaMemcpy(l1.data(), lse, rows * 4, cudaMemcpyDeviceToHost));
+            CK(cudaMemcpy(o1.data(), o, on * 2, cudaMemcpyDeviceToHost)); CK(cudaMemcpy(l1.data(), lse, rows * 8, cudaMemcpyDeviceToHost));
             if (vi == 0) { o0 = o1; l0 = l1; }
             double num = 0, den = 0, lsed = 0; long nanMismatch = 0, nans = 0;
             for (size_t e = 0; e < on; e++) {
@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
                 if (std::isnan(a) || std::isnan(b)) { nans += std::isnan(a); nanMismatch += std::isnan(a) != std::isnan(b); continue; }
                 num += (a - b) * (double)(a - b); den += (double)a * a;
             }
-            for (size_t e = 0; e < rows; e++) {
+            for (size_t e = 0; e < rows * 2; e++) {
                 if (std::isinf(l0[e]) && l0[e] == l1[e]) continue;
                 lsed = std::max(lsed, (double)std::fabs(l0[e] - l1[e]));
             }

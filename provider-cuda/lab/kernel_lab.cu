@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
         Problem p = {};
         void *q, *k; float *lse, *col; int *lq, *lk;
         CK(cudaMalloc(&q, qn * 2)); CK(cudaMalloc(&k, kn * 2));
-        CK(cudaMalloc(&lse, (size_t)s.B * s.H * s.M * 4)); CK(cudaMalloc(&col, (size_t)s.B * s.H * s.N * 4));
+        CK(cudaMalloc(&lse, (size_t)s.B * s.H * s.M * 8));   // (m, lg) per row CK(cudaMalloc(&col, (size_t)s.B * s.H * s.N * 4));
         CK(cudaMalloc(&lq, s.B * 4)); CK(cudaMalloc(&lk, s.B * 4));
         std::vector<int> hq(s.B, s.M), hk(s.B, s.N);
         CK(cudaMemcpy(lq, hq.data(), s.B * 4, cudaMemcpyHostToDevice)); CK(cudaMemcpy(lk, hk.data(), s.B * 4, cudaMemcpyHostToDevice));
@@ -106,11 +106,11 @@ int main(int argc, char** argv) {
         std::vector<float> lse0, col0;
         for (const Variant& v : vs) {
             float tr = timeKernel(v.rows, rg, rsm, p, iters);
-            std::vector<float> hl((size_t)s.B * s.H * s.M), hc((size_t)s.B * s.H * s.N);
+            std::vector<float> hl((size_t)s.B * s.H * s.M * 2), hc((size_t)s.B * s.H * s.N);
             CK(cudaMemcpy(hl.data(), lse, hl.size() * 4, cudaMemcpyDeviceToHost));
             if (lse0.empty()) lse0 = hl;
             else CK(cudaMemcpy(lse, lse0.data(), hl.size() * 4, cudaMemcpyHostToDevice));  // the column pass reads the reference lse
-            int csm = (128 + v.stages * v.qrows) * DP * 2 + v.stages * v.qrows * 4 + 1024;
+            int csm = (128 + v.stages * v.qrows) * DP * 2 + v.stages * v.qrows * 8 + 1024;
             float tc = timeKernel(v.cols, cg, csm, p, iters);
             CK(cudaMemcpy(hc.data(), col, hc.size() * 4, cudaMemcpyDeviceToHost));
             if (col0.empty()) col0 = hc;

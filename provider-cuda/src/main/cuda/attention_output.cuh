@@ -4,10 +4,10 @@
 // P is rounded to the input type for the second product, as FlashAttention does (BF16: twice).
 // Two modes (OutputProblem.online):
 //  - lse given (row statistics ran first, e.g. split over keys for few query tiles):
-//    p_ij = 2^((t_ij − lse_t,i)·c), already normalised, no rescaling (lse_t in the raw units of
-//    row_statistics.cuh: t = sgn·q·k; here lse2 = lse_t·c, the log2-domain value);
+//    p_ij = 2^((t_ij − m_i)·c − lg_i), already normalised, no rescaling ((m, lg) the row statistics
+//    of row_statistics.cuh, t = sgn·q·k; here lse2 = m·c + lg, the log2-domain value);
 //  - online: this pass replaces the row statistics: a running (max, sum) per row rescales O as
-//    the tiles go by, and the pass writes lse_t = lse2 / c for the column pass. One pass over K saved.
+//    the tiles go by, and the pass writes the row statistics for the column pass. One pass over K saved.
 // On sm_90a, E ≤ 128, attention_output_wg.cuh does the same work on wgmma, 128 rows a block.
 // Every sum runs in a fixed order (mma, then fixed quad shuffles): same bits on every run.
 // A masked key has p = 0, but 0·NaN is NaN: a tile that is not fully visible and holds a
@@ -148,7 +148,7 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
 #pragma unroll
     for (int r = 0; r < 2; r++) {
         int64_t i = row0 + r * 8;
-        m[r] = online || i >= p.M ? -INFINITY : p.lse[(int64_t)bh * p.M + i] * p.c;   // lse2 = lse_t·c
+        m[r] = online || i >= p.M ? -INFINITY : p.lse[((int64_t)bh * p.M + i) * 2] * p.c + p.lse[((int64_t)bh * p.M + i) * 2 + 1];   // lse2 = m·c + lg
     }
     float oacc[E / 8][4];
 #pragma unroll
@@ -346,11 +346,13 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
                 int x = n * 8 + 2 * t + e;
                 if (x < o.Dv) store_output<T>(o, at + x, inv == 0.f ? 0.f : oacc[n][2 * r + e] * inv);
             }
-        if (online && t == 0) p.lse[(int64_t)bh * p.M + i] = l[r] == 0.f ? -INFINITY : (m[r] + __log2f(l[r])) / p.c;
+        // the row statistics (m, lg) for the column pass; m from the log2-domain max (m·c rounded:
+        // precise to an ulp of the logit, not exact as row_statistics' raw max is)
+        if (online && t == 0) store_row_stats(p.lse, (int64_t)bh * p.M + i, m[r] / p.c, l[r]);
     }
 }
 
-// F32 inputs on the FMA units (SPEC §11.1 asks 1e-5): one warp per query row, lse_t from
+// F32 inputs on the FMA units (SPEC §11.1 asks 1e-5): one warp per query row, (m, lg) from
 // row_statistics_f32. Lanes take 32 keys at a time for the scores, then each lane accumulates
 // its columns of O over those keys in key order.
 __device__ void attention_output_f32(const Problem& p, const OutputProblem& o) {
@@ -368,12 +370,12 @@ __device__ void attention_output_f32(const Problem& p, const OutputProblem& o) {
     __syncwarp();
     if (i >= p.M) return;
     float acc[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
-    const float lse = p.lse[(int64_t)bh * p.M + i];
-    if (i < mask.lenQ && lse != -INFINITY) {
+    const float lm = p.lse[((int64_t)bh * p.M + i) * 2], lg = p.lse[((int64_t)bh * p.M + i) * 2 + 1];
+    if (i < mask.lenQ && lm != -INFINITY) {
         const int64_t lo = mask.keyLo(i), hi = mask.keyHi(i + 1);   // exactly the keys row i sees
         for (int64_t jb = lo; jb < hi; jb += 32) {
             const int64_t j = jb + lane;
-            float pj = j < hi ? exp2f(fmaf(dot_f32(sq[warp], K + j * p.ksn, p.D), p.sgn, -lse) * p.c) : 0.f;
+            float pj = j < hi ? exp2f(fmaf(fmaf(dot_f32(sq[warp], K + j * p.ksn, p.D), p.sgn, -lm), p.c, -lg)) : 0.f;
             const int count = (int)min((int64_t)32, hi - jb);
             for (int kk = 0; kk < count; kk++) {
                 const float pk = __shfl_sync(0xffffffffu, pj, kk);

@@ -98,7 +98,7 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
 #pragma unroll
     for (int r = 0; r < 2; r++) {
         int64_t i = row0 + r * 8;
-        m[r] = online || i >= p.M ? -INFINITY : p.lse[(int64_t)bh * p.M + i] * p.c;
+        m[r] = online || i >= p.M ? -INFINITY : p.lse[((int64_t)bh * p.M + i) * 2] * p.c + p.lse[((int64_t)bh * p.M + i) * 2 + 1];   // lse2 = m·c + lg
     }
     float oacc[E / 8][4];
 #pragma unroll
@@ -263,7 +263,7 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
         cp_async_wait<0>();
     }
 
-    // the quad's partial sums in a fixed order, then O (0 for a row that sees no key) and lse_t
+    // the quad's partial sums in a fixed order, then O (0 for a row that sees no key) and (m, lg)
 #pragma unroll
     for (int r = 0; r < 2; r++) {
         l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
@@ -285,7 +285,9 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
                 if (x + 1 < o.Dv) store_output<T>(o, at + x + 1, v1);
             }
         }
-        if (online && t == 0) p.lse[(int64_t)bh * p.M + i] = l[r] == 0.f ? -INFINITY : (m[r] + __log2f(l[r])) / p.c;
+        // the row statistics (m, lg) for the column pass; m from the log2-domain max (m·c rounded:
+        // precise to an ulp of the logit, not exact as row_statistics' raw max is)
+        if (online && t == 0) store_row_stats(p.lse, (int64_t)bh * p.M + i, m[r] / p.c, l[r]);
     }
 #endif
 }

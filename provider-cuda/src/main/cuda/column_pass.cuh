@@ -3,7 +3,8 @@
 // S^T = K·Q^T on tensor cores (wgmma on sm_90a, mma.sync elsewhere) with K held in registers.
 // Keys sit on accumulator rows, so the reduction over queries stays inside a thread and ends with
 // one fixed-order quad shuffle: no atomics, the same bits on every run (SPEC §8.1).
-// SUM/MEAN add p = 2^((t − lse_t)·c); MAX keeps the largest (t − lse_t)·c and takes one exp2 at the end.
+// SUM/MEAN add p = 2^((t − m)·c − lg) (the row statistics, row_statistics.cuh); MAX keeps the
+// largest (t − m)·c − lg and takes one exp2 at the end.
 // Writes one value per (batch, query head, key) into colval: the head reduction and the
 // previous scores are head_reduction's job.
 #pragma once
@@ -14,21 +15,22 @@
 
 namespace colreduce {
 
-// Adds one item's p (or, for MAX, takes the largest (t − lse_t)·c) over its BM queries into the
-// two key rows (g, g+8) a thread holds. Two compile-time cases keep the inner loop free of
-// branches: FULL (every pair visible, no mask test) and POS (the sign of the scale). t − lse_t
-// is formed before scaling by c, as in the row statistics (exact for huge logits, SPEC 7.2).
+// Adds one item's p (or, for MAX, takes the largest (t − m)·c − lg) over its BM queries into the
+// two key rows (g, g+8) a thread holds; stats holds (m, lg) of each query. Two compile-time cases
+// keep the inner loop free of branches: FULL (every pair visible, no mask test) and POS (the
+// sign of the scale). t − m is formed before scaling by c, as in the row statistics (exact for
+// huge logits, SPEC 7.2).
 template <int BM, bool IS_MAX, bool FULL, bool POS>
-__device__ __forceinline__ void accumulate_columns(float (&red)[2], const float (*acc)[4], const float* lse, float c,
+__device__ __forceinline__ void accumulate_columns(float (&red)[2], const float (*acc)[4], const float* stats, float c,
                                                    const BatchMask::Narrow& narrow, int i0, int jw0) {
     const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
     float part[2][2] = {{0.f, 0.f}, {0.f, 0.f}};         // SUM: two chains per key row
 #pragma unroll
     for (int n = 0; n < BM / 8; n++) {
-        const float2 L = *reinterpret_cast<const float2*>(lse + n * 8 + 2 * t);
+        const float4 L = *reinterpret_cast<const float4*>(stats + (n * 8 + 2 * t) * 2);   // (m, lg) of two queries
 #pragma unroll
         for (int e = 0; e < 4; e++) {
-            const float x = ((POS ? acc[n][e] : -acc[n][e]) - ((e & 1) ? L.y : L.x)) * c;
+            const float x = fmaf((POS ? acc[n][e] : -acc[n][e]) - ((e & 1) ? L.z : L.x), c, -((e & 1) ? L.w : L.y));
             bool vis = true;
             if constexpr (!FULL) vis = narrow.visible(i0 + n * 8 + 2 * t + (e & 1), jw0 + g + (e >> 1) * 8);
             if constexpr (IS_MAX) red[e >> 1] = vis ? max_nan(red[e >> 1], x) : red[e >> 1];
@@ -43,15 +45,15 @@ __device__ __forceinline__ void accumulate_columns(float (&red)[2], const float 
 
 // accumulate_columns for one item of queries [i0, i0+BM) against this warp's keys [jw0, jw0+16)
 template <int BM, bool IS_MAX>
-__device__ __forceinline__ void reduce_item(float (&red)[2], const float (*acc)[4], const float* lse, const Problem& p,
+__device__ __forceinline__ void reduce_item(float (&red)[2], const float (*acc)[4], const float* stats, const Problem& p,
                                             const BatchMask& mask, const BatchMask::Narrow& narrow, int64_t i0, int64_t jw0) {
     const bool full = mask.full(i0, i0 + BM, jw0, jw0 + 16);
     if (p.sgn > 0) {
-        if (full) accumulate_columns<BM, IS_MAX, true, true>(red, acc, lse, p.c, narrow, (int)i0, (int)jw0);
-        else accumulate_columns<BM, IS_MAX, false, true>(red, acc, lse, p.c, narrow, (int)i0, (int)jw0);
+        if (full) accumulate_columns<BM, IS_MAX, true, true>(red, acc, stats, p.c, narrow, (int)i0, (int)jw0);
+        else accumulate_columns<BM, IS_MAX, false, true>(red, acc, stats, p.c, narrow, (int)i0, (int)jw0);
     } else {
-        if (full) accumulate_columns<BM, IS_MAX, true, false>(red, acc, lse, p.c, narrow, (int)i0, (int)jw0);
-        else accumulate_columns<BM, IS_MAX, false, false>(red, acc, lse, p.c, narrow, (int)i0, (int)jw0);
+        if (full) accumulate_columns<BM, IS_MAX, true, false>(red, acc, stats, p.c, narrow, (int)i0, (int)jw0);
+        else accumulate_columns<BM, IS_MAX, false, false>(red, acc, stats, p.c, narrow, (int)i0, (int)jw0);
     }
 }
 
@@ -101,10 +103,10 @@ __device__ void column_pass(const Problem& p) {
         const int64_t i0 = issueTile * BM;
         const T* Q = (const T*)p.q + b * p.qsb + hq * p.qsh;
         load_tile<BM, CH, THREADS>(sQ + stage * QSTAGE, Q, p.qsm, i0, p.M);
-        const float* L = p.lse + ((int64_t)b * p.Hq + hq) * p.M;
+        const float* L = p.lse + ((int64_t)b * p.Hq + hq) * p.M * 2;
         for (int e = threadIdx.x; e < BM; e += THREADS) {
             bool ok = i0 + e < p.M;
-            cp_async4(&sL[stage * BM + e], ok ? L + i0 + e : L, ok ? 4 : 0);
+            cp_async8(&sL[(stage * BM + e) * 2], ok ? L + (i0 + e) * 2 : L, ok ? 8 : 0);
         }
         if (++issueTile == q1) { issueTile = q0; issueHead++; }
     };
@@ -130,8 +132,8 @@ __device__ void column_pass(const Problem& p) {
     const BatchMask::Narrow narrow = mask.narrow();
 
     // reduce one item's p over its queries into red; after a head's last tile, write its keys
-    auto epilogue = [&](const float (*acc)[4], const float* lse) {
-        reduce_item<BM, IS_MAX>(red, acc, lse, p, mask, narrow, tile * BM, jw0);
+    auto epilogue = [&](const float (*acc)[4], const float* stats) {
+        reduce_item<BM, IS_MAX>(red, acc, stats, p, mask, narrow, tile * BM, jw0);
         if (++tile == q1) {
             const int hq = kvh * G + head;
 #pragma unroll
@@ -171,7 +173,7 @@ __device__ void column_pass(const Problem& p) {
         float acc[BM / 8][4];
         tile_mma_issue<T, BM, BM, CH, WG>(acc, ka, sQ + st * QSTAGE);
         tile_mma_wait<0, BM, WG>(acc);
-        epilogue(acc, sL + st * BM);
+        epilogue(acc, sL + st * BM * 2);
         st = st + 1 == S ? 0 : st + 1;
     }
     cp_async_wait<0>();

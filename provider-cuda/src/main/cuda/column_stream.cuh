@@ -39,12 +39,12 @@ __device__ void column_stream(const Problem& p) {
     for (int gh = 0; gh < G; gh++) {
         const int hq = kvh * G + gh;
         const T* Q = (const T*)p.q + b * p.qsb + hq * p.qsh;
-        const float* L = p.lse + ((int64_t)b * p.Hq + hq) * p.M;
+        const float* L = p.lse + ((int64_t)b * p.Hq + hq) * p.M * 2;
         for (int q = 0; q < QT; q++) {
             load_tile<BM, CH, THREADS>(sQ + (gh * QT + q) * QSTAGE, Q, p.qsm, (int64_t)q * BM, p.M);
             for (int e = threadIdx.x; e < BM; e += THREADS) {
                 int64_t i = (int64_t)q * BM + e;
-                cp_async4(&sL[(gh * QT + q) * BM + e], i < p.M ? L + i : L, i < p.M ? 4 : 0);
+                cp_async8(&sL[((gh * QT + q) * BM + e) * 2], i < p.M ? L + i * 2 : L, i < p.M ? 8 : 0);
             }
         }
     }
@@ -86,7 +86,7 @@ __device__ void column_stream(const Problem& p) {
 #endif
                     tile_mma_issue<T, BM, BM, CH, WG>(acc, ka, sQ + (gh * QT + q) * QSTAGE);
                 tile_mma_wait<0, BM, WG>(acc);
-                reduce_item<BM, IS_MAX>(red, acc, sL + (gh * QT + q) * BM, p, mask, narrow, (int64_t)q * BM, jw0);
+                reduce_item<BM, IS_MAX>(red, acc, sL + (gh * QT + q) * BM * 2, p, mask, narrow, (int64_t)q * BM, jw0);
             }
             const int hq = kvh * G + gh;
 #pragma unroll

@@ -9,7 +9,7 @@ struct Problem {
     // device pointers (8 bytes each)
     const void* q;          // [B, Hq, M, ld] (ld = DP for 2-byte types, D for F32)
     const void* k;          // [B, Hkv, N, ld]
-    float* lse;             // [B*Hq*M] log2-domain log-sum-exp of each row
+    float* lse;             // [B*Hq*M][2] row statistics (m, lg): p = 2^((t − m)·c − lg)
     float* partial;         // [splits][B*Hq*M][2] (max, sum) of key splits
     float* colval;          // [B, Hq, N] per-head column values (or the output itself)
     const float* previous;  // [B, OH, L] or null
@@ -31,7 +31,7 @@ struct Problem {
     int outHeads, headDivisor, prevLen;
     int ld;                 // row length in elements of q and k
     float c;                // |scale| * log2(e)
-    float sgn;              // sign of scale: scores are handled as t = sgn·q·k, p = 2^((t − lse_t)·c)
+    float sgn;              // sign of scale: scores are handled as t = sgn·q·k, p = 2^((t − m)·c − lg)
 };
 
 constexpr int REDUCE_SUM = 0, REDUCE_MEAN = 1, REDUCE_MAX = 2;

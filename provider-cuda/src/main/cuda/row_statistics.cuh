@@ -1,7 +1,7 @@
-// Pass 1, RowStatistics: the log-sum-exp of every query row over the keys it sees, kept in the
-// units of the raw scores: with t = sgn(scale)·q·k and c = |scale|·log2 e,
-// lse_t = max t + log2(Σ_j 2^((t_j − max t)·c)) / c, so that p = 2^((t − lse_t)·c). Subtracting
-// before scaling keeps p exact to rounding for huge logits and never overflows (SPEC §7.2). A block (one warpgroup) keeps 64 query rows in registers
+// Pass 1, RowStatistics: the log-sum-exp of every query row over the keys it sees, as two floats
+// in the units of the raw scores: with t = sgn(scale)·q·k and c = |scale|·log2 e, m = max t and
+// lg = log2(Σ_j 2^((t_j − m)·c)), so that p = 2^((t − m)·c − lg). Subtracting before scaling keeps
+// p exact to rounding for huge logits and never overflows (SPEC §7.2). A block (one warpgroup) keeps 64 query rows in registers
 // as A fragments and streams K tiles through a cp.async ring of STAGES tiles; S = Q·K^T comes from
 // wgmma on sm_90a (WG) or mma.sync elsewhere. Each thread keeps an online (max, sum) for its two
 // rows. With splits > 1 (few query tiles: decoding, SnapKV windows) blockIdx.z takes one slice
@@ -24,8 +24,14 @@ __device__ __forceinline__ void merge_stats(float& m, float& l, float m2, float 
     m = mn;
 }
 
-// lse_t of a row from its raw max and sum; -inf where the row sees nothing
-__device__ __forceinline__ float row_lse(float m, float l, float c) { return l == 0.f ? -INFINITY : m + log2f(l) / c; }
+// A row's statistics as two floats (m, lg = log2 l), p = 2^((t − m)·c − lg): kept apart, not
+// folded into one lse_t = m + lg/c, whose rounding at huge logits (|t| ~ 1e5, an ulp of 0.03)
+// would move every p of the row by up to half a percent (SPEC 7.2 asks each row's mass to
+// stay 1). (-inf, 0) where the row sees nothing.
+__device__ __forceinline__ void store_row_stats(float* lse, int64_t row, float m, float l) {
+    lse[row * 2] = l == 0.f ? -INFINITY : m;
+    lse[row * 2 + 1] = l == 0.f ? 0.f : log2f(l);
+}
 
 // acc (16 rows of this warp x N columns) = A fragments x the rows of a shared [N][DP] tile.
 // On sm_90a (WG) this only starts a wgmma group, finished by tile_mma_wait; mma.sync is immediate.
@@ -230,7 +236,7 @@ __device__ void row_statistics(const Problem& p) {
                 p.partial[(split * rows + row) * 2] = m[r];
                 p.partial[(split * rows + row) * 2 + 1] = l[r];
             } else {
-                p.lse[row] = row_lse(m[r], l[r], p.c);
+                store_row_stats(p.lse, row, m[r], l[r]);
             }
         }
     }
@@ -243,7 +249,7 @@ __device__ void row_statistics_combine(const Problem& p) {
     if (row >= rows) return;
     float m = -INFINITY, l = 0.f;
     for (int s = 0; s < p.splits; s++) merge_stats(m, l, p.partial[(s * rows + row) * 2], p.partial[(s * rows + row) * 2 + 1], p.c);
-    p.lse[row] = row_lse(m, l, p.c);
+    store_row_stats(p.lse, row, m, l);
 }
 
 }  // namespace colreduce

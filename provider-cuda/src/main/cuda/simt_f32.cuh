@@ -63,7 +63,7 @@ __device__ void row_statistics_f32(const Problem& p) {
             p.partial[(blockIdx.z * rows + row) * 2] = m;
             p.partial[(blockIdx.z * rows + row) * 2 + 1] = l;
         } else {
-            p.lse[row] = row_lse(m, l, p.c);
+            store_row_stats(p.lse, row, m, l);
         }
     }
 }
@@ -71,7 +71,7 @@ __device__ void row_statistics_f32(const Problem& p) {
 template <bool IS_MAX>
 __device__ void column_pass_f32(const Problem& p) {
     constexpr int KEYS = SimtTiles::CP_KEYS, QR = SimtTiles::CP_QROWS;
-    extern __shared__ float sqf[];                        // [QR][D] query rows, then [QR] lse
+    extern __shared__ float sqf[];                        // [QR][D] query rows, then [QR][2] row statistics
     float* sl = sqf + QR * p.D;
     const int bkv = blockIdx.y, b = bkv / p.Hkv, kvh = bkv % p.Hkv, G = p.Hq / p.Hkv;
     const BatchMask mask = BatchMask::of(p, b);
@@ -83,7 +83,7 @@ __device__ void column_pass_f32(const Problem& p) {
     for (int gq = 0; gq < G; gq++) {
         const int hq = kvh * G + gq;
         const float* Q = (const float*)p.q + b * p.qsb + hq * p.qsh;
-        const float* L = p.lse + ((int64_t)b * p.Hq + hq) * p.M;
+        const float* L = p.lse + ((int64_t)b * p.Hq + hq) * p.M * 2;
         float red = IS_MAX ? -INFINITY : 0.f;
         for (int64_t i0 = rlo; i0 < rhi; i0 += QR) {
             __syncthreads();
@@ -91,12 +91,12 @@ __device__ void column_pass_f32(const Problem& p) {
                 int64_t i = i0 + e / p.D;
                 sqf[e] = i < rhi ? Q[i * p.qsm + e % p.D] : 0.f;
             }
-            for (int e = threadIdx.x; e < QR; e += KEYS) sl[e] = i0 + e < rhi ? L[i0 + e] : 0.f;
+            for (int e = threadIdx.x; e < 2 * QR; e += KEYS) sl[e] = i0 + e / 2 < rhi ? L[i0 * 2 + e] : 0.f;
             __syncthreads();
             if (j < j1) {
                 for (int r = 0; r < QR && i0 + r < rhi; r++) {
                     if (!mask.visible(i0 + r, j)) continue;
-                    float x = (dot_f32(sqf + r * p.D, K + j * p.ksn, p.D) * p.sgn - sl[r]) * p.c;
+                    float x = fmaf(dot_f32(sqf + r * p.D, K + j * p.ksn, p.D) * p.sgn - sl[2 * r], p.c, -sl[2 * r + 1]);
                     if (IS_MAX) red = max_nan(red, x);
                     else red += exp2f(x);
                 }

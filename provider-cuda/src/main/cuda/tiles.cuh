@@ -28,7 +28,7 @@ struct Tiles {
 
     // bytes of dynamic shared memory, 1 KB of it to align the tiles (LaunchPlan mirrors these)
     static constexpr int rowStatisticsSmem() { return ((RS_BM <= RS_BN ? 0 : RS_BM) + STAGES * RS_BN) * DP * 2 + 1024; }
-    static constexpr int columnPassSmem() { return (CP_BN + STAGES * CP_BM) * DP * 2 + STAGES * CP_BM * 4 + 1024; }
+    static constexpr int columnPassSmem() { return (CP_BN + STAGES * CP_BM) * DP * 2 + STAGES * CP_BM * 8 + 1024; }
 };
 
 // F32 (SIMT) kernels: one warp per query row in the row statistics, one thread per key in the column pass.

@@ -192,7 +192,7 @@ final class CudaSession implements BackendSession {
 
         // 1. device memory first: an out-of-memory failure leaves nothing half done
         boolean hostOut = !(p.out() instanceof CudaResidentTensor);
-        long lse = scratch(S_LSE, rows * 4, "row statistics");
+        long lse = scratch(S_LSE, rows * 8, "row statistics");   // (m, log2 l) per row: row_statistics.cuh
         long partial = plan.splits() > 1 ? scratch(S_PARTIAL, plan.splits() * rows * 8, "split row statistics") : 0;
         long out = hostOut ? scratch(S_OUT, outElems * 4, "scores") : ((CudaResidentTensor) p.out()).pointer();
         long colval = plan.direct() ? out : scratch(S_COLVAL, (long) p.batch() * p.queryHeads() * p.keys() * 4, "per-head scores");
@@ -234,7 +234,7 @@ final class CudaSession implements BackendSession {
                 .i32(ProblemBlock.REDUCTION, LaunchPlan.reductionCode(p.reduction()))
                 .i32(ProblemBlock.OUT_HEADS, p.outputHeads()).i32(ProblemBlock.HEAD_DIVISOR, p.headDivisor())
                 .i32(ProblemBlock.PREV_LEN, p.previousLength()).i32(ProblemBlock.LD, ld)
-                // scores in raw units t = sgn·q·k, p = 2^((t − lse_t)·c); scale 0 makes every t 0
+                // scores in raw units t = sgn·q·k, p = 2^((t − m)·c − lg); scale 0 makes every t 0
                 // (a uniform row; NaN·0 stays NaN) with any positive c
                 .f32(ProblemBlock.C, p.scale() == 0 ? 1f : (float) Math.abs(p.scale() * 1.4426950408889634))
                 .f32(ProblemBlock.SGN, Math.signum(p.scale()));

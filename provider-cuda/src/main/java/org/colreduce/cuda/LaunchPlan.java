@@ -110,7 +110,7 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
             columnWarps = 4;
             columnKeys = 128;
             columnRows = 16;
-            columnSmem = (16 * p.headDim() + 16) * 4;
+            columnSmem = (16 * p.headDim() + 32) * 4;   // 16 query rows and their (m, lg)
             columnBlocksX = ceilDiv(p.keys(), columnKeys);
         } else if (stream) {
             columnWarps = 4;
@@ -121,13 +121,13 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
             long perBlock = ceilDiv(tiles, chunks);
             columnKeysPerBlock = (int) (perBlock * 64);
             columnBlocksX = ceilDiv(tiles, perBlock);
-            columnSmem = (int) ((streamStages * 64 + residentTiles * columnRows) * dp * 2 + residentTiles * columnRows * 4 + 1024);
+            columnSmem = (int) ((streamStages * 64 + residentTiles * columnRows) * dp * 2 + residentTiles * columnRows * 8 + 1024);
         } else {
             columnWarps = bigWarps;
             columnKeys = 16 * columnWarps;
             columnRows = dp <= 128 ? 64 : 32;
             columnBlocks3 = wgmma && dp == 64 && columnWarps == 8 && !"false".equals(System.getProperty(COLUMN_BLOCKS3, "true"));
-            columnSmem = (columnKeys + STAGES * columnRows) * dp * 2 + STAGES * columnRows * 4 + 1024;
+            columnSmem = (columnKeys + STAGES * columnRows) * dp * 2 + STAGES * columnRows * 8 + 1024;
             columnBlocksX = ceilDiv(p.keys(), columnKeys);
         }
         boolean direct = p.heads() == HeadReduction.NONE && p.previous() == null;

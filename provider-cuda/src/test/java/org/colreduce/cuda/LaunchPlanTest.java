@@ -33,7 +33,7 @@ class LaunchPlanTest {
         assertEquals("row_statistics_f16_d128_wg_s3", decode.rowKernel());
         assertEquals("column_stream_sum_f16_d128_wg_s2", decode.columnKernel(org.colreduce.Reduction.SUM));
         assertEquals((3 * 64) * 128 * 2 + 1024, decode.rowSmem(), "the Q tile borrows a stage of the 3-stage ring");
-        assertEquals((2 * 64 + 64) * 128 * 2 + 64 * 4 + 1024, decode.columnSmem());
+        assertEquals((2 * 64 + 64) * 128 * 2 + 64 * 8 + 1024, decode.columnSmem());
         LaunchPlan wide = LaunchPlan.of(problem(DType.F16, 1, 8, 8, 64, 4096, 256, HeadReduction.NONE), 132, true);
         assertEquals("row_statistics_f16_d256_wg", wide.rowKernel(), "no 3-stage kernels at D = 256");
         LaunchPlan prefill = LaunchPlan.of(problem(DType.F16, 1, 32, 32, 4096, 4096, 128, HeadReduction.NONE), 132, true);
