@@ -108,7 +108,8 @@ int main(int argc, char** argv) {
         size_t on = (size_t)c.B * c.Hq * c.M * c.Dv, rows = (size_t)c.B * c.Hq * c.M;
         void *q, *k, *v, *o; float* lse; int *lq, *lk;
         CK(cudaMalloc(&q, qn * 2)); CK(cudaMalloc(&k, kn * 2)); CK(cudaMalloc(&v, vn * 2)); CK(cudaMalloc(&o, on * 2));
-        CK(cudaMalloc(&lse, rows * 8));   // (m, lg) per row CK(cudaMalloc(&lq, c.B * 4)); CK(cudaMalloc(&lk, c.B * 4));
+        CK(cudaMalloc(&lse, rows * 8));   // (m, lg) per row
+        CK(cudaMalloc(&lq, c.B * 4)); CK(cudaMalloc(&lk, c.B * 4));
         std::vector<int> hq(c.B, c.M), hk(c.B, c.N);
         if (c.lenK1 >= 0 && c.B > 1) hk[1] = c.lenK1;
         CK(cudaMemcpy(lq, hq.data(), c.B * 4, cudaMemcpyHostToDevice)); CK(cudaMemcpy(lk, hk.data(), c.B * 4, cudaMemcpyHostToDevice));

@@ -88,7 +88,8 @@ int main(int argc, char** argv) {
         Problem p = {};
         void *q, *k; float *lse, *col; int *lq, *lk;
         CK(cudaMalloc(&q, qn * 2)); CK(cudaMalloc(&k, kn * 2));
-        CK(cudaMalloc(&lse, (size_t)s.B * s.H * s.M * 8));   // (m, lg) per row CK(cudaMalloc(&col, (size_t)s.B * s.H * s.N * 4));
+        CK(cudaMalloc(&lse, (size_t)s.B * s.H * s.M * 8));   // (m, lg) per row
+        CK(cudaMalloc(&col, (size_t)s.B * s.H * s.N * 4));
         CK(cudaMalloc(&lq, s.B * 4)); CK(cudaMalloc(&lk, s.B * 4));
         std::vector<int> hq(s.B, s.M), hk(s.B, s.N);
         CK(cudaMemcpy(lq, hq.data(), s.B * 4, cudaMemcpyHostToDevice)); CK(cudaMemcpy(lk, hk.data(), s.B * 4, cudaMemcpyHostToDevice));

@@ -76,6 +76,16 @@ static_assert(sizeof(Problem) == 224, "Problem layout changed: update org.colred
         WG_BODY((column_pass<T, 64, 8, true, true>(p)))                                                      \
     }
 
+// sm_90a, DP <= 128: the 8-warp column pass on items of 128 queries (m64n128k16; half the
+// per-item bookkeeping per score), rings of STAGES: 2 at DP = 128 (2 blocks/SM), 3 at DP = 64
+#define WIDE_VARIANT(TN, T, DP, STAGES)                                                                     \
+    extern "C" __global__ void __launch_bounds__(256, 2) column_sum_##TN##_d##DP##_wg8_q128(const Problem p) { \
+        WG_BODY((column_pass<T, DP, 8, false, true, 128, STAGES>(p)))                                        \
+    }                                                                                                       \
+    extern "C" __global__ void __launch_bounds__(256, 2) column_max_##TN##_d##DP##_wg8_q128(const Problem p) { \
+        WG_BODY((column_pass<T, DP, 8, true, true, 128, STAGES>(p)))                                         \
+    }
+
 #define TC_KERNELS(TN, T, DP)                          \
     TC_VARIANT(TN, T, DP, , 4, false, PLAIN_BODY)      \
     TC_VARIANT(TN, T, DP, _wg, 4, true, WG_BODY)       \
@@ -95,6 +105,10 @@ DECODE_VARIANT(bf16, __nv_bfloat16, 64)
 DECODE_VARIANT(bf16, __nv_bfloat16, 128)
 OCCUPANCY_VARIANT(f16, __half)
 OCCUPANCY_VARIANT(bf16, __nv_bfloat16)
+WIDE_VARIANT(f16, __half, 128, 2)
+WIDE_VARIANT(bf16, __nv_bfloat16, 128, 2)
+WIDE_VARIANT(f16, __half, 64, 3)
+WIDE_VARIANT(bf16, __nv_bfloat16, 64, 3)
 
 extern "C" __global__ void row_statistics_combine_k(const Problem p) { row_statistics_combine(p); }
 extern "C" __global__ void head_reduction_k(const Problem p) { head_reduction(p); }

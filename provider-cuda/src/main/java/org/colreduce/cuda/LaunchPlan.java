@@ -42,8 +42,14 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
      * 3 stages fit 3 blocks per multiprocessor, 2 stages 4.
      */
     static final String STREAM_STAGES = "colreduce.cuda.streamStages";
-    /** System property: "false" keeps the 8-warp wgmma column pass at D ≤ 64 at 2 blocks per SM (default: 3). */
+    /** System property: "false" keeps the 8-warp wgmma column pass at D ≤ 64 at 2 blocks per SM (default: 3); applies to 64-query items. */
     static final String COLUMN_BLOCKS3 = "colreduce.cuda.columnBlocks3";
+    /**
+     * System property: queries per item of the 8-warp wgmma column pass at D ≤ 128 with M ≥ 128:
+     * "128" (default: m64n128k16, half the per-item bookkeeping per score, 12–16 % faster on the
+     * H200) or "64" (the earlier kernels).
+     */
+    static final String COLUMN_QUERIES = "colreduce.cuda.columnQueries";
 
     /** Tiles&lt;DP&gt;::STAGES: depth of the cp.async rings. */
     static final int STAGES = 4;
@@ -125,9 +131,12 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
         } else {
             columnWarps = bigWarps;
             columnKeys = 16 * columnWarps;
-            columnRows = dp <= 128 ? 64 : 32;
-            columnBlocks3 = wgmma && dp == 64 && columnWarps == 8 && !"false".equals(System.getProperty(COLUMN_BLOCKS3, "true"));
-            columnSmem = (columnKeys + STAGES * columnRows) * dp * 2 + STAGES * columnRows * 8 + 1024;
+            // items of 128 queries (colreduce.cu WIDE_VARIANT: 2 stages at DP = 128, 3 at DP = 64)
+            boolean wide = wgmma && columnWarps == 8 && dp <= 128 && p.queries() >= 128 && !"64".equals(System.getProperty(COLUMN_QUERIES, "128"));
+            columnRows = wide ? 128 : dp <= 128 ? 64 : 32;
+            int columnStages = wide ? (dp == 128 ? 2 : 3) : STAGES;
+            columnBlocks3 = !wide && wgmma && dp == 64 && columnWarps == 8 && !"false".equals(System.getProperty(COLUMN_BLOCKS3, "true"));
+            columnSmem = (columnKeys + columnStages * columnRows) * dp * 2 + columnStages * columnRows * 8 + 1024;
             columnBlocksX = ceilDiv(p.keys(), columnKeys);
         }
         boolean direct = p.heads() == HeadReduction.NONE && p.previous() == null;
@@ -144,7 +153,8 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
     String columnKernel(Reduction r) {
         String kind = r == Reduction.MAX ? "max" : "sum";
         if (dtype == DType.F32) return "column_" + kind + "_f32_k";
-        return (stream ? "column_stream_" : "column_") + kind + "_" + suffix(columnWarps) + (stream ? stages(streamStages) : columnBlocks3 ? "_b3" : "");
+        return (stream ? "column_stream_" : "column_") + kind + "_" + suffix(columnWarps)
+                + (stream ? stages(streamStages) : columnBlocks3 ? "_b3" : columnRows == 128 ? "_q128" : "");
     }
 
     private String stages(int s) { return wgmma && s != STAGES ? "_s" + s : ""; }

@@ -104,6 +104,16 @@ class CudaDirectTest {
         for (DType t : DType.values()) check("decode-d200-gqa", t, 1, 8, 1, 16, 2500, 200, cr, false, 1);
     }
 
+    /** M ≥ 128 on sm_90: the column pass on items of 128 queries (LaunchPlan.COLUMN_QUERIES), masked items included. */
+    @Test void wideColumnItemsEveryReduction() {
+        for (Reduction red : Reduction.values()) {
+            ColumnReduction cr = ColumnReduction.builder().reduction(red).mask(Mask.causal()).keyLengths(500, 377).queryLengths(300, 211).build();
+            for (DType t : new DType[]{DType.F16, DType.BF16}) check("wide-causal-" + red, t, 2, 4, 2, 300, 500, 128, cr, false, 1);
+            ColumnReduction window = ColumnReduction.builder().reduction(red).mask(Mask.slidingWindow(100)).build();
+            for (DType t : new DType[]{DType.F16, DType.BF16}) check("wide-window-d64-" + red, t, 1, 2, 1, 260, 330, 64, window, false, 1);
+        }
+    }
+
     @Test void decodeStreamGqaEveryReduction() {
         for (Reduction red : Reduction.values()) {
             ColumnReduction cr = ColumnReduction.builder().reduction(red).mask(Mask.slidingWindow(900)).keyLengths(3000, 1700).queryLengths(5, 2).build();

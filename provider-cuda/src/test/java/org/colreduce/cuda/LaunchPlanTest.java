@@ -38,9 +38,7 @@ class LaunchPlanTest {
         assertEquals("row_statistics_f16_d256_wg", wide.rowKernel(), "no 3-stage kernels at D = 256");
         LaunchPlan prefill = LaunchPlan.of(problem(DType.F16, 1, 32, 32, 4096, 4096, 128, HeadReduction.NONE), 132, true);
         assertEquals("row_statistics_f16_d128_wg8", prefill.rowKernel());
-        assertEquals("column_sum_f16_d128_wg8", prefill.columnKernel(org.colreduce.Reduction.SUM));
-        LaunchPlan d64 = LaunchPlan.of(problem(DType.BF16, 1, 32, 32, 4096, 4096, 64, HeadReduction.NONE), 132, true);
-        assertEquals("column_max_bf16_d64_wg8_b3", d64.columnKernel(org.colreduce.Reduction.MAX));
+        assertEquals("column_sum_f16_d128_wg8_q128", prefill.columnKernel(org.colreduce.Reduction.SUM));
     }
 
     @Test void decodeSplitsKeysButLargePrefillDoesNot() {
@@ -59,6 +57,22 @@ class LaunchPlanTest {
         assertEquals(16, prefill.rowBlocksX());
         assertEquals(16, prefill.columnBlocksX());
         assertTrue(prefill.direct());
+    }
+
+    @Test void wideColumnItemsOnHopper() {
+        LaunchPlan p = LaunchPlan.of(problem(DType.F16, 1, 32, 32, 4096, 4096, 128, HeadReduction.NONE), 132, true);
+        assertEquals(128, p.columnRows());
+        assertEquals("column_sum_f16_d128_wg8_q128", p.columnKernel(org.colreduce.Reduction.SUM));
+        assertEquals((128 + 2 * 128) * 128 * 2 + 2 * 128 * 8 + 1024, p.columnSmem(), "K, 2 stages of 128 queries, their (m, lg)");
+        LaunchPlan d64 = LaunchPlan.of(problem(DType.BF16, 1, 32, 32, 4096, 4096, 64, HeadReduction.NONE), 132, true);
+        assertEquals("column_max_bf16_d64_wg8_q128", d64.columnKernel(org.colreduce.Reduction.MAX));
+        assertEquals((128 + 3 * 128) * 64 * 2 + 3 * 128 * 8 + 1024, d64.columnSmem());
+        LaunchPlan few = LaunchPlan.of(problem(DType.F16, 1, 32, 8, 100, 4096, 128, HeadReduction.NONE), 132, true);
+        assertFalse(few.stream(), "8 query tiles per KV group");
+        assertEquals(64, few.columnRows(), "fewer than 128 queries keep items of 64");
+        assertEquals("column_sum_f16_d128_wg8", few.columnKernel(org.colreduce.Reduction.SUM));
+        LaunchPlan off = LaunchPlan.of(problem(DType.F16, 1, 32, 32, 4096, 4096, 128, HeadReduction.NONE), 132, false);
+        assertEquals("column_sum_f16_d128", off.columnKernel(org.colreduce.Reduction.SUM), "mma.sync off Hopper");
     }
 
     @Test void sharedMemoryAndKernelNames() {
