@@ -64,7 +64,9 @@ static double maxRelDiff(const std::vector<float>& x, const std::vector<float>& 
     return worst;
 }
 
-// rows/cols kernels with the queries of a column-pass item (qrows) and its ring depth (stages)
+// rows/cols kernels with the queries of a column-pass item (qrows) and its ring depth (stages).
+// "base": the kernels before 2026-11-22's second session's pipeline; what ships since 05:06 UTC
+// is "pipe" rows with "w128s2" columns at D = 128 and "w128s3" columns at D = 64 (M >= 128).
 struct Variant { const char* name; Kernel rows; Kernel cols; int qrows, stages; };
 
 int main(int argc, char** argv) {
