@@ -24,6 +24,8 @@ extern "C" __global__ void fill_k(const Problem p) { fill_normal<__half>(p); }
 #define COLS(NAME, DP, QROWS, STAGES, MINB) extern "C" __global__ void __launch_bounds__(256, MINB) NAME(const Problem p) { column_pass<__half, DP, 8, false, true, QROWS, STAGES>(p); }
 ROWS(rows128_base, 128, false)
 ROWS(rows128_pipe, 128, true)
+extern "C" __global__ void __launch_bounds__(256, 2) rows128_k128s2(const Problem p) { row_statistics<__half, 128, 8, true, 2, false, 128>(p); }
+extern "C" __global__ void __launch_bounds__(256, 2) rows64_k128s3(const Problem p) { row_statistics<__half, 64, 8, true, 3, false, 128>(p); }
 COLS(cols128_base, 128, 0, 0, 2)
 COLS(cols128_w128s2, 128, 128, 2, 2)
 COLS(cols128_w128s3, 128, 128, 3, 1)
@@ -67,7 +69,7 @@ static double maxRelDiff(const std::vector<float>& x, const std::vector<float>& 
 // rows/cols kernels with the queries of a column-pass item (qrows) and its ring depth (stages).
 // "base": the kernels before 2026-11-22's second session's pipeline; what ships since 05:06 UTC
 // is "pipe" rows with "w128s2" columns at D = 128 and "w128s3" columns at D = 64 (M >= 128).
-struct Variant { const char* name; Kernel rows; Kernel cols; int qrows, stages; };
+struct Variant { const char* name; Kernel rows; Kernel cols; int qrows, stages; int rkeys = 64, rstages = 4; };
 
 int main(int argc, char** argv) {
     struct Shape { int B, H, M, N, D; bool causal; };
@@ -83,9 +85,9 @@ int main(int argc, char** argv) {
         const int DP = s.D;
         std::vector<Variant> vs = DP == 128
             ? std::vector<Variant>{{"base", rows128_base, cols128_base, 64, 4}, {"pipe", rows128_pipe, cols128_base, 64, 4},
-                                   {"w128s2", rows128_pipe, cols128_w128s2, 128, 2}, {"w128s3", rows128_pipe, cols128_w128s3, 128, 3}}
+                                   {"w128s2", rows128_pipe, cols128_w128s2, 128, 2}, {"rk128s2", rows128_k128s2, cols128_w128s2, 128, 2, 128, 2}}
             : std::vector<Variant>{{"base", rows64_base, cols64_base, 64, 4}, {"pipe", rows64_pipe, cols64_base, 64, 4},
-                                   {"w128s3", rows64_pipe, cols64_w128s3, 128, 3}};
+                                   {"w128s3", rows64_pipe, cols64_w128s3, 128, 3}, {"rk128s3", rows64_k128s3, cols64_w128s3, 128, 3, 128, 3}};
         size_t qn = (size_t)s.B * s.H * s.M * DP, kn = (size_t)s.B * s.H * s.N * DP;
         Problem p = {};
         void *q, *k; float *lse, *col; int *lq, *lk;
@@ -104,10 +106,10 @@ int main(int argc, char** argv) {
         p.causal = s.causal; p.splits = 1; p.keysPerSplit = s.N; p.reduction = REDUCE_SUM;
         p.c = (float)(1.0 / std::sqrt((double)s.D) * 1.4426950408889634); p.sgn = 1.f;
         dim3 rg((s.M + 127) / 128, s.B * s.H, 1), cg((s.N + 127) / 128, s.B * s.H, 1);
-        int rsm = (128 + 4 * 64) * DP * 2 + 1024;
         double flop = 2.0 * s.B * s.H * (double)s.M * s.N * s.D * (s.causal ? 0.5 : 1.0);
         std::vector<float> lse0, col0;
         for (const Variant& v : vs) {
+            int rsm = (128 + v.rstages * v.rkeys) * DP * 2 + 1024;
             float tr = timeKernel(v.rows, rg, rsm, p, iters);
             std::vector<float> hl((size_t)s.B * s.H * s.M * 2), hc((size_t)s.B * s.H * s.N);
             CK(cudaMemcpy(hl.data(), lse, hl.size() * 4, cudaMemcpyDeviceToHost));

@@ -76,9 +76,13 @@ static_assert(sizeof(Problem) == 224, "Problem layout changed: update org.colred
         WG_BODY((column_pass<T, 64, 8, true, true>(p)))                                                      \
     }
 
-// sm_90a, DP <= 128: the 8-warp column pass on items of 128 queries (m64n128k16; half the
-// per-item bookkeeping per score), rings of STAGES: 2 at DP = 128 (2 blocks/SM), 3 at DP = 64
+// sm_90a, DP <= 128: the 8-warp passes on steps of 128 (m64n128k16; half the per-step bookkeeping
+// per score): row statistics on tiles of 128 keys (Q read from shared memory), the column pass on
+// items of 128 queries; rings of STAGES: 2 at DP = 128 (2 blocks/SM), 3 at DP = 64
 #define WIDE_VARIANT(TN, T, DP, STAGES)                                                                     \
+    extern "C" __global__ void __launch_bounds__(256, 2) row_statistics_##TN##_d##DP##_wg8_k128(const Problem p) { \
+        WG_BODY((row_statistics<T, DP, 8, true, STAGES, false, 128>(p)))                                     \
+    }                                                                                                       \
     extern "C" __global__ void __launch_bounds__(256, 2) column_sum_##TN##_d##DP##_wg8_q128(const Problem p) { \
         WG_BODY((column_pass<T, DP, 8, false, true, 128, STAGES>(p)))                                        \
     }                                                                                                       \

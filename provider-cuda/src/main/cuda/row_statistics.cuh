@@ -66,14 +66,17 @@ __device__ __forceinline__ void tile_mma_wait(float (*acc)[4]) {
 #endif
 }
 
-template <typename T, int DP, int WARPS, bool WG, int STAGES = 4, bool PIPE = false>
+// KEYS: keys of a tile when not the Tiles default (0)
+template <typename T, int DP, int WARPS, bool WG, int STAGES = 4, bool PIPE = false, int KEYS = 0>
 __device__ void row_statistics(const Problem& p) {
     using TL = Tiles<DP, WARPS, STAGES>;
-    constexpr int BM = TL::RS_BM, BN = TL::RS_BN, CH = TL::CHUNKS, THREADS = TL::RS_WARPS * 32, S = TL::STAGES;
+    constexpr int BM = TL::RS_BM, BN = KEYS ? KEYS : TL::RS_BN, CH = TL::CHUNKS, THREADS = TL::RS_WARPS * 32, S = TL::STAGES;
     extern __shared__ uint4 smem_raw[];
     // the Q tile goes to registers before the ring's last stage is first filled: where it fits
     // in one stage it borrows that stage (less shared memory, more blocks per SM)
-    constexpr bool Q_IN_RING = BM <= BN && !(WG && PIPE);   // PIPE reads Q from shared memory throughout
+    // PIPE and tiles of 128 keys read Q (the A operand) from shared memory throughout: no registers for it
+    constexpr bool Q_SHARED = WG && (PIPE || BN > 64);
+    constexpr bool Q_IN_RING = BM <= BN && !Q_SHARED;
     uint4* sK = aligned_smem(smem_raw);
     uint4* sQ = Q_IN_RING ? sK + (S - 1) * BN * CH : sK + S * BN * CH;
 
@@ -211,7 +214,11 @@ __device__ void row_statistics(const Problem& p) {
             cp_async_commit();
             fill = fill + 1 == S ? 0 : fill + 1;
             float acc[BN / 8][4];
-            tile_mma_issue<T, BN, BN, CH, WG>(acc, qa, sK + stage * BN * CH);
+#ifdef COLREDUCE_WGMMA
+            if constexpr (Q_SHARED) warpgroup_mma_issue_ss<T, BN, CH / 2, BM>(acc, sQ, (warp >> 2) * 64, sK + stage * BN * CH);
+            else
+#endif
+                tile_mma_issue<T, BN, BN, CH, WG>(acc, qa, sK + stage * BN * CH);
             stage = stage + 1 == S ? 0 : stage + 1;
             tile_mma_wait<0, BN, WG>(acc);
             epilogue(acc, tt);

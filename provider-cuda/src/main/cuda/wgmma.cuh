@@ -108,6 +108,8 @@ COLREDUCE_WGMMA_SS(__half, "f16", 32, 18, COLREDUCE_D16 ", %16, %17, p, 1, 1, 0,
 COLREDUCE_WGMMA_SS(__nv_bfloat16, "bf16", 32, 18, COLREDUCE_D16 ", %16, %17, p, 1, 1, 0, 0;\n}\n")
 COLREDUCE_WGMMA_SS(__half, "f16", 64, 34, COLREDUCE_D32 ", %32, %33, p, 1, 1, 0, 0;\n}\n")
 COLREDUCE_WGMMA_SS(__nv_bfloat16, "bf16", 64, 34, COLREDUCE_D32 ", %32, %33, p, 1, 1, 0, 0;\n}\n")
+COLREDUCE_WGMMA_SS(__half, "f16", 128, 66, COLREDUCE_D64 ", %64, %65, p, 1, 1, 0, 0;\n}\n")
+COLREDUCE_WGMMA_SS(__nv_bfloat16, "bf16", 128, 66, COLREDUCE_D64 ", %64, %65, p, 1, 1, 0, 0;\n}\n")
 
 // Descriptor of a K-major B tile of ROWS rows, 128B swizzle, at k step ks (16 elements).
 template <int ROWS>

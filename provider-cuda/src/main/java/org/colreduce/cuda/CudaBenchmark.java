@@ -91,13 +91,14 @@ public final class CudaBenchmark {
                         // a variant: kernels[:option]..., e.g. wgmma8, mma, wgmma8:nostream, wgmma8:r4:s4
                         // (options: nostream; r3/r4 row-statistics and s2/s3/s4 column_stream ring stages of
                         // the decode kernels; b2/b3 blocks per SM of the D = 64 column pass; q64/q128 queries
-                        // per column-pass item; absent: the -D given)
+                        // per column-pass item; k64/k128 keys per row-statistics tile; absent: the -D given)
                         List<String> vp = Arrays.asList(variants[v].split(":"));
                         System.setProperty(LaunchPlan.KERNELS, vp.get(0));
                         System.setProperty(LaunchPlan.STREAM, vp.contains("nostream") ? "false" : "true");
                         setOption(LaunchPlan.DECODE_STAGES, vp.contains("r3") ? "3" : vp.contains("r4") ? "4" : null);
                         setOption(LaunchPlan.COLUMN_BLOCKS3, vp.contains("b3") ? "true" : vp.contains("b2") ? "false" : null);
                         setOption(LaunchPlan.COLUMN_QUERIES, vp.contains("q64") ? "64" : vp.contains("q128") ? "128" : null);
+                        setOption(LaunchPlan.ROW_KEYS, vp.contains("k64") ? "64" : vp.contains("k128") ? "128" : null);
                         setOption(LaunchPlan.STREAM_STAGES, vp.contains("s2") ? "2" : vp.contains("s3") ? "3" : vp.contains("s4") ? "4" : null);
                         for (int w = 0; w < 3; w++) s.enqueue(p);
                         s.sync();

@@ -50,6 +50,12 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
      * H200) or "64" (the earlier kernels).
      */
     static final String COLUMN_QUERIES = "colreduce.cuda.columnQueries";
+    /**
+     * System property: keys per tile of the 8-warp wgmma row statistics at D ≤ 128: "128" (default:
+     * m64n128k16 with Q read from shared memory, 2 or 3 stages; 6–9 % faster on the H200) or "64"
+     * (the software-pipelined kernel, row_statistics.cuh PIPE).
+     */
+    static final String ROW_KEYS = "colreduce.cuda.rowKeys";
 
     /** Tiles&lt;DP&gt;::STAGES: depth of the cp.async rings. */
     static final int STAGES = 4;
@@ -94,16 +100,20 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
         // pass 1: 8 warps (128 rows sharing each K tile) only where there are rows to fill them
         int rowWarps = p.queries() > 64 ? bigWarps : 4;
         int rowTile = simt ? 8 : 16 * rowWarps;
-        int keyTile = simt ? 32 : dp <= 128 ? 64 : 32;
-        int rowStages = rowWarps == 4 ? decodeStages : STAGES;
+        // tiles of 128 keys (colreduce.cu WIDE_VARIANT: 2 stages at DP = 128, 3 at DP = 64)
+        boolean wideKeys = wgmma && rowWarps == 8 && dp <= 128 && !"64".equals(System.getProperty(ROW_KEYS, "128"));
+        int keyTile = simt ? 32 : wideKeys ? 128 : dp <= 128 ? 64 : 32;
+        int rowStages = rowWarps == 4 ? decodeStages : wideKeys ? (dp == 128 ? 2 : 3) : STAGES;
         long bh = (long) p.batch() * p.queryHeads();
         long rowBlocksX = ceilDiv(p.queries(), rowTile);
         long keyTiles = ceilDiv(p.keys(), keyTile);
         int splits = splits(rowBlocksX * bh, keyTiles, multiprocessors);
         int keysPerSplit = (int) (ceilDiv(keyTiles, splits) * keyTile);
         splits = (int) ceilDiv(p.keys(), keysPerSplit);
-        // the Q tile borrows a ring stage where it fits in one (row_statistics.cuh Q_IN_RING)
-        int rowSmem = simt ? 0 : ((rowTile <= keyTile ? 0 : rowTile) + rowStages * keyTile) * dp * 2 + 1024;
+        // the Q tile borrows a ring stage where it fits in one and stays in registers (row_statistics.cuh
+        // Q_IN_RING: not with the 8-warp wgmma kernels, which read Q from shared memory throughout)
+        boolean qShared = wgmma && rowWarps == 8 && dp <= 128;
+        int rowSmem = simt ? 0 : ((rowTile <= keyTile && !qShared ? 0 : rowTile) + rowStages * keyTile) * dp * 2 + 1024;
 
         // pass 2: column_stream where every query tile of a KV group fits in shared memory
         int streamRows = dp <= 128 ? 64 : 32;
@@ -147,7 +157,8 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
 
     /** The kernel names in the fatbin. */
     String rowKernel() {
-        return dtype == DType.F32 ? "row_statistics_f32_k" : "row_statistics_" + suffix(rowWarps) + (rowWarps == 4 ? stages(decodeStages) : "");
+        return dtype == DType.F32 ? "row_statistics_f32_k"
+                : "row_statistics_" + suffix(rowWarps) + (rowWarps == 4 ? stages(decodeStages) : keyTile == 128 ? "_k128" : "");
     }
 
     String columnKernel(Reduction r) {

@@ -114,6 +114,14 @@ class CudaDirectTest {
         }
     }
 
+    /** M > 64 on sm_90: row statistics on tiles of 128 keys (LaunchPlan.ROW_KEYS), split over keys where rows are few. */
+    @Test void wideKeyTilesSplit() {
+        ColumnReduction cr = ColumnReduction.builder().mask(Mask.causal()).keyLengths(5000, 4321).queryLengths(200, 77).build();
+        for (DType t : new DType[]{DType.F16, DType.BF16}) check("wide-keys-split", t, 2, 2, 1, 200, 5000, 128, cr, false, 1);
+        ColumnReduction plain = ColumnReduction.builder().reduction(Reduction.MAX).build();
+        for (DType t : new DType[]{DType.F16, DType.BF16}) check("wide-keys-d64", t, 1, 2, 2, 130, 3000, 64, plain, false, 1);
+    }
+
     @Test void decodeStreamGqaEveryReduction() {
         for (Reduction red : Reduction.values()) {
             ColumnReduction cr = ColumnReduction.builder().reduction(red).mask(Mask.slidingWindow(900)).keyLengths(3000, 1700).queryLengths(5, 2).build();

@@ -37,7 +37,9 @@ class LaunchPlanTest {
         LaunchPlan wide = LaunchPlan.of(problem(DType.F16, 1, 8, 8, 64, 4096, 256, HeadReduction.NONE), 132, true);
         assertEquals("row_statistics_f16_d256_wg", wide.rowKernel(), "no 3-stage kernels at D = 256");
         LaunchPlan prefill = LaunchPlan.of(problem(DType.F16, 1, 32, 32, 4096, 4096, 128, HeadReduction.NONE), 132, true);
-        assertEquals("row_statistics_f16_d128_wg8", prefill.rowKernel());
+        assertEquals("row_statistics_f16_d128_wg8_k128", prefill.rowKernel());
+        assertEquals((128 + 2 * 128) * 128 * 2 + 1024, prefill.rowSmem(), "Q apart, 2 stages of 128 keys");
+        assertEquals(0, prefill.keysPerSplit() % 128, "splits on whole tiles");
         assertEquals("column_sum_f16_d128_wg8_q128", prefill.columnKernel(org.colreduce.Reduction.SUM));
     }
 
