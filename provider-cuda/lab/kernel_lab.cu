@@ -67,8 +67,8 @@ static double maxRelDiff(const std::vector<float>& x, const std::vector<float>& 
 }
 
 // rows/cols kernels with the queries of a column-pass item (qrows) and its ring depth (stages).
-// "base": the kernels before 2026-11-22's second session's pipeline; what ships since 05:06 UTC
-// is "pipe" rows with "w128s2" columns at D = 128 and "w128s3" columns at D = 64 (M >= 128).
+// "base": the kernels before 2026-11-22's second session's pipeline; what ships since 05:31 UTC
+// is "rk128s2" at D = 128 and "rk128s3" at D = 64 (M >= 128).
 struct Variant { const char* name; Kernel rows; Kernel cols; int qrows, stages; int rkeys = 64, rstages = 4; };
 
 int main(int argc, char** argv) {
