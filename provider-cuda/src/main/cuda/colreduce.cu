@@ -18,7 +18,8 @@ static_assert(sizeof(Problem) == 224, "Problem layout changed: update org.colred
 
 // mma.sync kernels (every architecture) and, with the suffixes _wg (4 warps) and _wg8 (8 warps),
 // the wgmma kernels (sm_90a; elsewhere they trap, and LaunchPlan never picks them off sm_90).
-// The 8-warp row statistics at DP <= 128 run software-pipelined (row_statistics.cuh PIPE).
+// The _wg8 row statistics at DP <= 128 run software-pipelined (row_statistics.cuh PIPE); the default
+// there is WIDE_VARIANT below (tiles of 128 keys).
 #if defined(__CUDA_ARCH__) && !defined(__CUDA_ARCH_FEAT_SM90_ALL)
 #define WG_BODY(call) __trap();
 #else
