@@ -98,7 +98,7 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
 #pragma unroll
     for (int r = 0; r < 2; r++) {
         int64_t i = row0 + r * 8;
-        m[r] = online || i >= p.M ? -INFINITY : p.lse[((int64_t)bh * p.M + i) * 2] * p.c + p.lse[((int64_t)bh * p.M + i) * 2 + 1];   // lse2 = m·c + lg
+        m[r] = online || i >= p.M ? -INFINITY : row_stats_log2(p.lse, (int64_t)bh * p.M + i, p.c);
     }
     float oacc[E / 8][4];
 #pragma unroll

@@ -43,6 +43,31 @@ __device__ __forceinline__ void accumulate_columns(float (&red)[2], const float 
     }
 }
 
+// Finishes a query head's reduction of this warp's keys (g, g+8): the fixed-order quad fold,
+// MAX's one exp2, MEAN's divisor; writes colval[b, hq, key].
+template <bool IS_MAX>
+__device__ __forceinline__ void write_columns(const float (&red)[2], const Problem& p, const BatchMask& mask, int b, int hq, int64_t jw0) {
+    const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        float v = red[r];
+        if (IS_MAX) {
+            v = max_nan(v, __shfl_xor_sync(0xffffffffu, v, 1));
+            v = max_nan(v, __shfl_xor_sync(0xffffffffu, v, 2));
+            v = v == -INFINITY ? 0.f : exp2f(v);
+        } else {
+            v += __shfl_xor_sync(0xffffffffu, v, 1);
+            v += __shfl_xor_sync(0xffffffffu, v, 2);
+        }
+        const int64_t j = jw0 + g + r * 8;
+        if (p.reduction == REDUCE_MEAN) {
+            int64_t cnt = mask.rowsSeeing(j);
+            v = cnt > 0 ? v / (float)cnt : 0.f;
+        }
+        if (t == 0 && j < p.N) p.colval[((int64_t)b * p.Hq + hq) * p.N + j] = v;
+    }
+}
+
 // accumulate_columns for one item of queries [i0, i0+BM) against this warp's keys [jw0, jw0+16)
 template <int BM, bool IS_MAX>
 __device__ __forceinline__ void reduce_item(float (&red)[2], const float (*acc)[4], const float* stats, const Problem& p,
@@ -68,7 +93,7 @@ __device__ void column_pass(const Problem& p) {
     uint4* sQ = sK + BN * CH;
     float* sL = (float*)(sQ + S * QSTAGE);
 
-    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    const int warp = threadIdx.x >> 5;
     const int kt = blockIdx.x, bkv = blockIdx.y;
     const int b = bkv / p.Hkv, kvh = bkv % p.Hkv, G = p.Hq / p.Hkv;
     const BatchMask mask = BatchMask::of(p, b);
@@ -135,26 +160,8 @@ __device__ void column_pass(const Problem& p) {
     auto epilogue = [&](const float (*acc)[4], const float* stats) {
         reduce_item<BM, IS_MAX>(red, acc, stats, p, mask, narrow, tile * BM, jw0);
         if (++tile == q1) {
-            const int hq = kvh * G + head;
-#pragma unroll
-            for (int r = 0; r < 2; r++) {
-                float v = red[r];
-                if (IS_MAX) {
-                    v = max_nan(v, __shfl_xor_sync(0xffffffffu, v, 1));
-                    v = max_nan(v, __shfl_xor_sync(0xffffffffu, v, 2));
-                    v = v == -INFINITY ? 0.f : exp2f(v);
-                } else {
-                    v += __shfl_xor_sync(0xffffffffu, v, 1);
-                    v += __shfl_xor_sync(0xffffffffu, v, 2);
-                }
-                const int64_t j = jw0 + g + r * 8;
-                if (p.reduction == REDUCE_MEAN) {
-                    int64_t cnt = mask.rowsSeeing(j);
-                    v = cnt > 0 ? v / (float)cnt : 0.f;
-                }
-                if (t == 0 && j < p.N) p.colval[((int64_t)b * p.Hq + hq) * p.N + j] = v;
-                red[r] = IS_MAX ? -INFINITY : 0.f;
-            }
+            write_columns<IS_MAX>(red, p, mask, b, kvh * G + head, jw0);
+            red[0] = red[1] = IS_MAX ? -INFINITY : 0.f;
             tile = q0;
             head++;
         }

@@ -25,7 +25,7 @@ __device__ void column_stream(const Problem& p) {
     uint4* sQ = sK + S * KSTAGE;
     float* sL = (float*)(sQ + G * QT * QSTAGE);
 
-    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    const int warp = threadIdx.x >> 5;
     const int bkv = blockIdx.y;
     const int b = bkv / p.Hkv, kvh = bkv % p.Hkv;
     const BatchMask mask = BatchMask::of(p, b);
@@ -88,25 +88,7 @@ __device__ void column_stream(const Problem& p) {
                 tile_mma_wait<0, BM, WG>(acc);
                 reduce_item<BM, IS_MAX>(red, acc, sL + (gh * QT + q) * BM * 2, p, mask, narrow, (int64_t)q * BM, jw0);
             }
-            const int hq = kvh * G + gh;
-#pragma unroll
-            for (int r = 0; r < 2; r++) {
-                float v = red[r];
-                if (IS_MAX) {
-                    v = max_nan(v, __shfl_xor_sync(0xffffffffu, v, 1));
-                    v = max_nan(v, __shfl_xor_sync(0xffffffffu, v, 2));
-                    v = v == -INFINITY ? 0.f : exp2f(v);
-                } else {
-                    v += __shfl_xor_sync(0xffffffffu, v, 1);
-                    v += __shfl_xor_sync(0xffffffffu, v, 2);
-                }
-                const int64_t j = jw0 + g + r * 8;
-                if (p.reduction == REDUCE_MEAN) {
-                    int64_t cnt = mask.rowsSeeing(j);
-                    v = cnt > 0 ? v / (float)cnt : 0.f;
-                }
-                if (t == 0 && j < p.N) p.colval[((int64_t)b * p.Hq + hq) * p.N + j] = v;
-            }
+            write_columns<IS_MAX>(red, p, mask, b, kvh * G + gh, jw0);
         }
     }
     cp_async_wait<0>();

@@ -32,6 +32,8 @@ __device__ __forceinline__ void store_row_stats(float* lse, int64_t row, float m
     lse[row * 2] = l == 0.f ? -INFINITY : m;
     lse[row * 2 + 1] = l == 0.f ? 0.f : log2f(l);
 }
+// the row's log-sum-exp in the log2 domain, m·c + lg (the attention output pass's normaliser)
+__device__ __forceinline__ float row_stats_log2(const float* lse, int64_t row, float c) { return lse[row * 2] * c + lse[row * 2 + 1]; }
 
 // acc (16 rows of this warp x N columns) = A fragments x the rows of a shared [N][DP] tile.
 // On sm_90a (WG) this only starts a wgmma group, finished by tile_mma_wait; mma.sync is immediate.
