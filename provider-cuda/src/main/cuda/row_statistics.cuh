@@ -120,8 +120,8 @@ __device__ void row_statistics(const Problem& p) {
         cp_async_wait<AHEAD - 1>();
         fence_async_shared();
         __syncthreads();
-        uint32_t qa[CH / 2][4];
-        load_a_fragments<BM, CH>(qa, sQ, warp * 16);
+        uint32_t qa[Q_SHARED ? 1 : CH / 2][4];   // Q as A fragments, where wgmma does not read it from shared memory
+        if constexpr (!Q_SHARED) load_a_fragments<BM, CH>(qa, sQ, warp * 16);
         const int64_t row0 = i0 + warp * 16 + g;
         const BatchMask::Narrow narrow = mask.narrow();
 
