@@ -11,6 +11,7 @@
 #include "fill.cuh"
 #include "attention_output.cuh"
 #include "attention_output_wg.cuh"
+#include "attention_output_ws.cuh"
 
 using namespace colreduce;
 

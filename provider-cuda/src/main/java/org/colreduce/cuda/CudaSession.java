@@ -51,6 +51,7 @@ final class CudaSession implements BackendSession {
     private final Set<CudaResidentTensor> residents = Collections.newSetFromMap(new IdentityHashMap<>());
     private final ProblemBlock block = new ProblemBlock();
     private final OutputBlock outputBlock = new OutputBlock(block);
+    private final TensorMaps tensorMaps = new TensorMaps(block, outputBlock);
     private final int multiprocessors;
     private final boolean hopper;
     private boolean closed;
@@ -244,7 +245,11 @@ final class CudaSession implements BackendSession {
         if (op != null) {
             long vsn = op.valueLd(), vsh = (long) p.keys() * vsn, vsb = vsh * p.kvHeads();
             outputBlock.set(v, o, vsb, vsh, vsn, a.valueDim(), op.valueLd(), a.output().dtype() == DType.F32, op.online());
-            launch(op.kernel(), op.blocksX(), op.blocksY(), 1, op.threads(), op.smem(), outputBlock.params);
+            OutputPlan run = op;
+            if (op.specialized() && !tensorMaps.encode(q, k, v, p.batch(), p.queryHeads(), p.kvHeads(), p.queries(), p.keys(), ld,
+                    op.valueLd(), OutputPlan.QUERY_TILE, OutputPlan.KEY_TILE))
+                run = op.withoutTma();
+            launch(run.kernel(), run.blocksX(), run.blocksY(), 1, run.threads(), run.smem(), run.specialized() ? tensorMaps.params : outputBlock.params);
         }
         if (rowsDone != null) CudaDriver.check(cuEventRecord(rowsDone, stream), "cuEventRecord");
         if (plan.stream()) block.i32(ProblemBlock.KEYS_PER_SPLIT, plan.columnKeysPerBlock());
@@ -395,6 +400,7 @@ final class CudaSession implements BackendSession {
         for (int i = 0; i < P_SLOTS; i++) if (pinned[i] != null) { cuMemFreeHost(pinned[i]); pinned[i] = null; }
         if (!module.isNull()) cuModuleUnload(module);
         if (!stream.isNull()) cuStreamDestroy(stream);
+        tensorMaps.close();
         outputBlock.close();
         block.close();
         cuDevicePrimaryCtxRelease(device);
