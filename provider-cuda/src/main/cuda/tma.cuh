@@ -59,7 +59,12 @@ __device__ __forceinline__ void tma_load_rows(uint4* tile, const CUtensorMap* ma
     for (int c = 0; c < E / 64; c++) tma_load_4d(tile + c * ROWS * 8, map, c * 64, row, h, b, bar);
 }
 
-// warp-specialised kernels hand registers from the producer warpgroup to the consumers
+// warp-specialised kernels hand registers from the producer warpgroup to the consumers: per
+// thread after the hand-over, 128·P + 256·C = 384·168, what a block of three warpgroups was given
+#ifndef WS_PRODUCER_REGS
+#define WS_PRODUCER_REGS 40
+#define WS_CONSUMER_REGS 232
+#endif
 template <int REGS>
 __device__ __forceinline__ void registers_release() { asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(REGS)); }
 template <int REGS>
@@ -84,3 +89,10 @@ __device__ __forceinline__ bool consumers_any(bool x) {
 #endif
 
 }  // namespace colreduce
+
+// sm_90a only (elsewhere the TMA kernels trap; the Java side picks them on sm_90 alone)
+#if defined(__CUDA_ARCH__) && !defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define TMA_KERNEL_BODY(call) __trap();
+#else
+#define TMA_KERNEL_BODY(call) call;
+#endif

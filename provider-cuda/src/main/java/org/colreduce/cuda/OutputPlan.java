@@ -24,6 +24,8 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
 
     /** Rows of Q and keys of K and V a TMA box holds in the specialised kernel (SpecializedOutputTiles). */
     static final int QUERY_TILE = 128, KEY_TILE = 128;
+    /** Its ring depths (K, V) and mbarriers (Q; K and V full and empty). */
+    private static final int KEY_STAGES = 3, VALUE_STAGES = 2, BARRIERS = 1 + 2 * KEY_STAGES + 2 * VALUE_STAGES;
 
     /** System property: "false" keeps the row statistics as a pass of their own (benchmarks compare). */
     static final String ONLINE = "colreduce.cuda.attendOnline";
@@ -46,9 +48,9 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
         String name = "attention_output_" + (p.dtype() == DType.F16 ? "f16" : "bf16") + "_e" + e;
         String kernel = System.getProperty(KERNEL, "ws");
         if (hopper && e <= 128 && kernel.equals("ws"))
-            // SpecializedOutputTiles<E>::smem(): Q tile of 128 rows, 2 stages each of K and V tiles of 128 keys, 5 barriers, 1 KB for alignment
-            return new OutputPlan(name + "_ws", LaunchPlan.ceilDiv(p.queries(), QUERY_TILE), bh, 384, (QUERY_TILE + 4 * KEY_TILE) * e * 2 + 5 * 8 + 1024,
-                    ldv, online, true, true);
+            // SpecializedOutputTiles<E, 128, 3, 2>::smem(): Q tile of 128 rows, the K and V stages of 128 keys, the barriers, 1 KB for alignment
+            return new OutputPlan(name + "_ws", LaunchPlan.ceilDiv(p.queries(), QUERY_TILE), bh, 384,
+                    (QUERY_TILE + (KEY_STAGES + VALUE_STAGES) * KEY_TILE) * e * 2 + BARRIERS * 8 + 1024, ldv, online, true, true);
         if (hopper && e <= 128 && !kernel.equals("mma")) return pipelined(name, p.queries(), bh, e, ldv, online);
         // OutputTiles<E>::smem(): Q tile, two stages of K and V, 1 KB for alignment
         int keyTile = e <= 128 ? 64 : 32;
@@ -58,7 +60,7 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
     /** The 8-warp kernel of the same pass, where the TMA cannot address the tensors. */
     OutputPlan withoutTma() {
         if (!specialized) return this;
-        int e = (smem - 5 * 8 - 1024) / (2 * (QUERY_TILE + 4 * KEY_TILE));
+        int e = (smem - BARRIERS * 8 - 1024) / (2 * (QUERY_TILE + (KEY_STAGES + VALUE_STAGES) * KEY_TILE));
         return pipelined(kernel.substring(0, kernel.length() - "_ws".length()), blocksX * QUERY_TILE, blocksY, e, valueLd, online);
     }
 

@@ -40,7 +40,7 @@ class OutputPlanTest {
         assertTrue(ws.wgmma() && ws.specialized());
         assertEquals(32, ws.blocksX(), "128 query rows a block");
         assertEquals(384, ws.threads(), "a producer and two consumer warpgroups");
-        assertEquals((128 + 4 * 128) * 128 * 2 + 5 * 8 + 1024, ws.smem());
+        assertEquals((128 + 5 * 128) * 128 * 2 + 11 * 8 + 1024, ws.smem(), "3 stages of K, 2 of V, 11 mbarriers");
         assertTrue(ws.smem() <= 227 * 1024, "fits sm_90 shared memory");
         OutputPlan fallback = ws.withoutTma();
         assertEquals("attention_output_f16_e128_wg8", fallback.kernel());
