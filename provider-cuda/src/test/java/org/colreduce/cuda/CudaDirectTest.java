@@ -106,14 +106,14 @@ class CudaDirectTest {
 
     /**
      * M ≥ 128 on sm_90: the column pass on items of 128 queries (LaunchPlan.COLUMN_QUERIES), masked
-     * items included, on the warp-specialised TMA kernel (the default) and the cp.async kernel it
-     * falls back to (LaunchPlan.COLUMN_KERNEL = wg).
+     * items included, on the cp.async kernel (the default) and the warp-specialised TMA kernel
+     * (LaunchPlan.COLUMN_KERNEL = ws).
      */
     @Test void wideColumnItemsEveryReduction() {
         wideColumnItems("");
-        System.setProperty(LaunchPlan.COLUMN_KERNEL, "wg");
+        System.setProperty(LaunchPlan.COLUMN_KERNEL, "ws");
         try {
-            wideColumnItems("cp.async-");
+            wideColumnItems("tma-");
         } finally {
             System.clearProperty(LaunchPlan.COLUMN_KERNEL);
         }

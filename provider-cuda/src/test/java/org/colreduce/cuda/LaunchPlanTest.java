@@ -75,19 +75,24 @@ class LaunchPlanTest {
         assertEquals("column_sum_f16_d128_wg8", few.columnKernel(org.colreduce.Reduction.SUM));
         LaunchPlan off = LaunchPlan.of(problem(DType.F16, 1, 32, 32, 4096, 4096, 128, HeadReduction.NONE), 132, false);
         assertEquals("column_sum_f16_d128", off.columnKernel(org.colreduce.Reduction.SUM), "mma.sync off Hopper");
-        assertNull(off.specializedColumnKernel(org.colreduce.Reduction.SUM));
-        assertNull(few.specializedColumnKernel(org.colreduce.Reduction.SUM), "items of 64 queries stay on cp.async");
+        System.setProperty(LaunchPlan.COLUMN_KERNEL, "ws");
+        try {
+            assertNull(off.specializedColumnKernel(org.colreduce.Reduction.SUM), "sm_90a only");
+            assertNull(few.specializedColumnKernel(org.colreduce.Reduction.SUM), "items of 64 queries stay on cp.async");
+        } finally {
+            System.clearProperty(LaunchPlan.COLUMN_KERNEL);
+        }
     }
 
-    @Test void specializedColumnPassOnHopper() {
+    @Test void specializedColumnPassOnRequest() {
         LaunchPlan p = LaunchPlan.of(problem(DType.F16, 1, 32, 32, 4096, 4096, 128, HeadReduction.NONE), 132, true);
-        assertEquals("column_sum_f16_d128_ws", p.specializedColumnKernel(org.colreduce.Reduction.SUM));
-        assertEquals("column_max_f16_d128_ws", p.specializedColumnKernel(org.colreduce.Reduction.MAX));
-        assertEquals((128 + 3 * 128) * 128 * 2 + 3 * 128 * 8 + 7 * 8 + 1024, p.specializedColumnSmem(), "K, 3 stages of 128 queries and their (m, lg), 7 mbarriers");
-        assertTrue(p.specializedColumnSmem() <= 227 * 1024);
-        System.setProperty(LaunchPlan.COLUMN_KERNEL, "wg");
+        assertNull(p.specializedColumnKernel(org.colreduce.Reduction.SUM), "the cp.async kernel by default");
+        System.setProperty(LaunchPlan.COLUMN_KERNEL, "ws");
         try {
-            assertNull(p.specializedColumnKernel(org.colreduce.Reduction.SUM), "the cp.async kernel on request");
+            assertEquals("column_sum_f16_d128_ws", p.specializedColumnKernel(org.colreduce.Reduction.SUM));
+            assertEquals("column_max_f16_d128_ws", p.specializedColumnKernel(org.colreduce.Reduction.MAX));
+            assertEquals((128 + 3 * 128) * 128 * 2 + 3 * 128 * 8 + 7 * 8 + 1024, p.specializedColumnSmem(), "K, 3 stages of 128 queries and their (m, lg), 7 mbarriers");
+            assertTrue(p.specializedColumnSmem() <= 227 * 1024);
         } finally {
             System.clearProperty(LaunchPlan.COLUMN_KERNEL);
         }
