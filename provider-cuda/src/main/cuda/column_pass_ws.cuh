@@ -6,17 +6,17 @@
 // and no block-wide barrier on the consumers' path, so the two consumer warpgroups drift apart
 // and one's exponentials run under the other's products.
 // The epilogues (reduce_item, write_columns) are column_pass.cuh's; sums run in the same fixed
-// order (SPEC §8.1). Measured on the H200: within 1.5 % of the cp.async kernel on every anchor
-// shape (two consumer warpgroups at one block per SM do not hide the epilogue better than two
-// cp.async blocks of two warpgroups each), so it is an option (-Dcolreduce.cuda.columnKernel=ws),
-// the base for overlapping an item's products with the previous item's epilogue.
+// order (SPEC §8.1). Each consumer warpgroup takes two items a step and reduces the first while
+// the second's product runs (one item a step measured within 1.5 % of the cp.async kernel on the
+// H200: two consumer warpgroups at one block per SM hid the epilogue no better than two cp.async
+// blocks of two warpgroups each).
 #pragma once
 #include "column_pass.cuh"
 #include "tma.cuh"
 
 namespace colreduce {
 
-template <int DP, int QS_ = 3>
+template <int DP, int QS_ = 4>
 struct SpecializedColumnTiles {
     static constexpr int THREADS = 384;                 // producer warpgroup, two consumer warpgroups
     static constexpr int BN = 128, BM = 128, CH = DP / 8, QS = QS_;
@@ -33,12 +33,12 @@ __device__ __forceinline__ void tma_load_1d(void* dst, const CUtensorMap* map, i
 }
 #endif
 
-template <typename T, int DP, bool IS_MAX, int QS = 3>
+template <typename T, int DP, bool IS_MAX, int QS = 4>
 __device__ void column_pass_specialized(const Problem& p, const CUtensorMap* tmQ, const CUtensorMap* tmK, const CUtensorMap* tmL) {
 #ifdef COLREDUCE_WGMMA
     using TL = SpecializedColumnTiles<DP, QS>;
     constexpr int BN = TL::BN, BM = TL::BM, CH = TL::CH;
-    static_assert(DP <= 128, "DP <= 128");
+    static_assert(DP <= 128 && QS >= 3, "DP <= 128; two stages in use and one filling");
     extern __shared__ uint4 smem_raw[];
     uint4* sK = aligned_smem(smem_raw);
     uint4* sQ = sK + BN * CH;
@@ -111,12 +111,8 @@ __device__ void column_pass_specialized(const Problem& p, const CUtensorMap* tmQ
     int head = 0;
     int64_t tile = q0;
     const BatchMask::Narrow narrow = mask.narrow();
-    for (int64_t u = 0; u < items; u++) {
-        const int s = (int)(u % QS);
-        mbarrier_wait(&qFull[s], (uint32_t)((u / QS) & 1));
-        float acc[BM / 8][4];
-        tile_mma_issue<T, BM, BM, CH, true>(acc, ka, sQ + s * BM * CH);
-        tile_mma_wait<0, BM, true>(acc);
+    // one item's reduction, then the stage goes back to the producer
+    auto epilogue = [&](const float (*acc)[4], int s) {
         reduce_item<BM, IS_MAX>(red, acc, sL + s * BM * 2, p, mask, narrow, tile * BM, jw0);
         if (lane == 0) mbarrier_arrive(&qEmpty[s]);   // this warp is done with the stage (Q and statistics)
         if (++tile == q1) {
@@ -125,6 +121,22 @@ __device__ void column_pass_specialized(const Problem& p, const CUtensorMap* tmQ
             tile = q0;
             head++;
         }
+    };
+    // two items a step: the second one's product runs under the first one's epilogue. Both
+    // products are always issued (an odd last item repeats its stage into the second, unused):
+    // no wgmma under a branch, none in flight across the back edge.
+    for (int64_t u = 0; u < items; u += 2) {
+        const bool two = u + 1 < items;
+        const int s0 = (int)(u % QS), s1 = two ? (int)((u + 1) % QS) : s0;
+        mbarrier_wait(&qFull[s0], (uint32_t)((u / QS) & 1));
+        if (two) mbarrier_wait(&qFull[s1], (uint32_t)(((u + 1) / QS) & 1));
+        float accA[BM / 8][4], accB[BM / 8][4];
+        tile_mma_issue<T, BM, BM, CH, true>(accA, ka, sQ + s0 * BM * CH);
+        tile_mma_issue<T, BM, BM, CH, true>(accB, ka, sQ + s1 * BM * CH);
+        tile_mma_wait<1, BM, true>(accA);
+        epilogue(accA, s0);
+        tile_mma_wait<0, BM, true>(accB);
+        if (two) epilogue(accB, s1);
     }
 #endif
 }

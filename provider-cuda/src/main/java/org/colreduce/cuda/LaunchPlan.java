@@ -188,8 +188,8 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
         return columnKernel(r).replace("_wg8_q128", "_ws");
     }
 
-    /** SpecializedColumnTiles&lt;DP, 3&gt;::smem(): K, 3 stages of 128 queries and their statistics, 7 mbarriers, 1 KB for alignment. */
-    int specializedColumnSmem() { return (128 + 3 * 128) * paddedDim * 2 + 3 * 128 * 8 + 7 * 8 + 1024; }
+    /** SpecializedColumnTiles&lt;DP, 4&gt;::smem(): K, 4 stages of 128 queries and their statistics, 9 mbarriers, 1 KB for alignment. */
+    int specializedColumnSmem() { return (128 + 4 * 128) * paddedDim * 2 + 4 * 128 * 8 + 9 * 8 + 1024; }
 
     private String stages(int s) { return wgmma && s != STAGES ? "_s" + s : ""; }
 

@@ -91,7 +91,7 @@ class LaunchPlanTest {
         try {
             assertEquals("column_sum_f16_d128_ws", p.specializedColumnKernel(org.colreduce.Reduction.SUM));
             assertEquals("column_max_f16_d128_ws", p.specializedColumnKernel(org.colreduce.Reduction.MAX));
-            assertEquals((128 + 3 * 128) * 128 * 2 + 3 * 128 * 8 + 7 * 8 + 1024, p.specializedColumnSmem(), "K, 3 stages of 128 queries and their (m, lg), 7 mbarriers");
+            assertEquals((128 + 4 * 128) * 128 * 2 + 4 * 128 * 8 + 9 * 8 + 1024, p.specializedColumnSmem(), "K, 4 stages of 128 queries and their (m, lg), 9 mbarriers");
             assertTrue(p.specializedColumnSmem() <= 227 * 1024);
         } finally {
             System.clearProperty(LaunchPlan.COLUMN_KERNEL);
