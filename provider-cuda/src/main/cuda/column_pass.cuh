@@ -82,6 +82,30 @@ __device__ __forceinline__ void reduce_item(float (&red)[2], const float (*acc)[
     }
 }
 
+// The query tiles [q0, q1) of BM rows that can see some of the keys [j0, j0 + BN) of a block
+template <int BN, int BM>
+__device__ __forceinline__ void query_tiles(const BatchMask& mask, int64_t j0, int64_t& q0, int64_t& q1) {
+    const int64_t j1 = min(j0 + BN, mask.lenK);
+    int64_t rlo = 0, rhi = 0;
+    if (j0 < j1) {
+        rlo = mask.rowLo(j0);
+        rhi = mask.rowHi(j1);
+    }
+    q0 = rlo / BM;
+    q1 = rhi > rlo ? (rhi + BM - 1) / BM : q0;
+}
+
+// Keys no row sees (past lenK, or outside every row's range): 0 for every query head of the group
+template <int BN, int THREADS>
+__device__ __forceinline__ void zero_unseen_keys(const Problem& p, int b, int kvh, int64_t j0) {
+    const int G = p.Hq / p.Hkv;
+    for (int e = threadIdx.x; e < BN * G; e += THREADS) {
+        int64_t j = j0 + e % BN;
+        int hq = kvh * G + e / BN;
+        if (j < p.N) p.colval[((int64_t)b * p.Hq + hq) * p.N + j] = 0.f;
+    }
+}
+
 // QROWS, STAGES: queries of an item and ring depth when not the Tiles defaults (0)
 template <typename T, int DP, int WARPS, bool IS_MAX, bool WG, int QROWS = 0, int STAGES = 0>
 __device__ void column_pass(const Problem& p) {
@@ -98,25 +122,15 @@ __device__ void column_pass(const Problem& p) {
     const int b = bkv / p.Hkv, kvh = bkv % p.Hkv, G = p.Hq / p.Hkv;
     const BatchMask mask = BatchMask::of(p, b);
     const int64_t j0 = (int64_t)kt * BN;
-    const int64_t j1 = min(j0 + BN, mask.lenK);
     const int64_t jw0 = j0 + warp * 16;               // this warp's first key
 
     const T* K = (const T*)p.k + b * p.ksb + kvh * p.ksh;
-    int64_t rlo = 0, rhi = 0;
-    if (j0 < j1) {
-        rlo = mask.rowLo(j0);
-        rhi = mask.rowHi(j1);
-    }
-    const int64_t q0 = rlo / BM, q1 = rhi > rlo ? (rhi + BM - 1) / BM : q0;
+    int64_t q0, q1;
+    query_tiles<BN, BM>(mask, j0, q0, q1);
     const int64_t perHead = q1 - q0, items = perHead * G;
 
     if (items == 0) {
-        // keys no row sees (past lenK, or outside every row's range): 0 for every query head
-        for (int e = threadIdx.x; e < BN * G; e += THREADS) {
-            int64_t j = j0 + e % BN;
-            int hq = kvh * G + e / BN;
-            if (j < p.N) p.colval[((int64_t)b * p.Hq + hq) * p.N + j] = 0.f;
-        }
+        zero_unseen_keys<BN, THREADS>(p, b, kvh, j0);
         return;
     }
 

@@ -52,22 +52,12 @@ __device__ void column_pass_specialized(const Problem& p, const CUtensorMap* tmQ
     const int b = bkv / p.Hkv, kvh = bkv % p.Hkv, G = p.Hq / p.Hkv;
     const BatchMask mask = BatchMask::of(p, b);
     const int64_t j0 = (int64_t)kt * BN;
-    const int64_t j1 = min(j0 + BN, mask.lenK);
-    int64_t rlo = 0, rhi = 0;
-    if (j0 < j1) {
-        rlo = mask.rowLo(j0);
-        rhi = mask.rowHi(j1);
-    }
-    const int64_t q0 = rlo / BM, q1 = rhi > rlo ? (rhi + BM - 1) / BM : q0;
+    int64_t q0, q1;
+    query_tiles<BN, BM>(mask, j0, q0, q1);
     const int64_t perHead = q1 - q0, items = perHead * G;
 
     if (items == 0) {
-        // keys no row sees (past lenK, or outside every row's range): 0 for every query head
-        for (int e = threadIdx.x; e < BN * G; e += TL::THREADS) {
-            int64_t j = j0 + e % BN;
-            int hq = kvh * G + e / BN;
-            if (j < p.N) p.colval[((int64_t)b * p.Hq + hq) * p.N + j] = 0.f;
-        }
+        zero_unseen_keys<BN, TL::THREADS>(p, b, kvh, j0);
         return;
     }
 
