@@ -34,6 +34,35 @@ layout(std430, binding = 2) readonly buffer RowStats { vec2 rowStats[]; };   // 
 // the same binding as floats: the merge pass's planar copy, m at 2R + r and log2 l at 3R + r (R = B·Hq·M)
 layout(std430, binding = 2) readonly buffer RowStatsPlanar { float planar[]; };
 layout(std430, binding = 4) writeonly buffer Partial { float partial[]; };
+#ifdef CSM
+// CSM: query tiles staged by the shader itself: 16-byte loads from Q into registers one tile
+// ahead, stored into one of two shared buffers (rows padded by 16 bytes, so the matrix loads of
+// 8 rows hit distinct banks), one barrier per tile, and the B matrix loaded from shared memory.
+layout(std430, binding = 0) readonly buffer QBuf4 { uvec4 qData4[]; };
+#define ROW4 (HEAD_DIM / 8)                         // 16-byte words per Q row
+#define QROW (ROW4 + 1)                             // padded row in shared memory
+#define TILE4 (BQ * ROW4)
+#define PER_THREAD ((TILE4 + CWG - 1) / CWG)
+shared uvec4 qStage[2 * BQ * QROW];
+// 16 bytes of Q row `row` (zeros past M, never read)
+uvec4 qWord(const uint base4, const uint row, const uint c) {
+    uvec4 w = uvec4(0);
+    if (row < P.M) w = qData4[base4 + row * ROW4 + c];
+    return w;
+}
+// the end of a step: the prefetched tile into the other buffer, one barrier
+#define STAGE_NEXT \
+    if (more) { \
+        for (uint e = 0; e < PER_THREAD; e++) { \
+            uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4; \
+            if (idx < TILE4) qStage[(buf ^ 1u) * (BQ * QROW) + r * QROW + c] = pre[e]; \
+        } \
+    } \
+    barrier(); \
+    buf ^= 1u;
+#else
+#define STAGE_NEXT
+#endif
 
 float addOp(const in float a, const in float b) { return a + b; }
 float maxOp(const in float a, const in float b) { return stickyMax(a, b); }
@@ -119,9 +148,33 @@ void main() {
             coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BQ, gl_MatrixUseB> qNext;
             coopMatLoadTensorNV(qNext, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, (iBegin / BQ) * BQ, BQ, 0, HEAD_DIM), transposed);
 #endif
+#ifdef CSM
+            uvec4 pre[PER_THREAD];
+            uint qBase4 = bh * P.M * (HEAD_DIM / 8), lane = gl_LocalInvocationIndex;
+            int iFirst = (iBegin / BQ) * BQ;
+            if (iFirst < iEnd) {
+                for (uint e = 0; e < PER_THREAD; e++) {
+                    uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
+                    if (idx < TILE4) qStage[r * QROW + c] = qWord(qBase4, uint(iFirst) + r, c);
+                }
+            }
+            barrier();
+            uint buf = 0;
+#endif
             for (int i0 = (iBegin / BQ) * BQ; i0 < iEnd; i0 += BQ) {
                 coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BQ, gl_MatrixUseB> qt;
-#ifdef CPF
+#ifdef CSM
+                bool more = i0 + BQ < iEnd;
+                if (more) {
+                    for (uint e = 0; e < PER_THREAD; e++) {
+                        uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
+                        pre[e] = uvec4(0);
+                        if (idx < TILE4) pre[e] = qWord(qBase4, uint(i0 + BQ) + r, c);
+                    }
+                }
+                // shared memory holds Q row-major, i.e. Qᵀ column-major
+                coopMatLoad(qt, qStage, buf * (BQ * QROW), QROW, gl_CooperativeMatrixLayoutColumnMajor);
+#elif defined(CPF)
                 qt = qNext;   // the next tile's load is issued before this tile's work
                 if (i0 + BQ < iEnd) coopMatLoadTensorNV(qNext, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, i0 + BQ, BQ, 0, HEAD_DIM), transposed);
 #else
@@ -133,6 +186,7 @@ void main() {
 #endif
 #if defined(CABL) && CABL == 1
                 sAcc = coopMatMulAdd(kt, qt, sAcc);
+                STAGE_NEXT
                 continue;
 #endif
                 ACC(BK, BQ) s = ACC(BK, BQ)(0.0);
@@ -152,6 +206,7 @@ void main() {
                 coopMatPerElementNV(s, s, columnTerm, i0, j0, lq, lk, off, bh * P.M);
 #if defined(CABL) && CABL == 2
                 sAcc += s;
+                STAGE_NEXT
                 continue;
 #endif
                 ACC(BK, NARROW) tile;
@@ -162,6 +217,7 @@ void main() {
                     coopMatReduceNV(tile, s, gl_CooperativeMatrixReduceRowNV, addOp);
                     acc += tile;
                 }
+                STAGE_NEXT
             }
 #if defined(CABL)
             coopMatReduceNV(acc, sAcc, gl_CooperativeMatrixReduceRowNV, addOp);

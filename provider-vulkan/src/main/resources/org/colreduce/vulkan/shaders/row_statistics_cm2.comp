@@ -33,6 +33,35 @@ layout(local_size_x = RWG) in;
 
 layout(std430, binding = 0) readonly buffer QBuf { float16_t qData[]; };
 layout(std430, binding = 1) readonly buffer KBuf { float16_t kData[]; };
+#ifdef RSM
+// RSM: key tiles staged by the shader itself: 16-byte loads from K into registers one tile ahead,
+// stored into one of two shared buffers (rows padded by 16 bytes, so the matrix loads of 8 rows
+// hit distinct banks), one barrier per tile, and the B matrix loaded from shared memory.
+layout(std430, binding = 1) readonly buffer KBuf4 { uvec4 kData4[]; };
+#define ROW4 (HEAD_DIM / 8)                         // 16-byte words per K row
+#define KROW (ROW4 + 1)                             // padded row in shared memory
+#define TILE4 (BK * ROW4)
+#define PER_THREAD ((TILE4 + RWG - 1) / RWG)
+shared uvec4 kStage[2 * BK * KROW];
+// 16 bytes of K row `row` (zeros past N, never read)
+uvec4 kWord(const uint base4, const uint row, const uint c) {
+    uvec4 w = uvec4(0);
+    if (row < P.N) w = kData4[base4 + row * ROW4 + c];
+    return w;
+}
+// the end of a step: the prefetched tile into the other buffer, one barrier
+#define STAGE_NEXT \
+    if (more) { \
+        for (uint e = 0; e < PER_THREAD; e++) { \
+            uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4; \
+            if (idx < TILE4) kStage[(buf ^ 1u) * (BK * KROW) + r * KROW + c] = pre[e]; \
+        } \
+    } \
+    barrier(); \
+    buf ^= 1u;
+#else
+#define STAGE_NEXT
+#endif
 // partial (max, sum) per split z and row: stats[2 * (z·B·Hq·M + bh·M + i) + {0, 1}]
 layout(std430, binding = 2) writeonly buffer Stats { float stats[]; };
 
@@ -108,9 +137,34 @@ void main() {
         coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BK, gl_MatrixUseB> kNext;
         coopMatLoadTensorNV(kNext, kData, kBase, sliceTensorLayoutNV(layoutK, (jBegin / BK) * BK, BK, 0, HEAD_DIM), transposed);
 #endif
+#ifdef RSM
+        // K rows past N read as zeros (their scores are masked); the first tile goes straight to buffer 0
+        uvec4 pre[PER_THREAD];
+        uint kBase4 = kBase / 8u, lane = gl_LocalInvocationIndex;
+        int jFirst = (jBegin / BK) * BK;
+        if (jFirst < jEnd) {
+            for (uint e = 0; e < PER_THREAD; e++) {
+                uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4;
+                if (idx < TILE4) kStage[r * KROW + c] = kWord(kBase4, uint(jFirst) + r, c);
+            }
+        }
+        barrier();
+        uint buf = 0;
+#endif
         for (int j0 = (jBegin / BK) * BK; j0 < jEnd; j0 += BK) {
             coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BK, gl_MatrixUseB> kb;
-#ifdef RPF
+#ifdef RSM
+            bool more = j0 + BK < jEnd;
+            if (more) {
+                for (uint e = 0; e < PER_THREAD; e++) {
+                    uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4;
+                    pre[e] = uvec4(0);
+                    if (idx < TILE4) pre[e] = kWord(kBase4, uint(j0 + BK) + r, c);
+                }
+            }
+            // shared memory holds K row-major, i.e. Kᵀ column-major
+            coopMatLoad(kb, kStage, buf * (BK * KROW), KROW, gl_CooperativeMatrixLayoutColumnMajor);
+#elif defined(RPF)
             kb = kNext;   // the next tile's load is issued before this tile's work
             if (j0 + BK < jEnd) coopMatLoadTensorNV(kNext, kData, kBase, sliceTensorLayoutNV(layoutK, j0 + BK, BK, 0, HEAD_DIM), transposed);
 #else
@@ -122,6 +176,7 @@ void main() {
 #endif
 #if defined(RABL) && RABL == 1
             acc = coopMatMulAdd(qa, kb, acc);
+            STAGE_NEXT
         }
         coopMatReduceNV(m, acc, gl_CooperativeMatrixReduceRowNV, maxOp);
         {
@@ -139,6 +194,7 @@ void main() {
 #if defined(RABL) && RABL == 2
             m = mNew;
             l += tileMax;
+            STAGE_NEXT
             continue;
 #endif
 #ifdef RWIDE
@@ -160,6 +216,7 @@ void main() {
             coopMatPerElementNV(l, l, rescale, m, mNew, tileSum);
 #endif
             m = mNew;
+            STAGE_NEXT
 #endif
         }
     }
