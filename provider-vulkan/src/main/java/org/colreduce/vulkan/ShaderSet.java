@@ -87,7 +87,7 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
 
         int rowTile() { return value("RBQ", 32); }
         int splitTile() { return value("RBK", 64); }
-        int keyTile() { return value("CBK", 64); }
+        int keyTile() { return value("CBK", 64) * value("CKT", 1); }
         boolean planar() { return defines.containsKey("CBCAST"); }
 
         String preamble() {

@@ -63,6 +63,23 @@ uvec4 qWord(const uint base4, const uint row, const uint c) {
 #else
 #define STAGE_NEXT
 #endif
+#ifdef CKT
+// CKT: a workgroup owns CKT key tiles of CBK keys, one after the other; each K tile is staged
+// through shared memory (16-byte loads of the next tile into registers during this tile's work,
+// two padded buffers, one barrier per tile). For decode (M ≤ CBQ) the column pass then streams
+// K as pass 1 does instead of one load and one product per workgroup.
+layout(std430, binding = 1) readonly buffer KBuf4 { uvec4 kData4[]; };
+#define KW (HEAD_DIM / 8)                           // 16-byte words per K row
+#define KPAD (KW + 1)                               // padded row in shared memory
+#define KTILE4 (BK * KW)
+#define KPER ((KTILE4 + CWG - 1) / CWG)
+shared uvec4 kStage[2 * BK * KPAD];
+uvec4 kWord(const uint base4, const uint row, const uint c) {
+    uvec4 w = uvec4(0);
+    if (row < P.N) w = kData4[base4 + row * KW + c];
+    return w;
+}
+#endif
 
 float addOp(const in float a, const in float b) { return a + b; }
 float maxOp(const in float a, const in float b) { return stickyMax(a, b); }
@@ -110,7 +127,11 @@ void main() {
     uint bkv = gl_WorkGroupID.y, b = bkv / P.Hkv, kvh = bkv % P.Hkv;
     uint group = P.Hq / P.Hkv;
     int lq = lengths[b], lk = lengths[P.B + b], off = causalOffset(lq, lk);
+#ifdef CKT
+    int jTile0 = int(gl_WorkGroupID.x) * (BK * CKT);
+#else
     int j0 = int(gl_WorkGroupID.x) * BK;
+#endif
     bool isMax = P.reduction == 2;
 
     tensorLayoutNV<2, gl_CooperativeMatrixClampModeConstantNV> layoutK = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeConstantNV);
@@ -130,8 +151,30 @@ void main() {
     uint rows = P.B * P.Hq * P.M;
 #endif
 
+#ifdef CKT
+    uvec4 kPre[KPER];
+    uint kBase4 = bkv * P.N * KW, kLane = gl_LocalInvocationIndex;
+    for (uint e = 0; e < KPER; e++) {
+        uint idx = e * CWG + kLane, r = idx / KW, c = idx % KW;
+        if (idx < KTILE4) kStage[r * KPAD + c] = kWord(kBase4, uint(jTile0) + r, c);
+    }
+    barrier();
+    for (uint t = 0; t < CKT; t++) {
+    int j0 = jTile0 + int(t) * BK;
+    bool kMore = t + 1u < CKT && j0 + BK < int(P.N);
+    if (kMore) {
+        for (uint e = 0; e < KPER; e++) {
+            uint idx = e * CWG + kLane, r = idx / KW, c = idx % KW;
+            kPre[e] = uvec4(0);
+            if (idx < KTILE4) kPre[e] = kWord(kBase4, uint(j0 + BK) + r, c);
+        }
+    }
+    coopmat<float16_t, gl_ScopeWorkgroup, BK, HEAD_DIM, gl_MatrixUseA> kt;
+    coopMatLoad(kt, kStage, (t & 1u) * (BK * KPAD), KPAD, gl_CooperativeMatrixLayoutRowMajor);
+#else
     coopmat<float16_t, gl_ScopeWorkgroup, BK, HEAD_DIM, gl_MatrixUseA> kt;
     coopMatLoadTensorNV(kt, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, j0, BK, 0, HEAD_DIM));
+#endif
 
     ACC(BK, NARROW) groupAcc = ACC(BK, NARROW)(0.0);
     for (uint hg = 0; hg < group; hg++) {
@@ -228,4 +271,14 @@ void main() {
         else groupAcc += acc;
     }
     if (P.groupHeads != 0) coopMatPerElementNV(groupAcc, groupAcc, storeColumn0, bkv * P.N, j0);
+#ifdef CKT
+    if (kMore) {
+        for (uint e = 0; e < KPER; e++) {
+            uint idx = e * CWG + kLane, r = idx / KW, c = idx % KW;
+            if (idx < KTILE4) kStage[((t + 1u) & 1u) * (BK * KPAD) + r * KPAD + c] = kPre[e];
+        }
+    }
+    barrier();
+    }
+#endif
 }
