@@ -28,7 +28,7 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
             String cm2 = coop + t.preamble();
             Pipelines.Pipeline merge = pipelines.get("row_statistics_merge", portable + (t.planar() ? "#define PLANAR_STATS\n" : ""), 5, false);
             return new ShaderSet("cm2", pipelines.get("row_statistics_cm2", cm2, 4, true), merge,
-                    pipelines.get("column_pass_cm2", cm2, 5, true), heads, output, t.rowTile(), t.splitTile(), t.keyTile(), 0);
+                    pipelines.get("column_pass_cm2", cm2, 5, true), heads, output, t.rowTile(), t.splitTile(), t.keyTile(), t.slack());
         }
         Pipelines.Pipeline merge = pipelines.get("row_statistics_merge", portable, 5, false);
         if (!cooperative)
@@ -87,8 +87,11 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
 
         int rowTile() { return value("RBQ", 32); }
         int splitTile() { return value("RBK", 64); }
-        int keyTile() { return value("CBK", 64) * value("CKT", 1); }
+        int keyTile() { return value("CBK", 64); }
         boolean planar() { return defines.containsKey("CBCAST"); }
+
+        /** The subgroup-scope shaders (RSG, CSG) load whole 16-row fragments of Q or K: the bindings reach into the slack. */
+        long slack() { return defines.containsKey("RSG") || defines.containsKey("CSG") ? VulkanSession.SLACK_BYTES : 0; }
 
         String preamble() {
             StringBuilder sb = new StringBuilder();

@@ -43,6 +43,9 @@ layout(std430, binding = 0) readonly buffer QBuf4 { uvec4 qData4[]; };
 #define QROW (ROW4 + 1)                             // padded row in shared memory
 #define TILE4 (BQ * ROW4)
 #define PER_THREAD ((TILE4 + CWG - 1) / CWG)
+#if 2 * BQ * QROW * 16 > 40960
+#error CSM: the two Q buffers exceed 40 KiB (NVIDIA offers 48 KiB of shared memory to a workgroup; a larger request lost the device)
+#endif
 shared uvec4 qStage[2 * BQ * QROW];
 // 16 bytes of Q row `row` (zeros past M, never read)
 uvec4 qWord(const uint base4, const uint row, const uint c) {
@@ -62,23 +65,6 @@ uvec4 qWord(const uint base4, const uint row, const uint c) {
     buf ^= 1u;
 #else
 #define STAGE_NEXT
-#endif
-#ifdef CKT
-// CKT: a workgroup owns CKT key tiles of CBK keys, one after the other; each K tile is staged
-// through shared memory (16-byte loads of the next tile into registers during this tile's work,
-// two padded buffers, one barrier per tile). For decode (M ≤ CBQ) the column pass then streams
-// K as pass 1 does instead of one load and one product per workgroup.
-layout(std430, binding = 1) readonly buffer KBuf4 { uvec4 kData4[]; };
-#define KW (HEAD_DIM / 8)                           // 16-byte words per K row
-#define KPAD (KW + 1)                               // padded row in shared memory
-#define KTILE4 (BK * KW)
-#define KPER ((KTILE4 + CWG - 1) / CWG)
-shared uvec4 kStage[2 * BK * KPAD];
-uvec4 kWord(const uint base4, const uint row, const uint c) {
-    uvec4 w = uvec4(0);
-    if (row < P.N) w = kData4[base4 + row * KW + c];
-    return w;
-}
 #endif
 
 float addOp(const in float a, const in float b) { return a + b; }
@@ -123,15 +109,12 @@ float storeColumn0(const in uint32_t row, const in uint32_t col, const in float 
     return v;
 }
 
+#ifndef CSG
 void main() {
     uint bkv = gl_WorkGroupID.y, b = bkv / P.Hkv, kvh = bkv % P.Hkv;
     uint group = P.Hq / P.Hkv;
     int lq = lengths[b], lk = lengths[P.B + b], off = causalOffset(lq, lk);
-#ifdef CKT
-    int jTile0 = int(gl_WorkGroupID.x) * (BK * CKT);
-#else
     int j0 = int(gl_WorkGroupID.x) * BK;
-#endif
     bool isMax = P.reduction == 2;
 
     tensorLayoutNV<2, gl_CooperativeMatrixClampModeConstantNV> layoutK = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeConstantNV);
@@ -151,30 +134,8 @@ void main() {
     uint rows = P.B * P.Hq * P.M;
 #endif
 
-#ifdef CKT
-    uvec4 kPre[KPER];
-    uint kBase4 = bkv * P.N * KW, kLane = gl_LocalInvocationIndex;
-    for (uint e = 0; e < KPER; e++) {
-        uint idx = e * CWG + kLane, r = idx / KW, c = idx % KW;
-        if (idx < KTILE4) kStage[r * KPAD + c] = kWord(kBase4, uint(jTile0) + r, c);
-    }
-    barrier();
-    for (uint t = 0; t < CKT; t++) {
-    int j0 = jTile0 + int(t) * BK;
-    bool kMore = t + 1u < CKT && j0 + BK < int(P.N);
-    if (kMore) {
-        for (uint e = 0; e < KPER; e++) {
-            uint idx = e * CWG + kLane, r = idx / KW, c = idx % KW;
-            kPre[e] = uvec4(0);
-            if (idx < KTILE4) kPre[e] = kWord(kBase4, uint(j0 + BK) + r, c);
-        }
-    }
-    coopmat<float16_t, gl_ScopeWorkgroup, BK, HEAD_DIM, gl_MatrixUseA> kt;
-    coopMatLoad(kt, kStage, (t & 1u) * (BK * KPAD), KPAD, gl_CooperativeMatrixLayoutRowMajor);
-#else
     coopmat<float16_t, gl_ScopeWorkgroup, BK, HEAD_DIM, gl_MatrixUseA> kt;
     coopMatLoadTensorNV(kt, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, j0, BK, 0, HEAD_DIM));
-#endif
 
     ACC(BK, NARROW) groupAcc = ACC(BK, NARROW)(0.0);
     for (uint hg = 0; hg < group; hg++) {
@@ -271,14 +232,159 @@ void main() {
         else groupAcc += acc;
     }
     if (P.groupHeads != 0) coopMatPerElementNV(groupAcc, groupAcc, storeColumn0, bkv * P.N, j0);
-#ifdef CKT
-    if (kMore) {
-        for (uint e = 0; e < KPER; e++) {
-            uint idx = e * CWG + kLane, r = idx / KW, c = idx % KW;
-            if (idx < KTILE4) kStage[((t + 1u) & 1u) * (BK * KPAD) + r * KPAD + c] = kPre[e];
+}
+#endif // !CSG
+
+#ifdef CSG
+// CSG (with CSM): subgroup-scope matrices. Each subgroup owns SGK keys (K as 16×16 A fragments in
+// registers) and reads the workgroup's staged query tile, and that tile's row statistics, from
+// shared memory; its strip Sᵀ (SGK keys × BQ queries as 16×16 accumulators), the mask, exp2 and
+// the reduction over queries stay inside the subgroup: the only barrier is the staging's.
+#ifndef CSM
+#error CSG needs CSM
+#endif
+#ifndef SGK
+#define SGK 16
+#endif
+#if CBK != (CWG / 32) * SGK
+#error CSG: CBK must be (CWG / 32) * SGK
+#endif
+#if BQ > CWG
+#error CSG: one invocation stages each query's statistics
+#endif
+#define FK (SGK / 16)                 // key fragments per subgroup
+#define FQ (BQ / 16)                  // query fragments per tile
+#define FD (HEAD_DIM / 16)            // fragments along D
+#define SACC coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator>
+shared vec2 statStage[2 * BQ];
+
+// row = key, col = query of a 16×16 fragment; the query's (m, log2 l) from shared memory
+float columnTermS(const in uint32_t row, const in uint32_t col, const in float s, const in int i0, const in int j0,
+                  const in int lq, const in int lk, const in int off, const in uint32_t sBase) {
+    int i = i0 + int(col), j = j0 + int(row);
+    bool isMax = P.reduction == 2;
+    if (!visible(i, j, lq, lk, off)) return isMax ? NEG_INF : 0.0;
+    vec2 st = statStage[sBase + col];
+    float x = (logit(s) - st.x) - st.y;
+    return isMax ? x : exp2(x);
+}
+
+float fullTermS(const in uint32_t row, const in uint32_t col, const in float s, const in uint32_t sBase) {
+    vec2 st = statStage[sBase + col];
+    float x = (logit(s) - st.x) - st.y;
+    return P.reduction == 2 ? x : exp2(x);
+}
+
+float maxPairS(const in uint32_t row, const in uint32_t col, const in float a, const in float b) { return stickyMax(a, b); }
+
+void main() {
+    uint bkv = gl_WorkGroupID.y, b = bkv / P.Hkv, kvh = bkv % P.Hkv;
+    uint group = P.Hq / P.Hkv;
+    int lq = lengths[b], lk = lengths[P.B + b], off = causalOffset(lq, lk);
+    int j0 = int(gl_WorkGroupID.x) * BK;
+    uint warp = gl_LocalInvocationIndex / 32u, lane = gl_LocalInvocationIndex;
+    int jw = j0 + int(warp) * SGK;                        // this subgroup's first key
+    bool isMax = P.reduction == 2;
+
+    // K rows past N read the binding's slack: their columns are never stored
+    coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseA> ka[FK][FD];
+    for (int f = 0; f < FK; f++)
+        for (int kc = 0; kc < FD; kc++)
+            coopMatLoad(ka[f][kc], kData, (bkv * P.N + uint(jw + 16 * f)) * HEAD_DIM + uint(16 * kc), HEAD_DIM, gl_CooperativeMatrixLayoutRowMajor);
+
+    SACC groupAcc[FK];
+    for (int f = 0; f < FK; f++) groupAcc[f] = SACC(0.0);
+    for (uint hg = 0; hg < group; hg++) {
+        uint bh = b * P.Hq + kvh * group + hg;
+        uint statsBase = bh * P.M;
+        SACC acc[FK];
+        for (int f = 0; f < FK; f++) acc[f] = SACC(isMax ? NEG_INF : 0.0);
+        if (j0 < lk && lq > 0) {
+            int jLast = min(j0 + BK, lk) - 1;
+            int iBegin = P.maskKind == 0 ? 0 : max(0, j0 - off);
+            int iEnd = P.maskKind == 2 ? min(lq, jLast - off + P.window) : lq;
+            uvec4 pre[PER_THREAD];
+            vec2 stPre = vec2(0.0);
+            uint qBase4 = bh * P.M * (HEAD_DIM / 8);
+            int iFirst = (iBegin / BQ) * BQ;
+            if (iFirst < iEnd) {
+                for (uint e = 0; e < PER_THREAD; e++) {
+                    uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
+                    if (idx < TILE4) qStage[r * QROW + c] = qWord(qBase4, uint(iFirst) + r, c);
+                }
+                if (lane < uint(BQ)) {
+                    vec2 st = vec2(0.0);
+                    if (uint(iFirst) + lane < P.M) st = rowStats[statsBase + uint(iFirst) + lane];
+                    statStage[lane] = st;
+                }
+            }
+            barrier();
+            uint buf = 0;
+            for (int i0 = iFirst; i0 < iEnd; i0 += BQ) {
+                bool more = i0 + BQ < iEnd;
+                if (more) {
+                    for (uint e = 0; e < PER_THREAD; e++) {
+                        uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
+                        pre[e] = uvec4(0);
+                        if (idx < TILE4) pre[e] = qWord(qBase4, uint(i0 + BQ) + r, c);
+                    }
+                    stPre = vec2(0.0);
+                    if (lane < uint(BQ) && uint(i0 + BQ) + lane < P.M) stPre = rowStats[statsBase + uint(i0 + BQ) + lane];
+                }
+                SACC s[FK][FQ];
+                for (int f = 0; f < FK; f++)
+                    for (int n = 0; n < FQ; n++) s[f][n] = SACC(0.0);
+                for (int kc = 0; kc < FD; kc++) {
+                    for (int n = 0; n < FQ; n++) {
+                        // queries 16n.. of the tile, D 16kc..: Qᵀ column-major in shared memory (2 words per 16 halves)
+                        coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseB> qb;
+                        coopMatLoad(qb, qStage, buf * (BQ * QROW) + uint(16 * n) * QROW + uint(2 * kc), QROW, gl_CooperativeMatrixLayoutColumnMajor);
+                        for (int f = 0; f < FK; f++) s[f][n] = coopMatMulAdd(ka[f][kc], qb, s[f][n]);
+                    }
+                }
+#if !(defined(CABL) && CABL == 1)
+                for (int f = 0; f < FK; f++) {
+                    int jf = jw + 16 * f;
+                    for (int n = 0; n < FQ; n++) {
+                        int in_ = i0 + 16 * n;
+                        uint sBase = buf * uint(BQ) + uint(16 * n);
+                        bool full = false;
+#ifdef CFULL
+                        full = tileVisible(in_, 16, jf, 16, lq, lk, off);
+#endif
+                        if (full) coopMatPerElementNV(s[f][n], s[f][n], fullTermS, sBase);
+                        else coopMatPerElementNV(s[f][n], s[f][n], columnTermS, in_, jf, lq, lk, off, sBase);
+                        SACC t;
+                        if (isMax) {
+                            coopMatReduceNV(t, s[f][n], gl_CooperativeMatrixReduceRowNV, maxOp);
+                            coopMatPerElementNV(acc[f], acc[f], maxPairS, t);
+                        } else {
+                            coopMatReduceNV(t, s[f][n], gl_CooperativeMatrixReduceRowNV, addOp);
+                            acc[f] += t;
+                        }
+                    }
+                }
+#else
+                for (int f = 0; f < FK; f++) for (int n = 0; n < FQ; n++) acc[f] += s[f][n];
+#endif
+                if (more) {
+                    for (uint e = 0; e < PER_THREAD; e++) {
+                        uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
+                        if (idx < TILE4) qStage[(buf ^ 1u) * (BQ * QROW) + r * QROW + c] = pre[e];
+                    }
+                    if (lane < uint(BQ)) statStage[(buf ^ 1u) * uint(BQ) + lane] = stPre;
+                }
+                barrier();
+                buf ^= 1u;
+            }
+        }
+        for (int f = 0; f < FK; f++) {
+            coopMatPerElementNV(acc[f], acc[f], finish, jw + 16 * f, lq, lk, off);
+            if (P.groupHeads == 0) coopMatPerElementNV(acc[f], acc[f], storeColumn0, bh * P.N, jw + 16 * f);
+            else groupAcc[f] += acc[f];
         }
     }
-    barrier();
-    }
-#endif
+    if (P.groupHeads != 0)
+        for (int f = 0; f < FK; f++) coopMatPerElementNV(groupAcc[f], groupAcc[f], storeColumn0, bkv * P.N, jw + 16 * f);
 }
+#endif // CSG

@@ -42,6 +42,9 @@ layout(std430, binding = 1) readonly buffer KBuf4 { uvec4 kData4[]; };
 #define KROW (ROW4 + 1)                             // padded row in shared memory
 #define TILE4 (BK * ROW4)
 #define PER_THREAD ((TILE4 + RWG - 1) / RWG)
+#if 2 * BK * KROW * 16 > 40960
+#error RSM: the two K buffers exceed 40 KiB (NVIDIA offers 48 KiB of shared memory to a workgroup; a larger request lost the device)
+#endif
 shared uvec4 kStage[2 * BK * KROW];
 // 16 bytes of K row `row` (zeros past N, never read)
 uvec4 kWord(const uint base4, const uint row, const uint c) {
@@ -97,6 +100,7 @@ float storeStats(const in uint32_t row, const in uint32_t col, const in float v,
     return v;
 }
 
+#ifndef RSG
 void main() {
     uint bh = gl_WorkGroupID.y, b = bh / P.Hq, h = bh % P.Hq;
     uint kvh = h / (P.Hq / P.Hkv);
@@ -225,3 +229,123 @@ void main() {
     coopMatPerElementNV(pair, m, pickPair, l);
     coopMatPerElementNV(pair, pair, storeStats, (gl_WorkGroupID.z * P.B * P.Hq + bh) * P.M, i0);
 }
+#endif // !RSG
+
+#ifdef RSG
+// RSG (with RSM): subgroup-scope matrices. Each subgroup owns SGR query rows (Q as 16×16 A
+// fragments in registers) and reads the workgroup's staged K tile from shared memory as 16×16 B
+// fragments; its score strip (SGR × BK as 16×16 accumulators), the mask, exp2 and the row
+// reductions stay inside the subgroup: the only barrier is the staging's, once per key tile.
+#ifndef RSM
+#error RSG needs RSM
+#endif
+#ifndef SGR
+#define SGR 16
+#endif
+#if RBQ != (RWG / 32) * SGR
+#error RSG: RBQ must be (RWG / 32) * SGR
+#endif
+#define FR (SGR / 16)                 // row fragments per subgroup
+#define FC (BK / 16)                  // key fragments per tile
+#define FD (HEAD_DIM / 16)            // fragments along D
+#define SACC coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator>
+
+float maxPairS(const in uint32_t row, const in uint32_t col, const in float a, const in float b) { return stickyMax(a, b); }
+
+void main() {
+    uint bh = gl_WorkGroupID.y, b = bh / P.Hq, h = bh % P.Hq;
+    uint kvh = h / (P.Hq / P.Hkv);
+    int lq = lengths[b], lk = lengths[P.B + b], off = causalOffset(lq, lk);
+    int i0 = int(gl_WorkGroupID.x) * BQ;
+    uint warp = gl_LocalInvocationIndex / 32u;
+    int iw = i0 + int(warp) * SGR;                        // this subgroup's first row
+
+    SACC m[FR], l[FR];
+    for (int r = 0; r < FR; r++) { m[r] = SACC(NEG_INF); l[r] = SACC(0.0); }
+
+    if (i0 < lq && lk > 0) {
+        // Q rows past M read the binding's slack (at least 128 rows of zeros or data): they are masked
+        coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseA> qa[FR][FD];
+        for (int r = 0; r < FR; r++)
+            for (int kc = 0; kc < FD; kc++)
+                coopMatLoad(qa[r][kc], qData, (bh * P.M + uint(iw + 16 * r)) * HEAD_DIM + uint(16 * kc), HEAD_DIM, gl_CooperativeMatrixLayoutRowMajor);
+        uint kBase = (b * P.Hkv + kvh) * P.N * HEAD_DIM;
+
+        int iLast = min(i0 + BQ, lq) - 1;
+        int jEnd = P.maskKind == 0 ? lk : min(lk, iLast + off + 1);
+        int jBegin = P.maskKind == 2 ? max(0, i0 + off - P.window + 1) : 0;
+        int split0 = int(gl_WorkGroupID.z) * P.splitKeys;
+        jBegin = max(jBegin, split0);
+        jEnd = min(jEnd, split0 + P.splitKeys);
+
+        uvec4 pre[PER_THREAD];
+        uint kBase4 = kBase / 8u, lane = gl_LocalInvocationIndex;
+        int jFirst = (jBegin / BK) * BK;
+        if (jFirst < jEnd) {
+            for (uint e = 0; e < PER_THREAD; e++) {
+                uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4;
+                if (idx < TILE4) kStage[r * KROW + c] = kWord(kBase4, uint(jFirst) + r, c);
+            }
+        }
+        barrier();
+        uint buf = 0;
+        for (int j0 = jFirst; j0 < jEnd; j0 += BK) {
+            bool more = j0 + BK < jEnd;
+            if (more) {
+                for (uint e = 0; e < PER_THREAD; e++) {
+                    uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4;
+                    pre[e] = uvec4(0);
+                    if (idx < TILE4) pre[e] = kWord(kBase4, uint(j0 + BK) + r, c);
+                }
+            }
+            SACC s[FR][FC];
+            for (int r = 0; r < FR; r++)
+                for (int n = 0; n < FC; n++) s[r][n] = SACC(0.0);
+            for (int kc = 0; kc < FD; kc++) {
+                for (int n = 0; n < FC; n++) {
+                    // keys 16n.. of the tile, D 16kc..: Kᵀ column-major in shared memory (2 words per 16 halves)
+                    coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseB> kb;
+                    coopMatLoad(kb, kStage, buf * (BK * KROW) + uint(16 * n) * KROW + uint(2 * kc), KROW, gl_CooperativeMatrixLayoutColumnMajor);
+                    for (int r = 0; r < FR; r++) s[r][n] = coopMatMulAdd(qa[r][kc], kb, s[r][n]);
+                }
+            }
+#if !(defined(RABL) && RABL == 1)
+            for (int r = 0; r < FR; r++) {
+                int ir = iw + 16 * r;
+                bool full = false;
+#ifdef RFULL
+                full = tileVisible(ir, 16, j0, BK, lq, lk, off);
+#endif
+                SACC tmax = SACC(NEG_INF);
+                for (int n = 0; n < FC; n++) {
+                    if (full) coopMatPerElementNV(s[r][n], s[r][n], scaled);
+                    else coopMatPerElementNV(s[r][n], s[r][n], rowLogit, ir, j0 + 16 * n, lq, lk, off);
+                    SACC t;
+                    coopMatReduceNV(t, s[r][n], gl_CooperativeMatrixReduceRowNV, maxOp);
+                    coopMatPerElementNV(tmax, tmax, maxPairS, t);
+                }
+                SACC mNew;
+                coopMatPerElementNV(mNew, m[r], maxPairS, tmax);
+                SACC tsum = SACC(0.0);
+                for (int n = 0; n < FC; n++) {
+                    coopMatPerElementNV(s[r][n], s[r][n], expBelow, mNew);
+                    SACC t;
+                    coopMatReduceNV(t, s[r][n], gl_CooperativeMatrixReduceRowNV, addOp);
+                    tsum += t;
+                }
+                coopMatPerElementNV(l[r], l[r], rescale, m[r], mNew, tsum);
+                m[r] = mNew;
+            }
+#else
+            for (int r = 0; r < FR; r++) for (int n = 0; n < FC; n++) l[r] += s[r][n];
+#endif
+            STAGE_NEXT
+        }
+    }
+    for (int r = 0; r < FR; r++) {
+        SACC pair;
+        coopMatPerElementNV(pair, m[r], pickPair, l[r]);
+        coopMatPerElementNV(pair, pair, storeStats, (gl_WorkGroupID.z * P.B * P.Hq + bh) * P.M, iw + 16 * r);
+    }
+}
+#endif // RSG
