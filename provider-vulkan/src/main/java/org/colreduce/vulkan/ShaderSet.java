@@ -77,6 +77,9 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
                     d.put(name, value);
                 }
             }
+            // the shared-memory staging (RSM, CSM) and the subgroup shaders built on it hold two tiles of
+            // 64 rows of D halves, and read up to 127 rows into the binding's slack: D ≤ 128 only
+            if (headDim > 128) for (String k : new String[]{"RSM", "RSG", "CSM", "CSG"}) d.remove(k);
             return new Cm2(d);
         }
 
