@@ -22,7 +22,10 @@ class Cm2VariantsCompileTest {
         "RFULL,RWIDE,LU,RBQ=256,RWG=512",
         "DEFAULT,RSM,RSG", "DEFAULT,RSM,RSG,RBQ=128,RWG=128,SGR=32", "DEFAULT,RSM,RSG,RBQ=64,RWG=128", "DEFAULT,RSM,RSG,RABL=1",
         "DEFAULT,CSM,CSG", "DEFAULT,CSM,CSG,CBK=128,CWG=256", "DEFAULT,CSM,CSG,CBK=128,CWG=128,SGK=32", "DEFAULT,CSM,CSG,CABL=1", "DEFAULT,RSM,RSG,CSM,CSG",
+        "DEFAULT,RSM,RSG,SGM", "DEFAULT,RSM,RSG,SGM,RBQ=128,RWG=128,SGR=32", "DEFAULT,RSM,RSG,SGM,RBQ=64,RWG=128", "DEFAULT,CSM,CSG,SGM", "DEFAULT,RSM,RSG,CSM,CSG,SGM", "DEFAULT,CSM,CSG,SGM,CBK=128,CWG=256", "SG2,CKG=8", "SG2,CKG=4,CBK=128,CWG=256", "SG2,CKG=8,CABL=1",
     };
+    /** The named choices, compiled for each problem class (D, M) they distinguish. */
+    static final String[] PROFILES = {"DEFAULT", "DEFAULT0", "WG1", "SG1", "SG2"};
 
     @Test
     void everyVariantCompiles() {
@@ -33,6 +36,13 @@ class Cm2VariantsCompileTest {
                     assertTrue(Pipelines.compile(name, pre, true).length > 0, name + " " + v + " D=" + d);
             }
         }
+        for (String v : PROFILES)
+            for (int d : new int[]{64, 128, 256})
+                for (int m : new int[]{64, 4096}) {
+                    String pre = VulkanSession.preamble(DType.F16, d) + ShaderSet.Cm2.parse(v, d, m).preamble();
+                    for (String name : new String[]{"row_statistics_cm2", "column_pass_cm2"})
+                        assertTrue(Pipelines.compile(name, pre, true).length > 0, name + " " + v + " D=" + d + " M=" + m);
+                }
         assertTrue(Pipelines.compile("row_statistics_merge", VulkanSession.preamble(DType.F16, 0) + "#define PLANAR_STATS\n", false).length > 0);
     }
 }

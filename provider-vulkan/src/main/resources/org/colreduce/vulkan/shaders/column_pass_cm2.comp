@@ -12,6 +12,10 @@
 // (timing only, wrong results) cuts the work after the product (1) or before the reduction (2).
 // ShaderSet.Cm2.defaults is the measured choice; docs/PERFORMANCE.md has the measurements.
 #extension GL_NV_cooperative_matrix2 : require
+#ifdef SGM
+#extension GL_KHR_shader_subgroup_clustered : require
+#extension GL_KHR_shader_subgroup_vote : require
+#endif
 #extension GL_EXT_shader_explicit_arithmetic_types_int32 : require
 #ifndef CBK
 #define CBK 64
@@ -255,6 +259,17 @@ void main() {
 #define FK (SGK / 16)                 // key fragments per subgroup
 #define FQ (BQ / 16)                  // query fragments per tile
 #define FD (HEAD_DIM / 16)            // fragments along D
+// CKG=n (with SGM): a workgroup owns n groups of CBK keys and runs each query tile it stages
+// against all of them (K fragments loaded per group from memory): for decode (one query tile)
+// Q and its statistics are staged once for n·CBK keys
+#ifdef CKG
+#define KG CKG
+#ifndef SGM
+#error CKG needs SGM
+#endif
+#else
+#define KG 1
+#endif
 #define SACC coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator>
 shared vec2 statStage[2 * BQ];
 
@@ -276,31 +291,74 @@ float fullTermS(const in uint32_t row, const in uint32_t col, const in float s, 
 }
 
 float maxPairS(const in uint32_t row, const in uint32_t col, const in float a, const in float b) { return stickyMax(a, b); }
+float rowOf(const in uint32_t row, const in uint32_t col, const in float x) { return float(row); }
+float colOf(const in uint32_t row, const in uint32_t col, const in float x) { return float(col); }
+
+#ifdef SGM
+// SGM: the reductions over queries by hand, as in row_statistics_cm2 (two rows of a fragment per
+// invocation, held whole by a cluster of 4; checked once, else the coopMatReduceNV path).
+float clusterMax(const float x) {
+    bool nan = subgroupClusteredOr(isnan(x) ? 1u : 0u, 4) != 0u;
+    float m = subgroupClusteredMax(isnan(x) ? NEG_INF : x, 4);
+    return nan ? uintBitsToFloat(0x7fc00000u) : m;
+}
+// finish() for one key
+float finishKey(const float v, const int j, const int lq, const int lk, const int off) {
+    float r = v;
+    if (P.reduction == 2) r = v == NEG_INF ? 0.0 : exp2(v);
+    if (P.reduction == 1) { int n = rowsSeeing(j, lq, lk, off); r = n > 0 ? r / float(n) : 0.0; }
+    return r;
+}
+#endif
 
 void main() {
     uint bkv = gl_WorkGroupID.y, b = bkv / P.Hkv, kvh = bkv % P.Hkv;
     uint group = P.Hq / P.Hkv;
     int lq = lengths[b], lk = lengths[P.B + b], off = causalOffset(lq, lk);
-    int j0 = int(gl_WorkGroupID.x) * BK;
+    int j0 = int(gl_WorkGroupID.x) * (BK * KG);
     uint warp = gl_LocalInvocationIndex / 32u, lane = gl_LocalInvocationIndex;
-    int jw = j0 + int(warp) * SGK;                        // this subgroup's first key
     bool isMax = P.reduction == 2;
 
     // K rows past N read the binding's slack: their columns are never stored
     coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseA> ka[FK][FD];
+#if KG == 1
     for (int f = 0; f < FK; f++)
         for (int kc = 0; kc < FD; kc++)
-            coopMatLoad(ka[f][kc], kData, (bkv * P.N + uint(jw + 16 * f)) * HEAD_DIM + uint(16 * kc), HEAD_DIM, gl_CooperativeMatrixLayoutRowMajor);
+            coopMatLoad(ka[f][kc], kData, (bkv * P.N + uint(j0 + int(warp) * SGK + 16 * f)) * HEAD_DIM + uint(16 * kc), HEAD_DIM, gl_CooperativeMatrixLayoutRowMajor);
+#endif
 
-    SACC groupAcc[FK];
-    for (int f = 0; f < FK; f++) groupAcc[f] = SACC(0.0);
+#ifdef SGM
+    SACC ridx, cidx;
+    coopMatPerElementNV(ridx, SACC(0.0), rowOf);
+    coopMatPerElementNV(cidx, SACC(0.0), colOf);
+    int rowA = int(ridx[0]), rowB = -1;
+    for (int e = 0; e < ridx.length(); e++) if (int(ridx[e]) != rowA) rowB = int(ridx[e]);
+    uint cntA = 0, cntB = 0;
+    bool layoutOk = rowB >= 0;
+    for (int e = 0; e < ridx.length(); e++) {
+        int rr = int(ridx[e]);
+        if (rr == rowA) cntA++; else if (rr == rowB) cntB++; else layoutOk = false;
+    }
+    layoutOk = layoutOk && subgroupClusteredMin(rowA, 4) == subgroupClusteredMax(rowA, 4)
+            && subgroupClusteredMin(rowB, 4) == subgroupClusteredMax(rowB, 4)
+            && subgroupClusteredAdd(cntA, 4) == 16u && subgroupClusteredAdd(cntB, 4) == 16u;
+    bool manual = subgroupAll(layoutOk);
+    float gA[KG][FK], gB[KG][FK];
+    for (int kg = 0; kg < KG; kg++) for (int f = 0; f < FK; f++) { gA[kg][f] = 0.0; gB[kg][f] = 0.0; }
+#endif
+    SACC groupAcc[KG][FK];
+    for (int kg = 0; kg < KG; kg++) for (int f = 0; f < FK; f++) groupAcc[kg][f] = SACC(0.0);
     for (uint hg = 0; hg < group; hg++) {
         uint bh = b * P.Hq + kvh * group + hg;
         uint statsBase = bh * P.M;
-        SACC acc[FK];
-        for (int f = 0; f < FK; f++) acc[f] = SACC(isMax ? NEG_INF : 0.0);
+        SACC acc[KG][FK];
+        for (int kg = 0; kg < KG; kg++) for (int f = 0; f < FK; f++) acc[kg][f] = SACC(isMax ? NEG_INF : 0.0);
+#ifdef SGM
+        float aA[KG][FK], aB[KG][FK];
+        for (int kg = 0; kg < KG; kg++) for (int f = 0; f < FK; f++) { aA[kg][f] = isMax ? NEG_INF : 0.0; aB[kg][f] = isMax ? NEG_INF : 0.0; }
+#endif
         if (j0 < lk && lq > 0) {
-            int jLast = min(j0 + BK, lk) - 1;
+            int jLast = min(j0 + BK * KG, lk) - 1;
             int iBegin = P.maskKind == 0 ? 0 : max(0, j0 - off);
             int iEnd = P.maskKind == 2 ? min(lq, jLast - off + P.window) : lq;
             uvec4 pre[PER_THREAD];
@@ -331,6 +389,14 @@ void main() {
                     stPre = vec2(0.0);
                     if (lane < uint(BQ) && uint(i0 + BQ) + lane < P.M) stPre = rowStats[statsBase + uint(i0 + BQ) + lane];
                 }
+                for (int kg = 0; kg < KG; kg++) {
+                int jg = j0 + kg * BK, jw = jg + int(warp) * SGK;   // this group's and this subgroup's first key
+#if KG > 1
+                if (jg >= int(P.N)) break;                          // (uniform) nothing past N, not even the slack
+                for (int f = 0; f < FK; f++)
+                    for (int kc = 0; kc < FD; kc++)
+                        coopMatLoad(ka[f][kc], kData, (bkv * P.N + uint(jw + 16 * f)) * HEAD_DIM + uint(16 * kc), HEAD_DIM, gl_CooperativeMatrixLayoutRowMajor);
+#endif
                 SACC s[FK][FQ];
                 for (int f = 0; f < FK; f++)
                     for (int n = 0; n < FQ; n++) s[f][n] = SACC(0.0);
@@ -343,6 +409,42 @@ void main() {
                     }
                 }
 #if !(defined(CABL) && CABL == 1)
+#ifdef SGM
+                if (manual) {
+                    for (int f = 0; f < FK; f++) {
+                        int jf = jw + 16 * f;
+                        float pA = isMax ? NEG_INF : 0.0, pB = isMax ? NEG_INF : 0.0;
+                        for (int n = 0; n < FQ; n++) {
+                            int in_ = i0 + 16 * n;
+                            uint sBase = buf * uint(BQ) + uint(16 * n);
+                            bool full = false;
+#ifdef CFULL
+                            full = tileVisible(in_, 16, jf, 16, lq, lk, off);
+#endif
+                            for (int e = 0; e < s[f][n].length(); e++) {
+                                int rr = int(ridx[e]), cc = int(cidx[e]);
+                                float v;
+                                if (!full && !visible(in_ + cc, jf + rr, lq, lk, off)) v = isMax ? NEG_INF : 0.0;
+                                else {
+                                    vec2 st = statStage[sBase + uint(cc)];
+                                    float x = (logit(s[f][n][e]) - st.x) - st.y;
+                                    v = isMax ? x : exp2(x);
+                                }
+                                bool inA = rr == rowA;
+                                if (isMax) { if (inA) pA = stickyMax(pA, v); else pB = stickyMax(pB, v); }
+                                else { if (inA) pA += v; else pB += v; }
+                            }
+                        }
+                        if (isMax) {
+                            aA[kg][f] = stickyMax(aA[kg][f], clusterMax(pA));
+                            aB[kg][f] = stickyMax(aB[kg][f], clusterMax(pB));
+                        } else {
+                            aA[kg][f] += subgroupClusteredAdd(pA, 4);
+                            aB[kg][f] += subgroupClusteredAdd(pB, 4);
+                        }
+                    }
+                } else
+#endif
                 for (int f = 0; f < FK; f++) {
                     int jf = jw + 16 * f;
                     for (int n = 0; n < FQ; n++) {
@@ -357,16 +459,17 @@ void main() {
                         SACC t;
                         if (isMax) {
                             coopMatReduceNV(t, s[f][n], gl_CooperativeMatrixReduceRowNV, maxOp);
-                            coopMatPerElementNV(acc[f], acc[f], maxPairS, t);
+                            coopMatPerElementNV(acc[kg][f], acc[kg][f], maxPairS, t);
                         } else {
                             coopMatReduceNV(t, s[f][n], gl_CooperativeMatrixReduceRowNV, addOp);
-                            acc[f] += t;
+                            acc[kg][f] += t;
                         }
                     }
                 }
 #else
-                for (int f = 0; f < FK; f++) for (int n = 0; n < FQ; n++) acc[f] += s[f][n];
+                for (int f = 0; f < FK; f++) for (int n = 0; n < FQ; n++) acc[kg][f] += s[f][n];
 #endif
+                }   // key groups
                 if (more) {
                     for (uint e = 0; e < PER_THREAD; e++) {
                         uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
@@ -378,13 +481,44 @@ void main() {
                 buf ^= 1u;
             }
         }
+#ifdef SGM
+        if (manual) {
+            for (int kg = 0; kg < KG; kg++)
+            for (int f = 0; f < FK; f++) {
+                int jf = j0 + kg * BK + int(warp) * SGK + 16 * f;
+                int jA = jf + rowA, jB = jf + rowB;
+                float vA = finishKey(aA[kg][f], jA, lq, lk, off), vB = finishKey(aB[kg][f], jB, lq, lk, off);
+                if (P.groupHeads == 0) {
+                    if (uint(jA) < P.N) partial[bh * P.N + uint(jA)] = vA;
+                    if (uint(jB) < P.N) partial[bh * P.N + uint(jB)] = vB;
+                } else { gA[kg][f] += vA; gB[kg][f] += vB; }
+            }
+            continue;
+        }
+#endif
+        for (int kg = 0; kg < KG; kg++)
         for (int f = 0; f < FK; f++) {
-            coopMatPerElementNV(acc[f], acc[f], finish, jw + 16 * f, lq, lk, off);
-            if (P.groupHeads == 0) coopMatPerElementNV(acc[f], acc[f], storeColumn0, bh * P.N, jw + 16 * f);
-            else groupAcc[f] += acc[f];
+            int jf = j0 + kg * BK + int(warp) * SGK + 16 * f;
+            coopMatPerElementNV(acc[kg][f], acc[kg][f], finish, jf, lq, lk, off);
+            if (P.groupHeads == 0) coopMatPerElementNV(acc[kg][f], acc[kg][f], storeColumn0, bh * P.N, jf);
+            else groupAcc[kg][f] += acc[kg][f];
         }
     }
+#ifdef SGM
+    if (manual) {
+        if (P.groupHeads != 0)
+            for (int kg = 0; kg < KG; kg++)
+            for (int f = 0; f < FK; f++) {
+                int jf = j0 + kg * BK + int(warp) * SGK + 16 * f;
+                int jA = jf + rowA, jB = jf + rowB;
+                if (uint(jA) < P.N) partial[bkv * P.N + uint(jA)] = gA[kg][f];
+                if (uint(jB) < P.N) partial[bkv * P.N + uint(jB)] = gB[kg][f];
+            }
+        return;
+    }
+#endif
     if (P.groupHeads != 0)
-        for (int f = 0; f < FK; f++) coopMatPerElementNV(groupAcc[f], groupAcc[f], storeColumn0, bkv * P.N, jw + 16 * f);
+        for (int kg = 0; kg < KG; kg++)
+        for (int f = 0; f < FK; f++) coopMatPerElementNV(groupAcc[kg][f], groupAcc[kg][f], storeColumn0, bkv * P.N, j0 + kg * BK + int(warp) * SGK + 16 * f);
 }
 #endif // CSG

@@ -11,6 +11,10 @@
 // cuts the work after the product (1) or after the max (2). ShaderSet.Cm2.defaults is the
 // measured choice; docs/PERFORMANCE.md has the measurements.
 #extension GL_NV_cooperative_matrix2 : require
+#ifdef SGM
+#extension GL_KHR_shader_subgroup_clustered : require
+#extension GL_KHR_shader_subgroup_vote : require
+#endif
 #extension GL_EXT_shader_explicit_arithmetic_types_int32 : require
 #ifndef RBQ
 #define RBQ 32
@@ -251,6 +255,21 @@ void main() {
 #define SACC coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator>
 
 float maxPairS(const in uint32_t row, const in uint32_t col, const in float a, const in float b) { return stickyMax(a, b); }
+float rowOf(const in uint32_t row, const in uint32_t col, const in float x) { return float(row); }
+float colOf(const in uint32_t row, const in uint32_t col, const in float x) { return float(col); }
+
+#ifdef SGM
+// SGM: the row reductions by hand. Each invocation's accumulator elements lie in two rows of the
+// fragment (rowA, rowB) and the invocations of a cluster of 4 hold those rows whole, as NVIDIA's
+// layout does; the shader checks that once (every element in rowA or rowB, the cluster agrees on
+// both rows and holds 16 elements of each) and otherwise takes the coopMatReduceNV path.
+// the cluster's max of x, a NaN in any lane kept (SPEC 7.3)
+float clusterMax(const float x) {
+    bool nan = subgroupClusteredOr(isnan(x) ? 1u : 0u, 4) != 0u;
+    float m = subgroupClusteredMax(isnan(x) ? NEG_INF : x, 4);
+    return nan ? uintBitsToFloat(0x7fc00000u) : m;
+}
+#endif
 
 void main() {
     uint bh = gl_WorkGroupID.y, b = bh / P.Hq, h = bh % P.Hq;
@@ -262,6 +281,25 @@ void main() {
 
     SACC m[FR], l[FR];
     for (int r = 0; r < FR; r++) { m[r] = SACC(NEG_INF); l[r] = SACC(0.0); }
+#ifdef SGM
+    SACC ridx, cidx;
+    coopMatPerElementNV(ridx, SACC(0.0), rowOf);
+    coopMatPerElementNV(cidx, SACC(0.0), colOf);
+    int rowA = int(ridx[0]), rowB = -1;
+    for (int e = 0; e < ridx.length(); e++) if (int(ridx[e]) != rowA) rowB = int(ridx[e]);
+    uint cntA = 0, cntB = 0;
+    bool layoutOk = rowB >= 0;
+    for (int e = 0; e < ridx.length(); e++) {
+        int rr = int(ridx[e]);
+        if (rr == rowA) cntA++; else if (rr == rowB) cntB++; else layoutOk = false;
+    }
+    layoutOk = layoutOk && subgroupClusteredMin(rowA, 4) == subgroupClusteredMax(rowA, 4)
+            && subgroupClusteredMin(rowB, 4) == subgroupClusteredMax(rowB, 4)
+            && subgroupClusteredAdd(cntA, 4) == 16u && subgroupClusteredAdd(cntB, 4) == 16u;
+    bool manual = subgroupAll(layoutOk);
+    float mA[FR], mB[FR], lA[FR], lB[FR];
+    for (int r = 0; r < FR; r++) { mA[r] = NEG_INF; mB[r] = NEG_INF; lA[r] = 0.0; lB[r] = 0.0; }
+#endif
 
     if (i0 < lq && lk > 0) {
         // Q rows past M read the binding's slack (at least 128 rows of zeros or data): they are masked
@@ -310,6 +348,43 @@ void main() {
                 }
             }
 #if !(defined(RABL) && RABL == 1)
+#ifdef SGM
+            if (manual) {
+                for (int r = 0; r < FR; r++) {
+                    int ir = iw + 16 * r;
+                    bool full = false;
+#ifdef RFULL
+                    full = tileVisible(ir, 16, j0, BK, lq, lk, off);
+#endif
+                    float pA = NEG_INF, pB = NEG_INF;
+                    for (int n = 0; n < FC; n++) {
+                        for (int e = 0; e < s[r][n].length(); e++) {
+                            int rr = int(ridx[e]);
+                            float t = logit(s[r][n][e]);
+                            if (!full && !visible(ir + rr, j0 + 16 * n + int(cidx[e]), lq, lk, off)) t = NEG_INF;
+                            s[r][n][e] = t;
+                            if (rr == rowA) pA = stickyMax(pA, t); else pB = stickyMax(pB, t);
+                        }
+                    }
+                    float nA = stickyMax(mA[r], clusterMax(pA)), nB = stickyMax(mB[r], clusterMax(pB));
+                    float sA = 0.0, sB = 0.0;
+                    for (int n = 0; n < FC; n++) {
+                        for (int e = 0; e < s[r][n].length(); e++) {
+                            bool inA = int(ridx[e]) == rowA;
+                            float t = s[r][n][e];
+                            float p = t == NEG_INF ? 0.0 : exp2(t - (inA ? nA : nB));
+                            if (inA) sA += p; else sB += p;
+                        }
+                    }
+                    sA = subgroupClusteredAdd(sA, 4);
+                    sB = subgroupClusteredAdd(sB, 4);
+                    lA[r] = (mA[r] == NEG_INF ? 0.0 : lA[r] * exp2(mA[r] - nA)) + sA;
+                    lB[r] = (mB[r] == NEG_INF ? 0.0 : lB[r] * exp2(mB[r] - nB)) + sB;
+                    mA[r] = nA;
+                    mB[r] = nB;
+                }
+            } else
+#endif
             for (int r = 0; r < FR; r++) {
                 int ir = iw + 16 * r;
                 bool full = false;
@@ -342,6 +417,18 @@ void main() {
             STAGE_NEXT
         }
     }
+#ifdef SGM
+    if (manual) {
+        // every invocation of a cluster holds its two rows' (m, l): each writes them (the same values)
+        uint base = (gl_WorkGroupID.z * P.B * P.Hq + bh) * P.M;
+        for (int r = 0; r < FR; r++) {
+            uint iA = uint(iw + 16 * r + rowA), iB = uint(iw + 16 * r + rowB);
+            if (iA < P.M) { stats[2u * (base + iA)] = mA[r]; stats[2u * (base + iA) + 1u] = lA[r]; }
+            if (iB < P.M) { stats[2u * (base + iB)] = mB[r]; stats[2u * (base + iB) + 1u] = lB[r]; }
+        }
+        return;
+    }
+#endif
     for (int r = 0; r < FR; r++) {
         SACC pair;
         coopMatPerElementNV(pair, m[r], pickPair, l[r]);
