@@ -112,7 +112,7 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
 
         int rowTile() { return value("RBQ", 32); }
         int splitTile() { return value("RBK", 64); }
-        int keyTile() { return value("CBK", 64) * value("CKG", 1); }
+        int keyTile() { return value("CBK", 64); }
         boolean planar() { return defines.containsKey("CBCAST"); }
 
         /** The subgroup-scope shaders (RSG, CSG) load whole 16-row fragments of Q or K: the bindings reach into the slack. */

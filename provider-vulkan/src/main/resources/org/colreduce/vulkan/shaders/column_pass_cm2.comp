@@ -259,17 +259,6 @@ void main() {
 #define FK (SGK / 16)                 // key fragments per subgroup
 #define FQ (BQ / 16)                  // query fragments per tile
 #define FD (HEAD_DIM / 16)            // fragments along D
-// CKG=n (with SGM): a workgroup owns n groups of CBK keys and runs each query tile it stages
-// against all of them (K fragments loaded per group from memory): for decode (one query tile)
-// Q and its statistics are staged once for n·CBK keys
-#ifdef CKG
-#define KG CKG
-#ifndef SGM
-#error CKG needs SGM
-#endif
-#else
-#define KG 1
-#endif
 #define SACC coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator>
 shared vec2 statStage[2 * BQ];
 
@@ -315,17 +304,16 @@ void main() {
     uint bkv = gl_WorkGroupID.y, b = bkv / P.Hkv, kvh = bkv % P.Hkv;
     uint group = P.Hq / P.Hkv;
     int lq = lengths[b], lk = lengths[P.B + b], off = causalOffset(lq, lk);
-    int j0 = int(gl_WorkGroupID.x) * (BK * KG);
+    int j0 = int(gl_WorkGroupID.x) * BK;
     uint warp = gl_LocalInvocationIndex / 32u, lane = gl_LocalInvocationIndex;
+    int jw = j0 + int(warp) * SGK;                        // this subgroup's first key
     bool isMax = P.reduction == 2;
 
     // K rows past N read the binding's slack: their columns are never stored
     coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseA> ka[FK][FD];
-#if KG == 1
     for (int f = 0; f < FK; f++)
         for (int kc = 0; kc < FD; kc++)
-            coopMatLoad(ka[f][kc], kData, (bkv * P.N + uint(j0 + int(warp) * SGK + 16 * f)) * HEAD_DIM + uint(16 * kc), HEAD_DIM, gl_CooperativeMatrixLayoutRowMajor);
-#endif
+            coopMatLoad(ka[f][kc], kData, (bkv * P.N + uint(jw + 16 * f)) * HEAD_DIM + uint(16 * kc), HEAD_DIM, gl_CooperativeMatrixLayoutRowMajor);
 
 #ifdef SGM
     SACC ridx, cidx;
@@ -343,22 +331,22 @@ void main() {
             && subgroupClusteredMin(rowB, 4) == subgroupClusteredMax(rowB, 4)
             && subgroupClusteredAdd(cntA, 4) == 16u && subgroupClusteredAdd(cntB, 4) == 16u;
     bool manual = subgroupAll(layoutOk);
-    float gA[KG][FK], gB[KG][FK];
-    for (int kg = 0; kg < KG; kg++) for (int f = 0; f < FK; f++) { gA[kg][f] = 0.0; gB[kg][f] = 0.0; }
+    float gA[FK], gB[FK];
+    for (int f = 0; f < FK; f++) { gA[f] = 0.0; gB[f] = 0.0; }
 #endif
-    SACC groupAcc[KG][FK];
-    for (int kg = 0; kg < KG; kg++) for (int f = 0; f < FK; f++) groupAcc[kg][f] = SACC(0.0);
+    SACC groupAcc[FK];
+    for (int f = 0; f < FK; f++) groupAcc[f] = SACC(0.0);
     for (uint hg = 0; hg < group; hg++) {
         uint bh = b * P.Hq + kvh * group + hg;
         uint statsBase = bh * P.M;
-        SACC acc[KG][FK];
-        for (int kg = 0; kg < KG; kg++) for (int f = 0; f < FK; f++) acc[kg][f] = SACC(isMax ? NEG_INF : 0.0);
+        SACC acc[FK];
+        for (int f = 0; f < FK; f++) acc[f] = SACC(isMax ? NEG_INF : 0.0);
 #ifdef SGM
-        float aA[KG][FK], aB[KG][FK];
-        for (int kg = 0; kg < KG; kg++) for (int f = 0; f < FK; f++) { aA[kg][f] = isMax ? NEG_INF : 0.0; aB[kg][f] = isMax ? NEG_INF : 0.0; }
+        float aA[FK], aB[FK];
+        for (int f = 0; f < FK; f++) { aA[f] = isMax ? NEG_INF : 0.0; aB[f] = isMax ? NEG_INF : 0.0; }
 #endif
         if (j0 < lk && lq > 0) {
-            int jLast = min(j0 + BK * KG, lk) - 1;
+            int jLast = min(j0 + BK, lk) - 1;
             int iBegin = P.maskKind == 0 ? 0 : max(0, j0 - off);
             int iEnd = P.maskKind == 2 ? min(lq, jLast - off + P.window) : lq;
             uvec4 pre[PER_THREAD];
@@ -389,14 +377,6 @@ void main() {
                     stPre = vec2(0.0);
                     if (lane < uint(BQ) && uint(i0 + BQ) + lane < P.M) stPre = rowStats[statsBase + uint(i0 + BQ) + lane];
                 }
-                for (int kg = 0; kg < KG; kg++) {
-                int jg = j0 + kg * BK, jw = jg + int(warp) * SGK;   // this group's and this subgroup's first key
-#if KG > 1
-                if (jg >= int(P.N)) break;                          // (uniform) nothing past N, not even the slack
-                for (int f = 0; f < FK; f++)
-                    for (int kc = 0; kc < FD; kc++)
-                        coopMatLoad(ka[f][kc], kData, (bkv * P.N + uint(jw + 16 * f)) * HEAD_DIM + uint(16 * kc), HEAD_DIM, gl_CooperativeMatrixLayoutRowMajor);
-#endif
                 SACC s[FK][FQ];
                 for (int f = 0; f < FK; f++)
                     for (int n = 0; n < FQ; n++) s[f][n] = SACC(0.0);
@@ -436,11 +416,11 @@ void main() {
                             }
                         }
                         if (isMax) {
-                            aA[kg][f] = stickyMax(aA[kg][f], clusterMax(pA));
-                            aB[kg][f] = stickyMax(aB[kg][f], clusterMax(pB));
+                            aA[f] = stickyMax(aA[f], clusterMax(pA));
+                            aB[f] = stickyMax(aB[f], clusterMax(pB));
                         } else {
-                            aA[kg][f] += subgroupClusteredAdd(pA, 4);
-                            aB[kg][f] += subgroupClusteredAdd(pB, 4);
+                            aA[f] += subgroupClusteredAdd(pA, 4);
+                            aB[f] += subgroupClusteredAdd(pB, 4);
                         }
                     }
                 } else
@@ -459,17 +439,16 @@ void main() {
                         SACC t;
                         if (isMax) {
                             coopMatReduceNV(t, s[f][n], gl_CooperativeMatrixReduceRowNV, maxOp);
-                            coopMatPerElementNV(acc[kg][f], acc[kg][f], maxPairS, t);
+                            coopMatPerElementNV(acc[f], acc[f], maxPairS, t);
                         } else {
                             coopMatReduceNV(t, s[f][n], gl_CooperativeMatrixReduceRowNV, addOp);
-                            acc[kg][f] += t;
+                            acc[f] += t;
                         }
                     }
                 }
 #else
-                for (int f = 0; f < FK; f++) for (int n = 0; n < FQ; n++) acc[kg][f] += s[f][n];
+                for (int f = 0; f < FK; f++) for (int n = 0; n < FQ; n++) acc[f] += s[f][n];
 #endif
-                }   // key groups
                 if (more) {
                     for (uint e = 0; e < PER_THREAD; e++) {
                         uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
@@ -483,42 +462,35 @@ void main() {
         }
 #ifdef SGM
         if (manual) {
-            for (int kg = 0; kg < KG; kg++)
             for (int f = 0; f < FK; f++) {
-                int jf = j0 + kg * BK + int(warp) * SGK + 16 * f;
-                int jA = jf + rowA, jB = jf + rowB;
-                float vA = finishKey(aA[kg][f], jA, lq, lk, off), vB = finishKey(aB[kg][f], jB, lq, lk, off);
+                int jA = jw + 16 * f + rowA, jB = jw + 16 * f + rowB;
+                float vA = finishKey(aA[f], jA, lq, lk, off), vB = finishKey(aB[f], jB, lq, lk, off);
                 if (P.groupHeads == 0) {
                     if (uint(jA) < P.N) partial[bh * P.N + uint(jA)] = vA;
                     if (uint(jB) < P.N) partial[bh * P.N + uint(jB)] = vB;
-                } else { gA[kg][f] += vA; gB[kg][f] += vB; }
+                } else { gA[f] += vA; gB[f] += vB; }
             }
             continue;
         }
 #endif
-        for (int kg = 0; kg < KG; kg++)
         for (int f = 0; f < FK; f++) {
-            int jf = j0 + kg * BK + int(warp) * SGK + 16 * f;
-            coopMatPerElementNV(acc[kg][f], acc[kg][f], finish, jf, lq, lk, off);
-            if (P.groupHeads == 0) coopMatPerElementNV(acc[kg][f], acc[kg][f], storeColumn0, bh * P.N, jf);
-            else groupAcc[kg][f] += acc[kg][f];
+            coopMatPerElementNV(acc[f], acc[f], finish, jw + 16 * f, lq, lk, off);
+            if (P.groupHeads == 0) coopMatPerElementNV(acc[f], acc[f], storeColumn0, bh * P.N, jw + 16 * f);
+            else groupAcc[f] += acc[f];
         }
     }
 #ifdef SGM
     if (manual) {
         if (P.groupHeads != 0)
-            for (int kg = 0; kg < KG; kg++)
             for (int f = 0; f < FK; f++) {
-                int jf = j0 + kg * BK + int(warp) * SGK + 16 * f;
-                int jA = jf + rowA, jB = jf + rowB;
-                if (uint(jA) < P.N) partial[bkv * P.N + uint(jA)] = gA[kg][f];
-                if (uint(jB) < P.N) partial[bkv * P.N + uint(jB)] = gB[kg][f];
+                int jA = jw + 16 * f + rowA, jB = jw + 16 * f + rowB;
+                if (uint(jA) < P.N) partial[bkv * P.N + uint(jA)] = gA[f];
+                if (uint(jB) < P.N) partial[bkv * P.N + uint(jB)] = gB[f];
             }
         return;
     }
 #endif
     if (P.groupHeads != 0)
-        for (int kg = 0; kg < KG; kg++)
-        for (int f = 0; f < FK; f++) coopMatPerElementNV(groupAcc[kg][f], groupAcc[kg][f], storeColumn0, bkv * P.N, j0 + kg * BK + int(warp) * SGK + 16 * f);
+        for (int f = 0; f < FK; f++) coopMatPerElementNV(groupAcc[f], groupAcc[f], storeColumn0, bkv * P.N, jw + 16 * f);
 }
 #endif // CSG
