@@ -46,10 +46,11 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
      */
     record Cm2(Map<String, String> defines) {
         /**
-         * The measured choice (H200, docs/PERFORMANCE.md): full tiles without the mask test, the
-         * column pass's row statistics as broadcast matrices, in-bounds tiles loaded without bounds
-         * checks, pass 1 with wide statistics on 128-row tiles of 256 invocations where D ≥ 128 and
-         * there are rows enough, else on 64-row tiles.
+         * The measured choice (H200, docs/PERFORMANCE.md, branch vk4): WG1, i.e. full tiles without
+         * the mask test, the column pass's row statistics as broadcast matrices, in-bounds tiles
+         * loaded without bounds checks, pass 1 with wide statistics on 128-row tiles of 256
+         * invocations where D ≥ 128 and M ≥ 256 (else 64-row tiles), and in that class the key and
+         * query tiles staged in shared memory by the shaders with 128-key column items.
          */
         static String defaults(int headDim, int queries) {
             return profile("WG1", headDim, queries);

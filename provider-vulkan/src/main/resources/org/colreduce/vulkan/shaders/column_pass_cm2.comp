@@ -3,14 +3,17 @@
 // memory. A workgroup OWNS CBK keys of one (batch, KV head): Sᵀ = K·Qᵀ (CBK keys × CBQ queries)
 // per query tile, then per element the mask, the scale and p = exp2((s·c − m) − log2 l), a row reduction
 // into a narrow matrix (one value per key, smeared over 16 columns) and a fixed-order sum over
-// the query tiles. Loads clamp to zero outside the tensor, so no slack is read.
+// the query tiles. Tensor loads clamp to zero outside the tensor; the CSG fragments read the slack.
 // Tile shape from the host (ShaderSet.Cm2): CBK keys × CBQ queries, CWG invocations; CFULL gives
 // tiles wholly inside the mask a branch without the per-element mask test; CBCAST reads the
 // tile's row statistics once as two broadcast matrices (a clamp-to-edge tensor load of the planar
 // copy the merge pass writes) instead of per element; LU loads query tiles wholly inside Q
 // without bounds checks; CPF issues the next query tile's load before this tile's work; CABL
-// (timing only, wrong results) cuts the work after the product (1) or before the reduction (2).
-// ShaderSet.Cm2.defaults is the measured choice; docs/PERFORMANCE.md has the measurements.
+// (timing only, wrong results) cuts the work after the product (1) or before the reduction (2);
+// CSM stages query tiles in shared memory (16-byte loads a tile ahead, two padded buffers, one
+// barrier a tile); CSG (with CSM) is a second main on subgroup-scope 16×16 fragments, SGK keys a
+// subgroup, and SGM does its reductions by hand (see there). ShaderSet.Cm2.defaults is the
+// measured choice; docs/PERFORMANCE.md has the measurements.
 #extension GL_NV_cooperative_matrix2 : require
 #ifdef SGM
 #extension GL_KHR_shader_subgroup_clustered : require

@@ -1,15 +1,19 @@
 // Pass 1 with VK_NV_cooperative_matrix2 (F16, D a multiple of 16 given as HEAD_DIM): a workgroup
 // owns RBQ query rows of one (batch, query head) and one key split; per key tile S = Q·Kᵀ, the
 // scale (and, on tiles the mask cuts, the mask) per element, then row reductions keep the running
-// max and sum in registers. No shared memory of ours.
+// max and sum in registers. Key tiles come through the driver's tensor loads, or (RSM) through
+// shared memory the shader fills itself one tile ahead.
 // Tile shape from the host (ShaderSet.Cm2): RBQ rows × RBK keys, RWG invocations; RFULL gives
 // tiles wholly inside the mask a branch without the per-element mask test; RWIDE keeps m and l as
 // full RBQ×RBK matrices (one row reduction into the tile's own shape, as llama.cpp's
 // flash_attn_cm2 does) instead of narrow ones smeared back; RONES (with RWIDE) takes the row sums
 // as a product with a ones matrix; LU loads key tiles wholly inside K without bounds checks; RPF
 // issues the next key tile's load before this tile's work; RABL (timing only, wrong results)
-// cuts the work after the product (1) or after the max (2). ShaderSet.Cm2.defaults is the
-// measured choice; docs/PERFORMANCE.md has the measurements.
+// cuts the work after the product (1) or after the max (2); RSM stages key tiles in shared memory
+// (16-byte loads a tile ahead, two padded buffers, one barrier a tile); RSG (with RSM) is a second
+// main on subgroup-scope 16×16 fragments, SGR rows a subgroup, and SGM does its row reductions by
+// hand (see there). ShaderSet.Cm2.defaults is the measured choice; docs/PERFORMANCE.md has the
+// measurements.
 #extension GL_NV_cooperative_matrix2 : require
 #ifdef SGM
 #extension GL_KHR_shader_subgroup_clustered : require
