@@ -38,19 +38,19 @@ struct PipelinedOutputTiles {
 
 // zeroes the non-finite values of a staged tile (its threads' share); true if there were any
 template <typename T, int CHUNKS, int THREADS>
-__device__ __forceinline__ bool sanitize_values(uint4* tile) {
+__device__ __forceinline__ bool sanitize_values(uint4* tile, int tid) {
     constexpr uint32_t EXP = MmaType<T>::BF16 ? 0x7F80u : 0x7C00u;
     bool any = false;
 #pragma unroll
     for (int it = 0; it < CHUNKS / THREADS; it++) {
-        uint4 x = tile[threadIdx.x + it * THREADS];
+        uint4 x = tile[tid + it * THREADS];
         uint32_t w[4] = {x.x, x.y, x.z, x.w};
 #pragma unroll
         for (int i = 0; i < 4; i++) {
             if ((w[i] & EXP) == EXP) w[i] &= 0xFFFF0000u, any = true;
             if ((w[i] >> 16 & EXP) == EXP) w[i] &= 0x0000FFFFu, any = true;
         }
-        tile[threadIdx.x + it * THREADS] = make_uint4(w[0], w[1], w[2], w[3]);
+        tile[tid + it * THREADS] = make_uint4(w[0], w[1], w[2], w[3]);
     }
     return any;
 }
@@ -234,7 +234,7 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
                         }
                 }
             __syncthreads();
-            sanitize_values<T, BN * CH, THREADS>(vTile(stage));
+            sanitize_values<T, BN * CH, THREADS>(vTile(stage), threadIdx.x);
         };
 
         // tile t0 alone, then each iteration: S_u and P_{u-1}·V_{u-1} together

@@ -6,11 +6,13 @@
 #include "row_statistics.cuh"
 #include "column_pass.cuh"
 #include "column_stream.cuh"
+#include "column_pass_ws.cuh"
 #include "head_reduction.cuh"
 #include "simt_f32.cuh"
 #include "fill.cuh"
 #include "attention_output.cuh"
 #include "attention_output_wg.cuh"
+#include "attention_output_ws.cuh"
 
 using namespace colreduce;
 

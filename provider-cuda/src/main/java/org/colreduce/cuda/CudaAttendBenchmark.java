@@ -18,8 +18,9 @@ import org.colreduce.spi.ReduceProblem;
  * on the CUDA provider the way {@link CudaBenchmark} times {@code columnReduce}: operands drawn on
  * the device, L2 flushed before each run, CUDA events around the kernels, warm-up, median. Beside
  * it, the same call's scores alone ({@code columnReduce}), attend with the row statistics as a
- * pass of their own (not fused into the output pass), and attend on the mma.sync output kernel
- * (the default off sm_90; on sm_90 the first column runs the wgmma kernel, attention_output_wg.cuh).
+ * pass of their own (not fused into the output pass), and attend on the earlier output kernels:
+ * the 8-warp wgmma kernel (attention_output_wg.cuh; sm_90, where the first column runs the
+ * warp-specialised TMA kernel, attention_output_ws.cuh) and mma.sync (the default off sm_90).
  *
  * <pre>run_java org.colreduce.cuda.CudaAttendBenchmark [--shape B,H,M,N,D[,causal]]... [--dtype f16|bf16]</pre>
  */
@@ -71,14 +72,16 @@ public final class CudaAttendBenchmark {
                     System.setProperty(OutputPlan.ONLINE, "false");
                     double unfused = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
                     System.clearProperty(OutputPlan.ONLINE);
+                    System.setProperty(OutputPlan.KERNEL, "wg");    // the 8-warp wgmma kernel (sm_90; elsewhere mma.sync)
+                    double wg = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
                     System.setProperty(OutputPlan.KERNEL, "mma");   // the mma.sync kernel, also on sm_90
                     double mma = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
                     if (kernel == null) System.clearProperty(OutputPlan.KERNEL);
                     else System.setProperty(OutputPlan.KERNEL, kernel);
                     double flops = 4.0 * b * h * (causal ? visible(m, n) : (double) m * n) * d;   // QK^T and PV
-                    System.out.printf(Locale.ROOT, "{\"shape\":\"%s\",\"dtype\":\"%s\",\"attend_ms\":%.4f,\"attend_unfused_ms\":%.4f,\"attend_mma_ms\":%.4f,\"scores_only_ms\":%.4f,\"attend_tflops\":%.1f}%n",
-                            shape, dtype.name().toLowerCase(Locale.ROOT), fused, unfused, mma, scoresOnly, flops / fused / 1e9);
-                    table.add(String.format(Locale.ROOT, "%-34s %10.3f %12.3f %10.3f %10.3f", shape, fused, unfused, mma, scoresOnly));
+                    System.out.printf(Locale.ROOT, "{\"shape\":\"%s\",\"dtype\":\"%s\",\"attend_ms\":%.4f,\"attend_unfused_ms\":%.4f,\"attend_wg_ms\":%.4f,\"attend_mma_ms\":%.4f,\"scores_only_ms\":%.4f,\"attend_tflops\":%.1f}%n",
+                            shape, dtype.name().toLowerCase(Locale.ROOT), fused, unfused, wg, mma, scoresOnly, flops / fused / 1e9);
+                    table.add(String.format(Locale.ROOT, "%-34s %10.3f %12.3f %10.3f %10.3f %10.3f", shape, fused, unfused, wg, mma, scoresOnly));
                 } catch (RuntimeException e) {
                     System.out.println("{\"shape\":\"" + shape + "\",\"error\":\"" + String.valueOf(e.getMessage()).replace('"', '\'') + "\"}");
                     table.add(String.format(Locale.ROOT, "%-34s error: %s", shape, e.getMessage()));
@@ -88,7 +91,7 @@ public final class CudaAttendBenchmark {
             cuEventDestroy(end);
             flush.close();
         }
-        System.out.printf(Locale.ROOT, "%-34s %10s %12s %10s %10s%n", "shape", "attend_ms", "unfused_ms", "mma_ms", "scores_ms");
+        System.out.printf(Locale.ROOT, "%-34s %10s %12s %10s %10s %10s%n", "shape", "attend_ms", "unfused_ms", "wg_ms", "mma_ms", "scores_ms");
         table.forEach(System.out::println);
     }
 

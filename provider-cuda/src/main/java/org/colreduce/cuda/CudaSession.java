@@ -51,6 +51,8 @@ final class CudaSession implements BackendSession {
     private final Set<CudaResidentTensor> residents = Collections.newSetFromMap(new IdentityHashMap<>());
     private final ProblemBlock block = new ProblemBlock();
     private final OutputBlock outputBlock = new OutputBlock(block);
+    private final TensorMaps outputMaps = new TensorMaps(block.bytes, outputBlock.bytes);
+    private final TensorMaps columnMaps = new TensorMaps(block.bytes);
     private final int multiprocessors;
     private final boolean hopper;
     private boolean closed;
@@ -244,11 +246,21 @@ final class CudaSession implements BackendSession {
         if (op != null) {
             long vsn = op.valueLd(), vsh = (long) p.keys() * vsn, vsb = vsh * p.kvHeads();
             outputBlock.set(v, o, vsb, vsh, vsn, a.valueDim(), op.valueLd(), a.output().dtype() == DType.F32, op.online());
-            launch(op.kernel(), op.blocksX(), op.blocksY(), 1, op.threads(), op.smem(), outputBlock.params);
+            OutputPlan run = op;
+            if (op.specialized() && !(outputMaps.rows(0, q, p.batch(), p.queryHeads(), p.queries(), ld, OutputPlan.QUERY_TILE)
+                    && outputMaps.rows(1, k, p.batch(), p.kvHeads(), p.keys(), ld, OutputPlan.KEY_TILE)
+                    && outputMaps.rows(2, v, p.batch(), p.kvHeads(), p.keys(), op.valueLd(), OutputPlan.KEY_TILE)))
+                run = op.withoutTma();
+            launch(run.kernel(), run.blocksX(), run.blocksY(), 1, run.threads(), run.smem(), run.specialized() ? outputMaps.params : outputBlock.params);
         }
         if (rowsDone != null) CudaDriver.check(cuEventRecord(rowsDone, stream), "cuEventRecord");
         if (plan.stream()) block.i32(ProblemBlock.KEYS_PER_SPLIT, plan.columnKeysPerBlock());
-        launch(plan.columnKernel(p.reduction()), plan.columnBlocksX(), plan.columnBlocksY(), 1, plan.columnThreads(), plan.columnSmem());
+        String specialized = plan.specializedColumnKernel(p.reduction());
+        if (specialized != null && columnMaps.rows(0, q, p.batch(), p.queryHeads(), p.queries(), ld, 128)
+                && columnMaps.rows(1, k, p.batch(), p.kvHeads(), p.keys(), ld, 128) && columnMaps.statistics(2, lse, rows, 128))
+            launch(specialized, plan.columnBlocksX(), plan.columnBlocksY(), 1, 384, plan.specializedColumnSmem(), columnMaps.params);
+        else
+            launch(plan.columnKernel(p.reduction()), plan.columnBlocksX(), plan.columnBlocksY(), 1, plan.columnThreads(), plan.columnSmem());
         if (!plan.direct()) launch("head_reduction_k", LaunchPlan.ceilDiv(outElems, 256), 1, 1, 256, 0);
 
         Runnable scores = () -> {};
@@ -395,6 +407,8 @@ final class CudaSession implements BackendSession {
         for (int i = 0; i < P_SLOTS; i++) if (pinned[i] != null) { cuMemFreeHost(pinned[i]); pinned[i] = null; }
         if (!module.isNull()) cuModuleUnload(module);
         if (!stream.isNull()) cuStreamDestroy(stream);
+        outputMaps.close();
+        columnMaps.close();
         outputBlock.close();
         block.close();
         cuDevicePrimaryCtxRelease(device);

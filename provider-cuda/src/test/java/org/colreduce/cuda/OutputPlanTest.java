@@ -33,10 +33,35 @@ class OutputPlanTest {
         assertEquals(64, small.valueLd());
     }
 
+    @Test void warpSpecializedOnHopperUpToE128() {
+        AttendProblem a = problem(DType.F16, 1, 32, 4096, 5000, 128, 128);
+        OutputPlan ws = OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true);
+        assertEquals("attention_output_f16_e128_ws", ws.kernel());
+        assertTrue(ws.wgmma() && ws.specialized());
+        assertEquals(32, ws.blocksX(), "128 query rows a block");
+        assertEquals(384, ws.threads(), "a producer and two consumer warpgroups");
+        assertEquals((128 + 5 * 128) * 128 * 2 + 11 * 8 + 1024, ws.smem(), "3 stages of K, 2 of V, 11 mbarriers");
+        assertTrue(ws.smem() <= 227 * 1024, "fits sm_90 shared memory");
+        OutputPlan fallback = ws.withoutTma();
+        assertEquals("attention_output_f16_e128_wg8", fallback.kernel());
+        assertEquals(OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true).blocksX(), fallback.blocksX());
+        assertEquals((128 + 8 * 64) * 128 * 2 + 1024, fallback.smem());
+        AttendProblem narrow = problem(DType.BF16, 3, 4, 100, 70, 64, 40);
+        assertEquals("attention_output_bf16_e64_wg8", OutputPlan.of(narrow, LaunchPlan.of(narrow.scores(), 132, true), true).withoutTma().kernel());
+        assertEquals((128 + 8 * 64) * 64 * 2 + 1024, OutputPlan.of(narrow, LaunchPlan.of(narrow.scores(), 132, true), true).withoutTma().smem());
+    }
+
     @Test void wgmmaOnHopperUpToE128() {
         AttendProblem a = problem(DType.F16, 1, 32, 4096, 5000, 128, 128);
-        OutputPlan wg = OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true);
+        System.setProperty(OutputPlan.KERNEL, "wg");
+        OutputPlan wg;
+        try {
+            wg = OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true);
+        } finally {
+            System.clearProperty(OutputPlan.KERNEL);
+        }
         assertEquals("attention_output_f16_e128_wg8", wg.kernel());
+        assertFalse(wg.specialized());
         assertTrue(wg.wgmma());
         assertEquals(32, wg.blocksX(), "128 query rows a block");
         assertEquals(256, wg.threads());

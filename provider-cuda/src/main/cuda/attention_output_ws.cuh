@@ -1,0 +1,336 @@
+// AttentionOutputSpecialized, the attention output pass on sm_90a (E ≤ 128, F16/BF16), warp
+// specialised as FlashAttention-3 is: the work of attention_output_wg.cuh (S = Q·K^T on SS wgmma,
+// O += P·V with P from registers, the softmax of tile u while P_{u-1}·V_{u-1} runs), but
+//   - one producer thread loads Q, K and V tiles by TMA (tma.cuh) into rings of KS and VS stages
+//     and mbarriers hand them over: the consumers spend no issue slots on copies and never wait
+//     at a block-wide barrier, so the two consumer warpgroups (64 query rows each) drift apart
+//     and one's tensor-core work covers the other's softmax;
+//   - tiles of 128 keys (m64n128k16 for S): half the per-tile bookkeeping of 64-key tiles;
+//   - on tiles every row sees, the logit scale is folded into the exponential's FFMA.
+// The producer warpgroup hands its registers to the consumers (setmaxnreg).
+// Masks, modes (online or given row statistics) and the fixed summation order are those of
+// attention_output_wg.cuh; SPEC §7.3 (a tile not visible to every row of the block, holding a
+// non-finite V) is the one place the consumers meet, and its values are added after the loop.
+#pragma once
+#include "attention_output_wg.cuh"
+#include "tma.cuh"
+
+namespace colreduce {
+
+template <int E, int BN_ = 128, int KS_ = 2, int VS_ = 2>
+struct SpecializedOutputTiles {
+    static constexpr int CONSUMERS = 2;                    // warpgroups of 64 query rows
+    static constexpr int CONSUMER_THREADS = CONSUMERS * 128;
+    static constexpr int THREADS = CONSUMER_THREADS + 128; // and the producer warpgroup
+    static constexpr int BM = 64 * CONSUMERS, BN = BN_, CH = E / 8, KS = KS_, VS = VS_;
+    static constexpr int BARRIERS = 1 + 2 * KS + 2 * VS;   // Q full; K and V full / empty
+    static constexpr int smem() { return (BM + (KS + VS) * BN) * E * 2 + BARRIERS * 8 + 1024; }
+};
+
+// PINGPONG: the consumer warpgroups take turns issuing their tile's two products (named barriers
+// 2 and 3), so that one's softmax runs while the other's products occupy the tensor cores
+template <typename T, int E, int BN = 128, int KS = 2, int VS = 2, bool PINGPONG = false>
+__device__ void attention_output_specialized(const Problem& p, const OutputProblem& o, const CUtensorMap* tmQ,
+                                             const CUtensorMap* tmK, const CUtensorMap* tmV) {
+#ifdef COLREDUCE_WGMMA
+    using TL = SpecializedOutputTiles<E, BN, KS, VS>;
+    constexpr int BM = TL::BM, CH = TL::CH, CT = TL::CONSUMER_THREADS;
+    static_assert(E <= 128 && (BN == 64 || BN == 128), "E <= 128; key tiles of 64 or 128");
+    constexpr bool PSPLIT = MmaType<T>::BF16;   // P·V as (hi + lo)·V for BF16, as attention_output.cuh
+    using True = std::integral_constant<bool, true>;
+    using False = std::integral_constant<bool, false>;
+    extern __shared__ uint4 smem_raw[];
+    uint4* sQ = aligned_smem(smem_raw);
+    uint4* sK = sQ + BM * CH;
+    uint4* sV = sK + KS * BN * CH;
+    uint64_t* qFull = (uint64_t*)(sV + VS * BN * CH);
+    uint64_t* kFull = qFull + 1;
+    uint64_t* kEmpty = kFull + KS;
+    uint64_t* vFull = kEmpty + KS;
+    uint64_t* vEmpty = vFull + VS;
+    auto kTile = [&](int n) { return sK + (n % KS) * BN * CH; };
+    auto vTile = [&](int n) { return sV + (n % VS) * BN * CH; };
+
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int qt = gridDim.x - 1 - blockIdx.x;   // longest (causal) tiles first
+    const int bh = blockIdx.y, b = bh / p.Hq, h = bh % p.Hq, kvh = h / (p.Hq / p.Hkv);
+    const BatchMask mask = BatchMask::of(p, b);
+    const int64_t i0 = (int64_t)qt * BM, i1 = min(i0 + BM, mask.lenQ);
+    int64_t jlo = 0, jhi = 0;
+    if (i0 < i1) {
+        jlo = mask.keyLo(i0);
+        jhi = mask.keyHi(i1);
+    }
+    const int64_t t0 = jlo / BN, t1 = jhi > jlo ? (jhi + BN - 1) / BN : t0;
+    const int tiles = (int)(t1 - t0);
+
+    if (threadIdx.x == 0) {
+        mbarrier_init(qFull, 1);
+        for (int s = 0; s < KS; s++) mbarrier_init(&kFull[s], 1), mbarrier_init(&kEmpty[s], CT / 32);
+        for (int s = 0; s < VS; s++) mbarrier_init(&vFull[s], 1), mbarrier_init(&vEmpty[s], CT / 32);
+        fence_barrier_init();
+    }
+    __syncthreads();
+
+    if (warp < 4) {   // the producer warpgroup: one thread issues every copy
+        registers_release<WS_PRODUCER_REGS>();
+        if (warp == 0 && lane == 0 && tiles > 0) {
+            prefetch_tensor_map(tmK);
+            prefetch_tensor_map(tmV);
+            mbarrier_expect_bytes(qFull, BM * E * 2);
+            tma_load_rows<BM, E>(sQ, tmQ, (int)i0, h, b, qFull);
+            for (int n = 0; n < tiles; n++) {
+                const int row = (int)((t0 + n) * BN);
+                if (n >= KS) mbarrier_wait(&kEmpty[n % KS], (n / KS - 1) & 1);
+                mbarrier_expect_bytes(&kFull[n % KS], BN * E * 2);
+                tma_load_rows<BN, E>(kTile(n), tmK, row, kvh, b, &kFull[n % KS]);
+                if (n >= VS) mbarrier_wait(&vEmpty[n % VS], (n / VS - 1) & 1);
+                mbarrier_expect_bytes(&vFull[n % VS], BN * E * 2);
+                tma_load_rows<BN, E>(vTile(n), tmV, row, kvh, b, &vFull[n % VS]);
+            }
+        }
+        return;
+    }
+    registers_claim<WS_CONSUMER_REGS>();
+
+    const int ctid = threadIdx.x - 128, wg = ctid >> 7, cw = (ctid >> 5) & 3, g = lane >> 2, t = lane & 3;
+    const int64_t w0 = i0 + wg * 64 + cw * 16;   // this warp's 16 rows
+    const int64_t row0 = w0 + g;                  // this thread's rows: row0, row0 + 8
+    const bool online = o.online != 0;
+
+    float m[2], l[2] = {0.f, 0.f};
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        int64_t i = row0 + r * 8;
+        m[r] = online || i >= p.M ? -INFINITY : row_stats_log2(p.lse, (int64_t)bh * p.M + i, p.c);
+    }
+    float oacc[E / 8][4];
+#pragma unroll
+    for (int n = 0; n < E / 8; n++) oacc[n][0] = oacc[n][1] = oacc[n][2] = oacc[n][3] = 0.f;
+
+    if (tiles > 0) {
+        const BatchMask::Narrow narrow = mask.narrow();
+        const float cs = p.c * p.sgn;
+        const int r0 = (int)row0;
+        float sacc[BN / 8][4];
+        uint32_t pa[BN / 16][4], pl[PSPLIT ? BN / 16 : 1][4];
+
+        // (every wait comes before the wgmma groups are issued: none spins with a group in flight)
+        auto issue_scores = [&](int n) {
+            warpgroup_mma_issue_ss<T, BN, CH / 2, BM>(sacc, sQ, wg * 64, kTile(n));
+        };
+        // the stage's last reader in this warp is done: one arrival per consumer warp
+        auto release = [&](uint64_t* bar) {
+            if (lane == 0) mbarrier_arrive(bar);
+        };
+        auto issue_values = [&](int n) {
+            fence_acc<E>(oacc);
+            asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+#pragma unroll
+            for (int kk = 0; kk < BN / 16; kk++)
+#pragma unroll
+                for (int half = 0; half < E / 64; half++) {
+                    const uint64_t d = n_major_descriptor<BN>(vTile(n) + half * BN * 8, kk);
+                    WgmmaT<T, 64>::mma(oacc + half * 8, pa[kk], d, 1);
+                    if constexpr (PSPLIT) WgmmaT<T, 64>::mma(oacc + half * 8, pl[kk], d, 1);
+                }
+            asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+            fence_acc<E>(oacc);
+        };
+        // logits (log2 domain), tile maximum and exponentials; FULL: every score visible, the
+        // scale goes into the exponential's FFMA (the extreme of the raw scores, by the scale's sign)
+        float alpha[2] = {1.f, 1.f};
+        int64_t badLo = INT64_MAX, badHi = -1;   // the tiles whose non-finite V was zeroed
+        auto softmax = [&](int64_t u, auto fullTag) {
+            constexpr bool FULL = decltype(fullTag)::value;
+            if constexpr (!FULL) {
+                const int j0 = (int)(u * BN);
+#pragma unroll
+                for (int n = 0; n < BN / 8; n++)
+#pragma unroll
+                    for (int e = 0; e < 4; e++)
+                        sacc[n][e] = narrow.visible(r0 + (e >> 1) * 8, j0 + n * 8 + 2 * t + (e & 1)) ? sacc[n][e] * cs : -INFINITY;
+            }
+            const float k = FULL ? cs : 1.f;
+#pragma unroll
+            for (int r = 0; r < 2; r++) {
+                float base;
+                if (online) {
+                    float mx;
+                    if (!FULL || cs >= 0.f) {
+                        mx = -INFINITY;
+#pragma unroll
+                        for (int n = 0; n < BN / 8; n++) mx = fmaxf(mx, fmaxf(sacc[n][2 * r], sacc[n][2 * r + 1]));
+                        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+                        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+                    } else {
+                        mx = INFINITY;
+#pragma unroll
+                        for (int n = 0; n < BN / 8; n++) mx = fminf(mx, fminf(sacc[n][2 * r], sacc[n][2 * r + 1]));
+                        mx = fminf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+                        mx = fminf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+                    }
+                    if constexpr (FULL) mx *= cs;
+                    float mn = fmaxf(m[r], mx);
+                    base = mn == -INFINITY ? 0.f : mn;
+                    alpha[r] = fast_exp2(m[r] - base);
+                    m[r] = mn;
+                } else {
+                    base = m[r] == -INFINITY ? 0.f : m[r];
+                }
+                float s0 = 0.f, s1 = 0.f;
+#pragma unroll
+                for (int n = 0; n < BN / 8; n++) {
+                    float p0 = fast_exp2(fmaf(sacc[n][2 * r], k, -base)), p1 = fast_exp2(fmaf(sacc[n][2 * r + 1], k, -base));
+                    sacc[n][2 * r] = p0;
+                    sacc[n][2 * r + 1] = p1;
+                    s0 += p0;
+                    s1 += p1;
+                }
+                l[r] = (online ? l[r] * alpha[r] : l[r]) + (s0 + s1);
+            }
+        };
+        auto softmax_tile = [&](int64_t u) {
+            if (mask.full(w0, w0 + 16, u * BN, u * BN + BN)) softmax(u, True());
+            else softmax(u, False());
+        };
+        auto rescale = [&]() {
+            if (!online) return;
+#pragma unroll
+            for (int n = 0; n < E / 8; n++) {
+                oacc[n][0] *= alpha[0];
+                oacc[n][1] *= alpha[0];
+                oacc[n][2] *= alpha[1];
+                oacc[n][3] *= alpha[1];
+            }
+        };
+        auto fragments = [&]() {
+#pragma unroll
+            for (int kk = 0; kk < BN / 16; kk++)
+#pragma unroll
+                for (int q = 0; q < 4; q++) {
+                    const float x0 = sacc[2 * kk + (q >> 1)][2 * (q & 1)], x1 = sacc[2 * kk + (q >> 1)][2 * (q & 1) + 1];
+                    pa[kk][q] = pack2<T>(x0, x1);
+                    if constexpr (PSPLIT) pl[kk][q] = residue2<T>(x0, x1, pa[kk][q]);
+                }
+        };
+        // SPEC §7.3 on a tile not visible to every row of the block: non-finite V values are
+        // zeroed for the wgmma (both consumer warpgroups agree first) and the tile is noted; the
+        // rows that see them get them from global memory after the loop, when P is dead
+        auto nonfinite_values = [&](int64_t u, int n) {
+            if (mask.full(i0, i0 + BM, u * BN, u * BN + BN)) return;
+            mbarrier_wait(&vFull[n % VS], (n / VS) & 1);
+            uint4* vt = vTile(n);
+            bool bad = false;
+            for (int e = ctid; e < BN * CH; e += CT) bad |= nonfinite_any<T>(vt[e]);
+            if (!consumers_any<CT>(bad)) return;
+            badLo = min(badLo, u);
+            badHi = u;
+            sanitize_values<T, BN * CH, CT>(vt, ctid);
+            fence_async_shared();
+            consumers_sync<CT>();
+        };
+
+        // ping-pong: warpgroup w waits at barrier 2 + w for the other's products of the same step
+        auto my_turn = [&]() {
+            if constexpr (PINGPONG) asm volatile("bar.sync %0, %1;\n" ::"r"(2 + wg), "n"(CT) : "memory");
+        };
+        auto your_turn = [&]() {
+            if constexpr (PINGPONG) asm volatile("bar.arrive %0, %1;\n" ::"r"(3 - wg), "n"(CT) : "memory");
+        };
+        if (wg == 1 && tiles > 1) your_turn();   // warpgroup 0 goes first
+
+        mbarrier_wait(qFull, 0);
+        mbarrier_wait(&kFull[0], 0);
+        issue_scores(0);
+        warpgroup_wait<0, BN>(sacc);
+        release(&kEmpty[0]);
+        softmax_tile(t0);
+        fragments();
+        nonfinite_values(t0, 0);
+        for (int n = 1; n < tiles; n++) {
+            const int64_t u = t0 + n;
+            mbarrier_wait(&kFull[n % KS], (n / KS) & 1);
+            mbarrier_wait(&vFull[(n - 1) % VS], ((n - 1) / VS) & 1);
+            my_turn();
+            issue_scores(n);
+            issue_values(n - 1);
+            if (wg == 0 || n < tiles - 1) your_turn();
+            warpgroup_wait<1, BN>(sacc);   // S_u landed; P_{u-1}·V_{u-1} may still run
+            release(&kEmpty[n % KS]);
+            softmax_tile(u);
+            warpgroup_wait<0, E>(oacc);
+            release(&vEmpty[(n - 1) % VS]);
+            rescale();
+            fragments();
+            nonfinite_values(u, n);
+        }
+        mbarrier_wait(&vFull[(tiles - 1) % VS], ((tiles - 1) / VS) & 1);
+        issue_values(tiles - 1);
+        warpgroup_wait<0, E>(oacc);
+        release(&vEmpty[(tiles - 1) % VS]);
+
+        // the non-finite V values of the noted tiles, for the rows that see their keys
+        const T* V = (const T*)o.v + b * o.vsb + kvh * o.vsh;
+        for (int64_t u = badLo; u <= badHi; u++) {
+            if (mask.full(i0, i0 + BM, u * BN, u * BN + BN)) continue;
+            for (int j = 0; j < BN && u * BN + j < p.N; j++)
+#pragma unroll
+                for (int r = 0; r < 2; r++) {
+                    if (!narrow.visible(r0 + r * 8, (int)(u * BN) + j)) continue;
+                    const unsigned short* vrow = (const unsigned short*)(V + (u * BN + j) * o.vsn);
+#pragma unroll
+                    for (int n8 = 0; n8 < E / 8; n8++)
+#pragma unroll
+                        for (int e = 0; e < 2; e++) {
+                            const int x = n8 * 8 + 2 * t + e;
+                            if (x >= o.ldv) continue;
+                            const float v = to_float<T>(vrow[x]);
+                            if (!isfinite(v)) oacc[n8][2 * r + e] += v;
+                        }
+                }
+        }
+    }
+
+    // the quad's partial sums in a fixed order, then O (0 for a row that sees no key) and (m, lg)
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
+        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 2);
+        const int64_t i = row0 + r * 8;
+        if (i >= p.M) continue;
+        float inv;
+        if (online) inv = l[r] == 0.f ? 0.f : 1.f / l[r];
+        else inv = m[r] == -INFINITY ? 0.f : 1.f;
+        const int64_t at = ((int64_t)bh * p.M + i) * o.Dv;
+#pragma unroll
+        for (int n = 0; n < E / 8; n++) {
+            const int x = n * 8 + 2 * t;
+            const float v0 = inv == 0.f ? 0.f : oacc[n][2 * r] * inv, v1 = inv == 0.f ? 0.f : oacc[n][2 * r + 1] * inv;
+            if (!o.outF32 && x + 1 < o.Dv && (o.Dv & 1) == 0) {
+                *(uint32_t*)((T*)o.o + at + x) = pack2<T>(v0, v1);
+            } else {
+                if (x < o.Dv) store_output<T>(o, at + x, v0);
+                if (x + 1 < o.Dv) store_output<T>(o, at + x + 1, v1);
+            }
+        }
+        if (online && t == 0) store_row_stats(p.lse, (int64_t)bh * p.M + i, m[r] / p.c, l[r]);
+    }
+#endif
+}
+
+}  // namespace colreduce
+
+// the shipped configuration: 3 stages of K, 2 of V, ping-pong (attend_lab on the H200: 2-7 % faster
+// than 2 + 2 without ping-pong; OutputPlan mirrors its shared memory)
+#define ATTENTION_OUTPUT_SPECIALIZED_KERNEL(TN, T, E)                                                             \
+    extern "C" __global__ void __launch_bounds__(384, 1)                                                          \
+        attention_output_##TN##_e##E##_ws(const colreduce::Problem p, const colreduce::OutputProblem o,          \
+                                          const __grid_constant__ CUtensorMap tmQ, const __grid_constant__ CUtensorMap tmK, \
+                                          const __grid_constant__ CUtensorMap tmV) {                             \
+        TMA_KERNEL_BODY((colreduce::attention_output_specialized<T, E, 128, 3, 2, true>(p, o, &tmQ, &tmK, &tmV)))          \
+    }
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 64)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 128)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(bf16, __nv_bfloat16, 64)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(bf16, __nv_bfloat16, 128)

@@ -1,0 +1,65 @@
+package org.colreduce.cuda;
+
+import static org.bytedeco.cuda.global.cudart.*;
+
+import java.util.Arrays;
+import org.bytedeco.cuda.cudart.CUtensorMap;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+
+/**
+ * The TMA tensor maps of one warp-specialised kernel launch (attention_output_ws.cuh,
+ * column_pass_ws.cuh), after its by-value parameter blocks: {@link #params} holds the blocks,
+ * then the three maps. Row maps read a [B][H][rows][ld] tensor of 2-byte elements in boxes of 64
+ * columns by a tile of rows, 128-byte swizzled (the shared layout wgmma reads); the statistics
+ * map reads the row statistics as 8-byte (m, lg) pairs, a tile of rows at a time.
+ */
+final class TensorMaps implements AutoCloseable {
+    private final CUtensorMap[] maps = {new CUtensorMap(), new CUtensorMap(), new CUtensorMap()};
+    private final int first;
+    final PointerPointer<Pointer> params;
+
+    /** {@code blocks}: the kernel's by-value parameter blocks that come before the maps. */
+    TensorMaps(Pointer... blocks) {
+        first = blocks.length;
+        params = new PointerPointer<>(first + maps.length);
+        for (int i = 0; i < first; i++) params.put(i, blocks[i]);
+        for (int i = 0; i < maps.length; i++) params.put(first + i, maps[i]);
+    }
+
+    /**
+     * Encodes map {@code slot} over [batch][heads][rows][ld]; false where the TMA cannot address
+     * the tensor (an address or row stride not a multiple of 16 bytes, or the driver refuses),
+     * and the caller launches a kernel without TMA instead.
+     */
+    boolean rows(int slot, long addr, int batch, int heads, int rows, int ld, int boxRows) {
+        if (addr % 16 != 0 || (ld * 2L) % 16 != 0 || rows < 1) return false;
+        long row = ld * 2L, head = row * rows, all = head * heads;
+        if (all >= (1L << 40)) return false;
+        return encode(maps[slot], CU_TENSOR_MAP_DATA_TYPE_UINT16, CU_TENSOR_MAP_SWIZZLE_128B, addr,
+                new long[] {ld, rows, heads, batch}, new long[] {row, head, all}, new int[] {64, boxRows, 1, 1});
+    }
+
+    /** Encodes map {@code slot} over {@code count} row statistics (two floats each), boxes of {@code boxRows}. */
+    boolean statistics(int slot, long addr, long count, int boxRows) {
+        if (addr % 16 != 0 || count < 1 || count >= (1L << 32)) return false;
+        return encode(maps[slot], CU_TENSOR_MAP_DATA_TYPE_UINT64, CU_TENSOR_MAP_SWIZZLE_NONE, addr, new long[] {count}, new long[0],
+                new int[] {boxRows});
+    }
+
+    private static boolean encode(CUtensorMap map, int type, int swizzle, long addr, long[] dims, long[] strides, int[] box) {
+        int[] elementStrides = new int[dims.length];
+        Arrays.fill(elementStrides, 1);
+        Pointer base = new Pointer() {
+            { address = addr; }
+        };
+        return cuTensorMapEncodeTiled(map, type, dims.length, base, dims, strides.length == 0 ? null : strides, box, elementStrides,
+                CU_TENSOR_MAP_INTERLEAVE_NONE, swizzle, CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+    }
+
+    @Override
+    public void close() {
+        params.close();
+        for (CUtensorMap m : maps) m.close();
+    }
+}
