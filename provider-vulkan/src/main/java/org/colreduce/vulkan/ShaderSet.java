@@ -28,7 +28,7 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
             String cm2 = coop + t.preamble();
             Pipelines.Pipeline merge = pipelines.get("row_statistics_merge", portable + (t.planar() ? "#define PLANAR_STATS\n" : ""), 5, false);
             return new ShaderSet("cm2", pipelines.get("row_statistics_cm2", cm2, 4, true), merge,
-                    pipelines.get("column_pass_cm2", cm2, 5, true), heads, output, t.rowTile(), t.splitTile(), t.keyTile(), 0);
+                    pipelines.get("column_pass_cm2", cm2, 5, true), heads, output, t.rowTile(), t.splitTile(), t.keyTile(), t.slack());
         }
         Pipelines.Pipeline merge = pipelines.get("row_statistics_merge", portable, 5, false);
         if (!cooperative)
@@ -46,13 +46,35 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
      */
     record Cm2(Map<String, String> defines) {
         /**
-         * The measured choice (H200, docs/PERFORMANCE.md): full tiles without the mask test, the
-         * column pass's row statistics as broadcast matrices, in-bounds tiles loaded without bounds
-         * checks, pass 1 with wide statistics on 128-row tiles of 256 invocations where D ≥ 128 and
-         * there are rows enough, else on 64-row tiles.
+         * The measured choice (H200, docs/PERFORMANCE.md, branch vk4): WG1, i.e. full tiles without
+         * the mask test, the column pass's row statistics as broadcast matrices, in-bounds tiles
+         * loaded without bounds checks, pass 1 with wide statistics on 128-row tiles of 256
+         * invocations where D ≥ 128 and M ≥ 256 (else 64-row tiles), and in that class the key and
+         * query tiles staged in shared memory by the shaders with 128-key column items.
          */
         static String defaults(int headDim, int queries) {
-            return "RFULL,RWIDE,CFULL,CBCAST,LU," + (headDim >= 128 && queries >= 256 ? "RBQ=128,RWG=256" : "RBQ=64");
+            return profile("WG1", headDim, queries);
+        }
+
+        /**
+         * Named choices, per problem class (benchmark items, and what {@link #defaults} picks from):
+         * DEFAULT0 the choice of branch vk2; WG1 adds, where D ≥ 128 and M ≥ 256, the K and Q tiles
+         * staged in shared memory by the shader (RSM, CSM) and 128-key column items; SG1 runs pass 1
+         * on subgroup-scope fragments with hand-made row reductions (RSG, SGM) and the column pass
+         * as WG1; SG2 both passes on subgroup-scope fragments (RSG, CSG, SGM). Null for other names.
+         * Where D > 128 every name is DEFAULT0 (the staging holds tiles of D ≤ 128).
+         */
+        static String profile(String name, int headDim, int queries) {
+            boolean big = headDim >= 128 && queries >= 256;
+            String base = "RFULL,RWIDE,CFULL,CBCAST,LU," + (big ? "RBQ=128,RWG=256" : "RBQ=64");
+            String wideColumns = big ? ",CSM,CBK=128,CWG=256" : "";
+            return switch (name) {
+                case "DEFAULT0" -> base;
+                case "WG1" -> headDim > 128 ? base : base + (big ? ",RSM" : "") + wideColumns;
+                case "SG1" -> headDim > 128 ? base : base + ",RSM,RSG,SGM" + wideColumns;
+                case "SG2" -> headDim > 128 ? base : base + ",RSM,RSG,SGM,CSM,CSG";
+                default -> null;
+            };
         }
 
         static Cm2 current(int headDim, int queries) {
@@ -62,13 +84,14 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
 
         static Cm2 parse(String list) { return parse(list, 128, 4096); }
 
-        /** A list of defines; the item DEFAULT stands for {@link #defaults}, and a later item replaces an earlier one. */
+        /** A list of defines; the item DEFAULT stands for {@link #defaults}, a {@link #profile} name for that choice, and a later item replaces an earlier one. */
         static Cm2 parse(String list, int headDim, int queries) {
             Map<String, String> d = new LinkedHashMap<>();
             for (String raw : list.split(",")) {
                 String item = raw.trim();
                 if (item.isEmpty()) continue;
-                for (String t : item.equalsIgnoreCase("DEFAULT") ? defaults(headDim, queries).split(",") : new String[]{item}) {
+                String named = item.equalsIgnoreCase("DEFAULT") ? defaults(headDim, queries) : profile(item.toUpperCase(Locale.ROOT), headDim, queries);
+                for (String t : named != null ? named.split(",") : new String[]{item}) {
                     int eq = t.indexOf('=');
                     String name = (eq < 0 ? t : t.substring(0, eq)).trim().toUpperCase(Locale.ROOT);
                     if (!name.matches("[A-Z][A-Z0-9_]*")) throw new IllegalArgumentException("colreduce.vulkan.cm2: bad define '" + t + "'");
@@ -77,6 +100,9 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
                     d.put(name, value);
                 }
             }
+            // the shared-memory staging (RSM, CSM) and the subgroup shaders built on it hold two tiles of
+            // 64 rows of D halves, and read up to 127 rows into the binding's slack: D ≤ 128 only
+            if (headDim > 128) for (String k : new String[]{"RSM", "RSG", "CSM", "CSG"}) d.remove(k);
             return new Cm2(d);
         }
 
@@ -89,6 +115,9 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
         int splitTile() { return value("RBK", 64); }
         int keyTile() { return value("CBK", 64); }
         boolean planar() { return defines.containsKey("CBCAST"); }
+
+        /** The subgroup-scope shaders (RSG, CSG) load whole 16-row fragments of Q or K: the bindings reach into the slack. */
+        long slack() { return defines.containsKey("RSG") || defines.containsKey("CSG") ? VulkanSession.SLACK_BYTES : 0; }
 
         String preamble() {
             StringBuilder sb = new StringBuilder();

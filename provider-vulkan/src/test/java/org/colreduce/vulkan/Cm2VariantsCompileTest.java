@@ -16,7 +16,16 @@ class Cm2VariantsCompileTest {
         "CFULL,CBK=128", "CFULL,CBK=128,CWG=256", "CFULL,CBQ=128", "CFULL,CBK=128,CBQ=128,CWG=256",
         "RABL=1,RBQ=64,RWG=256", "CABL=1,CBK=128,CWG=256", "RFULL,RWIDE,RBQ=64", "CFULL,CBCAST,CBK=128,CWG=256",
         "RFULL,RPF", "CFULL,CPF", "LU", "LU,RFULL,RWIDE,RBQ=128,RWG=256,CFULL,CBCAST", "RABL=1,LU", "CABL=1,LU", "RFULL,RWIDE,RONES", "RFULL,RWIDE,RONES,RBQ=64,RWG=256,RPF",
+        "RSM", "CSM", "RABL=1,RSM", "CABL=1,CSM", "RABL=2,RSM", "CABL=2,CSM", "DEFAULT,RSM,CSM", "DEFAULT,RSM,RBQ=64,RWG=128",
+        "RFULL,RWIDE,RSM,RBQ=256,RWG=512", "RFULL,RSM,RBQ=256,RWG=512",
+        "DEFAULT,CSM,CBK=128,CWG=256", "DEFAULT,CSM,CBK=128,CWG=128",
+        "RFULL,RWIDE,LU,RBQ=256,RWG=512",
+        "DEFAULT,RSM,RSG", "DEFAULT,RSM,RSG,RBQ=128,RWG=128,SGR=32", "DEFAULT,RSM,RSG,RBQ=64,RWG=128", "DEFAULT,RSM,RSG,RABL=1",
+        "DEFAULT,CSM,CSG", "DEFAULT,CSM,CSG,CBK=128,CWG=256", "DEFAULT,CSM,CSG,CBK=128,CWG=128,SGK=32", "DEFAULT,CSM,CSG,CABL=1", "DEFAULT,RSM,RSG,CSM,CSG",
+        "DEFAULT,RSM,RSG,SGM", "DEFAULT,RSM,RSG,SGM,RBQ=128,RWG=128,SGR=32", "DEFAULT,RSM,RSG,SGM,RBQ=64,RWG=128", "DEFAULT,CSM,CSG,SGM", "DEFAULT,RSM,RSG,CSM,CSG,SGM", "DEFAULT,CSM,CSG,SGM,CBK=128,CWG=256",
     };
+    /** The named choices, compiled for each problem class (D, M) they distinguish. */
+    static final String[] PROFILES = {"DEFAULT", "DEFAULT0", "WG1", "SG1", "SG2"};
 
     @Test
     void everyVariantCompiles() {
@@ -27,6 +36,13 @@ class Cm2VariantsCompileTest {
                     assertTrue(Pipelines.compile(name, pre, true).length > 0, name + " " + v + " D=" + d);
             }
         }
+        for (String v : PROFILES)
+            for (int d : new int[]{64, 128, 256})
+                for (int m : new int[]{64, 4096}) {
+                    String pre = VulkanSession.preamble(DType.F16, d) + ShaderSet.Cm2.parse(v, d, m).preamble();
+                    for (String name : new String[]{"row_statistics_cm2", "column_pass_cm2"})
+                        assertTrue(Pipelines.compile(name, pre, true).length > 0, name + " " + v + " D=" + d + " M=" + m);
+                }
         assertTrue(Pipelines.compile("row_statistics_merge", VulkanSession.preamble(DType.F16, 0) + "#define PLANAR_STATS\n", false).length > 0);
     }
 }

@@ -3,15 +3,22 @@
 // memory. A workgroup OWNS CBK keys of one (batch, KV head): Sᵀ = K·Qᵀ (CBK keys × CBQ queries)
 // per query tile, then per element the mask, the scale and p = exp2((s·c − m) − log2 l), a row reduction
 // into a narrow matrix (one value per key, smeared over 16 columns) and a fixed-order sum over
-// the query tiles. Loads clamp to zero outside the tensor, so no slack is read.
+// the query tiles. Tensor loads clamp to zero outside the tensor; the CSG fragments read the slack.
 // Tile shape from the host (ShaderSet.Cm2): CBK keys × CBQ queries, CWG invocations; CFULL gives
 // tiles wholly inside the mask a branch without the per-element mask test; CBCAST reads the
 // tile's row statistics once as two broadcast matrices (a clamp-to-edge tensor load of the planar
 // copy the merge pass writes) instead of per element; LU loads query tiles wholly inside Q
 // without bounds checks; CPF issues the next query tile's load before this tile's work; CABL
-// (timing only, wrong results) cuts the work after the product (1) or before the reduction (2).
-// ShaderSet.Cm2.defaults is the measured choice; docs/PERFORMANCE.md has the measurements.
+// (timing only, wrong results) cuts the work after the product (1) or before the reduction (2);
+// CSM stages query tiles in shared memory (16-byte loads a tile ahead, two padded buffers, one
+// barrier a tile); CSG (with CSM) is a second main on subgroup-scope 16×16 fragments, SGK keys a
+// subgroup, and SGM does its reductions by hand (see there). ShaderSet.Cm2.defaults is the
+// measured choice; docs/PERFORMANCE.md has the measurements.
 #extension GL_NV_cooperative_matrix2 : require
+#ifdef SGM
+#extension GL_KHR_shader_subgroup_clustered : require
+#extension GL_KHR_shader_subgroup_vote : require
+#endif
 #extension GL_EXT_shader_explicit_arithmetic_types_int32 : require
 #ifndef CBK
 #define CBK 64
@@ -34,6 +41,38 @@ layout(std430, binding = 2) readonly buffer RowStats { vec2 rowStats[]; };   // 
 // the same binding as floats: the merge pass's planar copy, m at 2R + r and log2 l at 3R + r (R = B·Hq·M)
 layout(std430, binding = 2) readonly buffer RowStatsPlanar { float planar[]; };
 layout(std430, binding = 4) writeonly buffer Partial { float partial[]; };
+#ifdef CSM
+// CSM: query tiles staged by the shader itself: 16-byte loads from Q into registers one tile
+// ahead, stored into one of two shared buffers (rows padded by 16 bytes, so the matrix loads of
+// 8 rows hit distinct banks), one barrier per tile, and the B matrix loaded from shared memory.
+layout(std430, binding = 0) readonly buffer QBuf4 { uvec4 qData4[]; };
+#define ROW4 (HEAD_DIM / 8)                         // 16-byte words per Q row
+#define QROW (ROW4 + 1)                             // padded row in shared memory
+#define TILE4 (BQ * ROW4)
+#define PER_THREAD ((TILE4 + CWG - 1) / CWG)
+#if 2 * BQ * QROW * 16 > 40960
+#error CSM: the two Q buffers exceed 40 KiB (NVIDIA offers 48 KiB of shared memory to a workgroup; a larger request lost the device)
+#endif
+shared uvec4 qStage[2 * BQ * QROW];
+// 16 bytes of Q row `row` (zeros past M, never read)
+uvec4 qWord(const uint base4, const uint row, const uint c) {
+    uvec4 w = uvec4(0);
+    if (row < P.M) w = qData4[base4 + row * ROW4 + c];
+    return w;
+}
+// the end of a step: the prefetched tile into the other buffer, one barrier
+#define STAGE_NEXT \
+    if (more) { \
+        for (uint e = 0; e < PER_THREAD; e++) { \
+            uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4; \
+            if (idx < TILE4) qStage[(buf ^ 1u) * (BQ * QROW) + r * QROW + c] = pre[e]; \
+        } \
+    } \
+    barrier(); \
+    buf ^= 1u;
+#else
+#define STAGE_NEXT
+#endif
 
 float addOp(const in float a, const in float b) { return a + b; }
 float maxOp(const in float a, const in float b) { return stickyMax(a, b); }
@@ -77,6 +116,7 @@ float storeColumn0(const in uint32_t row, const in uint32_t col, const in float 
     return v;
 }
 
+#ifndef CSG
 void main() {
     uint bkv = gl_WorkGroupID.y, b = bkv / P.Hkv, kvh = bkv % P.Hkv;
     uint group = P.Hq / P.Hkv;
@@ -119,9 +159,33 @@ void main() {
             coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BQ, gl_MatrixUseB> qNext;
             coopMatLoadTensorNV(qNext, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, (iBegin / BQ) * BQ, BQ, 0, HEAD_DIM), transposed);
 #endif
+#ifdef CSM
+            uvec4 pre[PER_THREAD];
+            uint qBase4 = bh * P.M * (HEAD_DIM / 8), lane = gl_LocalInvocationIndex;
+            int iFirst = (iBegin / BQ) * BQ;
+            if (iFirst < iEnd) {
+                for (uint e = 0; e < PER_THREAD; e++) {
+                    uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
+                    if (idx < TILE4) qStage[r * QROW + c] = qWord(qBase4, uint(iFirst) + r, c);
+                }
+            }
+            barrier();
+            uint buf = 0;
+#endif
             for (int i0 = (iBegin / BQ) * BQ; i0 < iEnd; i0 += BQ) {
                 coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BQ, gl_MatrixUseB> qt;
-#ifdef CPF
+#ifdef CSM
+                bool more = i0 + BQ < iEnd;
+                if (more) {
+                    for (uint e = 0; e < PER_THREAD; e++) {
+                        uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
+                        pre[e] = uvec4(0);
+                        if (idx < TILE4) pre[e] = qWord(qBase4, uint(i0 + BQ) + r, c);
+                    }
+                }
+                // shared memory holds Q row-major, i.e. Qᵀ column-major
+                coopMatLoad(qt, qStage, buf * (BQ * QROW), QROW, gl_CooperativeMatrixLayoutColumnMajor);
+#elif defined(CPF)
                 qt = qNext;   // the next tile's load is issued before this tile's work
                 if (i0 + BQ < iEnd) coopMatLoadTensorNV(qNext, qData, bh * P.M * HEAD_DIM, sliceTensorLayoutNV(layoutQ, i0 + BQ, BQ, 0, HEAD_DIM), transposed);
 #else
@@ -133,6 +197,7 @@ void main() {
 #endif
 #if defined(CABL) && CABL == 1
                 sAcc = coopMatMulAdd(kt, qt, sAcc);
+                STAGE_NEXT
                 continue;
 #endif
                 ACC(BK, BQ) s = ACC(BK, BQ)(0.0);
@@ -152,6 +217,7 @@ void main() {
                 coopMatPerElementNV(s, s, columnTerm, i0, j0, lq, lk, off, bh * P.M);
 #if defined(CABL) && CABL == 2
                 sAcc += s;
+                STAGE_NEXT
                 continue;
 #endif
                 ACC(BK, NARROW) tile;
@@ -162,6 +228,7 @@ void main() {
                     coopMatReduceNV(tile, s, gl_CooperativeMatrixReduceRowNV, addOp);
                     acc += tile;
                 }
+                STAGE_NEXT
             }
 #if defined(CABL)
             coopMatReduceNV(acc, sAcc, gl_CooperativeMatrixReduceRowNV, addOp);
@@ -173,3 +240,260 @@ void main() {
     }
     if (P.groupHeads != 0) coopMatPerElementNV(groupAcc, groupAcc, storeColumn0, bkv * P.N, j0);
 }
+#endif // !CSG
+
+#ifdef CSG
+// CSG (with CSM): subgroup-scope matrices. Each subgroup owns SGK keys (K as 16×16 A fragments in
+// registers) and reads the workgroup's staged query tile, and that tile's row statistics, from
+// shared memory; its strip Sᵀ (SGK keys × BQ queries as 16×16 accumulators), the mask, exp2 and
+// the reduction over queries stay inside the subgroup: the only barrier is the staging's.
+#ifndef CSM
+#error CSG needs CSM
+#endif
+#ifndef SGK
+#define SGK 16
+#endif
+#if CBK != (CWG / 32) * SGK
+#error CSG: CBK must be (CWG / 32) * SGK
+#endif
+#if BQ > CWG
+#error CSG: one invocation stages each query's statistics
+#endif
+#define FK (SGK / 16)                 // key fragments per subgroup
+#define FQ (BQ / 16)                  // query fragments per tile
+#define FD (HEAD_DIM / 16)            // fragments along D
+#define SACC coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator>
+shared vec2 statStage[2 * BQ];
+
+// row = key, col = query of a 16×16 fragment; the query's (m, log2 l) from shared memory
+float columnTermS(const in uint32_t row, const in uint32_t col, const in float s, const in int i0, const in int j0,
+                  const in int lq, const in int lk, const in int off, const in uint32_t sBase) {
+    int i = i0 + int(col), j = j0 + int(row);
+    bool isMax = P.reduction == 2;
+    if (!visible(i, j, lq, lk, off)) return isMax ? NEG_INF : 0.0;
+    vec2 st = statStage[sBase + col];
+    float x = (logit(s) - st.x) - st.y;
+    return isMax ? x : exp2(x);
+}
+
+float fullTermS(const in uint32_t row, const in uint32_t col, const in float s, const in uint32_t sBase) {
+    vec2 st = statStage[sBase + col];
+    float x = (logit(s) - st.x) - st.y;
+    return P.reduction == 2 ? x : exp2(x);
+}
+
+float maxPairS(const in uint32_t row, const in uint32_t col, const in float a, const in float b) { return stickyMax(a, b); }
+float rowOf(const in uint32_t row, const in uint32_t col, const in float x) { return float(row); }
+float colOf(const in uint32_t row, const in uint32_t col, const in float x) { return float(col); }
+
+#ifdef SGM
+// SGM: the reductions over queries by hand, as in row_statistics_cm2 (two rows of a fragment per
+// invocation, held whole by a cluster of 4; checked once, else the coopMatReduceNV path).
+float clusterMax(const float x) {
+    bool nan = subgroupClusteredOr(isnan(x) ? 1u : 0u, 4) != 0u;
+    float m = subgroupClusteredMax(isnan(x) ? NEG_INF : x, 4);
+    return nan ? uintBitsToFloat(0x7fc00000u) : m;
+}
+// finish() for one key
+float finishKey(const float v, const int j, const int lq, const int lk, const int off) {
+    float r = v;
+    if (P.reduction == 2) r = v == NEG_INF ? 0.0 : exp2(v);
+    if (P.reduction == 1) { int n = rowsSeeing(j, lq, lk, off); r = n > 0 ? r / float(n) : 0.0; }
+    return r;
+}
+#endif
+
+void main() {
+    uint bkv = gl_WorkGroupID.y, b = bkv / P.Hkv, kvh = bkv % P.Hkv;
+    uint group = P.Hq / P.Hkv;
+    int lq = lengths[b], lk = lengths[P.B + b], off = causalOffset(lq, lk);
+    int j0 = int(gl_WorkGroupID.x) * BK;
+    uint warp = gl_LocalInvocationIndex / 32u, lane = gl_LocalInvocationIndex;
+    int jw = j0 + int(warp) * SGK;                        // this subgroup's first key
+    bool isMax = P.reduction == 2;
+
+    // K rows past N read the binding's slack: their columns are never stored
+    coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseA> ka[FK][FD];
+    for (int f = 0; f < FK; f++)
+        for (int kc = 0; kc < FD; kc++)
+            coopMatLoad(ka[f][kc], kData, (bkv * P.N + uint(jw + 16 * f)) * HEAD_DIM + uint(16 * kc), HEAD_DIM, gl_CooperativeMatrixLayoutRowMajor);
+
+#ifdef SGM
+    SACC ridx, cidx;
+    coopMatPerElementNV(ridx, SACC(0.0), rowOf);
+    coopMatPerElementNV(cidx, SACC(0.0), colOf);
+    int rowA = int(ridx[0]), rowB = -1;
+    for (int e = 0; e < ridx.length(); e++) if (int(ridx[e]) != rowA) rowB = int(ridx[e]);
+    uint cntA = 0, cntB = 0;
+    bool layoutOk = rowB >= 0;
+    for (int e = 0; e < ridx.length(); e++) {
+        int rr = int(ridx[e]);
+        if (rr == rowA) cntA++; else if (rr == rowB) cntB++; else layoutOk = false;
+    }
+    layoutOk = layoutOk && subgroupClusteredMin(rowA, 4) == subgroupClusteredMax(rowA, 4)
+            && subgroupClusteredMin(rowB, 4) == subgroupClusteredMax(rowB, 4)
+            && subgroupClusteredAdd(cntA, 4) == 16u && subgroupClusteredAdd(cntB, 4) == 16u;
+    bool manual = subgroupAll(layoutOk);
+    float gA[FK], gB[FK];
+    for (int f = 0; f < FK; f++) { gA[f] = 0.0; gB[f] = 0.0; }
+#endif
+    SACC groupAcc[FK];
+    for (int f = 0; f < FK; f++) groupAcc[f] = SACC(0.0);
+    for (uint hg = 0; hg < group; hg++) {
+        uint bh = b * P.Hq + kvh * group + hg;
+        uint statsBase = bh * P.M;
+        SACC acc[FK];
+        for (int f = 0; f < FK; f++) acc[f] = SACC(isMax ? NEG_INF : 0.0);
+#ifdef SGM
+        float aA[FK], aB[FK];
+        for (int f = 0; f < FK; f++) { aA[f] = isMax ? NEG_INF : 0.0; aB[f] = isMax ? NEG_INF : 0.0; }
+#endif
+        if (j0 < lk && lq > 0) {
+            int jLast = min(j0 + BK, lk) - 1;
+            int iBegin = P.maskKind == 0 ? 0 : max(0, j0 - off);
+            int iEnd = P.maskKind == 2 ? min(lq, jLast - off + P.window) : lq;
+            uvec4 pre[PER_THREAD];
+            vec2 stPre = vec2(0.0);
+            uint qBase4 = bh * P.M * (HEAD_DIM / 8);
+            int iFirst = (iBegin / BQ) * BQ;
+            if (iFirst < iEnd) {
+                for (uint e = 0; e < PER_THREAD; e++) {
+                    uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
+                    if (idx < TILE4) qStage[r * QROW + c] = qWord(qBase4, uint(iFirst) + r, c);
+                }
+                if (lane < uint(BQ)) {
+                    vec2 st = vec2(0.0);
+                    if (uint(iFirst) + lane < P.M) st = rowStats[statsBase + uint(iFirst) + lane];
+                    statStage[lane] = st;
+                }
+            }
+            barrier();
+            uint buf = 0;
+            for (int i0 = iFirst; i0 < iEnd; i0 += BQ) {
+                bool more = i0 + BQ < iEnd;
+                if (more) {
+                    for (uint e = 0; e < PER_THREAD; e++) {
+                        uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
+                        pre[e] = uvec4(0);
+                        if (idx < TILE4) pre[e] = qWord(qBase4, uint(i0 + BQ) + r, c);
+                    }
+                    stPre = vec2(0.0);
+                    if (lane < uint(BQ) && uint(i0 + BQ) + lane < P.M) stPre = rowStats[statsBase + uint(i0 + BQ) + lane];
+                }
+                SACC s[FK][FQ];
+                for (int f = 0; f < FK; f++)
+                    for (int n = 0; n < FQ; n++) s[f][n] = SACC(0.0);
+                for (int kc = 0; kc < FD; kc++) {
+                    for (int n = 0; n < FQ; n++) {
+                        // queries 16n.. of the tile, D 16kc..: Qᵀ column-major in shared memory (2 words per 16 halves)
+                        coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseB> qb;
+                        coopMatLoad(qb, qStage, buf * (BQ * QROW) + uint(16 * n) * QROW + uint(2 * kc), QROW, gl_CooperativeMatrixLayoutColumnMajor);
+                        for (int f = 0; f < FK; f++) s[f][n] = coopMatMulAdd(ka[f][kc], qb, s[f][n]);
+                    }
+                }
+#if !(defined(CABL) && CABL == 1)
+#ifdef SGM
+                if (manual) {
+                    for (int f = 0; f < FK; f++) {
+                        int jf = jw + 16 * f;
+                        float pA = isMax ? NEG_INF : 0.0, pB = isMax ? NEG_INF : 0.0;
+                        for (int n = 0; n < FQ; n++) {
+                            int in_ = i0 + 16 * n;
+                            uint sBase = buf * uint(BQ) + uint(16 * n);
+                            bool full = false;
+#ifdef CFULL
+                            full = tileVisible(in_, 16, jf, 16, lq, lk, off);
+#endif
+                            for (int e = 0; e < s[f][n].length(); e++) {
+                                int rr = int(ridx[e]), cc = int(cidx[e]);
+                                float v;
+                                if (!full && !visible(in_ + cc, jf + rr, lq, lk, off)) v = isMax ? NEG_INF : 0.0;
+                                else {
+                                    vec2 st = statStage[sBase + uint(cc)];
+                                    float x = (logit(s[f][n][e]) - st.x) - st.y;
+                                    v = isMax ? x : exp2(x);
+                                }
+                                bool inA = rr == rowA;
+                                if (isMax) { if (inA) pA = stickyMax(pA, v); else pB = stickyMax(pB, v); }
+                                else { if (inA) pA += v; else pB += v; }
+                            }
+                        }
+                        if (isMax) {
+                            aA[f] = stickyMax(aA[f], clusterMax(pA));
+                            aB[f] = stickyMax(aB[f], clusterMax(pB));
+                        } else {
+                            aA[f] += subgroupClusteredAdd(pA, 4);
+                            aB[f] += subgroupClusteredAdd(pB, 4);
+                        }
+                    }
+                } else
+#endif
+                for (int f = 0; f < FK; f++) {
+                    int jf = jw + 16 * f;
+                    for (int n = 0; n < FQ; n++) {
+                        int in_ = i0 + 16 * n;
+                        uint sBase = buf * uint(BQ) + uint(16 * n);
+                        bool full = false;
+#ifdef CFULL
+                        full = tileVisible(in_, 16, jf, 16, lq, lk, off);
+#endif
+                        if (full) coopMatPerElementNV(s[f][n], s[f][n], fullTermS, sBase);
+                        else coopMatPerElementNV(s[f][n], s[f][n], columnTermS, in_, jf, lq, lk, off, sBase);
+                        SACC t;
+                        if (isMax) {
+                            coopMatReduceNV(t, s[f][n], gl_CooperativeMatrixReduceRowNV, maxOp);
+                            coopMatPerElementNV(acc[f], acc[f], maxPairS, t);
+                        } else {
+                            coopMatReduceNV(t, s[f][n], gl_CooperativeMatrixReduceRowNV, addOp);
+                            acc[f] += t;
+                        }
+                    }
+                }
+#else
+                for (int f = 0; f < FK; f++) for (int n = 0; n < FQ; n++) acc[f] += s[f][n];
+#endif
+                if (more) {
+                    for (uint e = 0; e < PER_THREAD; e++) {
+                        uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
+                        if (idx < TILE4) qStage[(buf ^ 1u) * (BQ * QROW) + r * QROW + c] = pre[e];
+                    }
+                    if (lane < uint(BQ)) statStage[(buf ^ 1u) * uint(BQ) + lane] = stPre;
+                }
+                barrier();
+                buf ^= 1u;
+            }
+        }
+#ifdef SGM
+        if (manual) {
+            for (int f = 0; f < FK; f++) {
+                int jA = jw + 16 * f + rowA, jB = jw + 16 * f + rowB;
+                float vA = finishKey(aA[f], jA, lq, lk, off), vB = finishKey(aB[f], jB, lq, lk, off);
+                if (P.groupHeads == 0) {
+                    if (uint(jA) < P.N) partial[bh * P.N + uint(jA)] = vA;
+                    if (uint(jB) < P.N) partial[bh * P.N + uint(jB)] = vB;
+                } else { gA[f] += vA; gB[f] += vB; }
+            }
+            continue;
+        }
+#endif
+        for (int f = 0; f < FK; f++) {
+            coopMatPerElementNV(acc[f], acc[f], finish, jw + 16 * f, lq, lk, off);
+            if (P.groupHeads == 0) coopMatPerElementNV(acc[f], acc[f], storeColumn0, bh * P.N, jw + 16 * f);
+            else groupAcc[f] += acc[f];
+        }
+    }
+#ifdef SGM
+    if (manual) {
+        if (P.groupHeads != 0)
+            for (int f = 0; f < FK; f++) {
+                int jA = jw + 16 * f + rowA, jB = jw + 16 * f + rowB;
+                if (uint(jA) < P.N) partial[bkv * P.N + uint(jA)] = gA[f];
+                if (uint(jB) < P.N) partial[bkv * P.N + uint(jB)] = gB[f];
+            }
+        return;
+    }
+#endif
+    if (P.groupHeads != 0)
+        for (int f = 0; f < FK; f++) coopMatPerElementNV(groupAcc[f], groupAcc[f], storeColumn0, bkv * P.N, jw + 16 * f);
+}
+#endif // CSG

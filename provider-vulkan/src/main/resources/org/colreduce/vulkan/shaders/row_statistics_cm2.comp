@@ -1,16 +1,24 @@
 // Pass 1 with VK_NV_cooperative_matrix2 (F16, D a multiple of 16 given as HEAD_DIM): a workgroup
 // owns RBQ query rows of one (batch, query head) and one key split; per key tile S = Q·Kᵀ, the
 // scale (and, on tiles the mask cuts, the mask) per element, then row reductions keep the running
-// max and sum in registers. No shared memory of ours.
+// max and sum in registers. Key tiles come through the driver's tensor loads, or (RSM) through
+// shared memory the shader fills itself one tile ahead.
 // Tile shape from the host (ShaderSet.Cm2): RBQ rows × RBK keys, RWG invocations; RFULL gives
 // tiles wholly inside the mask a branch without the per-element mask test; RWIDE keeps m and l as
 // full RBQ×RBK matrices (one row reduction into the tile's own shape, as llama.cpp's
 // flash_attn_cm2 does) instead of narrow ones smeared back; RONES (with RWIDE) takes the row sums
 // as a product with a ones matrix; LU loads key tiles wholly inside K without bounds checks; RPF
 // issues the next key tile's load before this tile's work; RABL (timing only, wrong results)
-// cuts the work after the product (1) or after the max (2). ShaderSet.Cm2.defaults is the
-// measured choice; docs/PERFORMANCE.md has the measurements.
+// cuts the work after the product (1) or after the max (2); RSM stages key tiles in shared memory
+// (16-byte loads a tile ahead, two padded buffers, one barrier a tile); RSG (with RSM) is a second
+// main on subgroup-scope 16×16 fragments, SGR rows a subgroup, and SGM does its row reductions by
+// hand (see there). ShaderSet.Cm2.defaults is the measured choice; docs/PERFORMANCE.md has the
+// measurements.
 #extension GL_NV_cooperative_matrix2 : require
+#ifdef SGM
+#extension GL_KHR_shader_subgroup_clustered : require
+#extension GL_KHR_shader_subgroup_vote : require
+#endif
 #extension GL_EXT_shader_explicit_arithmetic_types_int32 : require
 #ifndef RBQ
 #define RBQ 32
@@ -33,6 +41,38 @@ layout(local_size_x = RWG) in;
 
 layout(std430, binding = 0) readonly buffer QBuf { float16_t qData[]; };
 layout(std430, binding = 1) readonly buffer KBuf { float16_t kData[]; };
+#ifdef RSM
+// RSM: key tiles staged by the shader itself: 16-byte loads from K into registers one tile ahead,
+// stored into one of two shared buffers (rows padded by 16 bytes, so the matrix loads of 8 rows
+// hit distinct banks), one barrier per tile, and the B matrix loaded from shared memory.
+layout(std430, binding = 1) readonly buffer KBuf4 { uvec4 kData4[]; };
+#define ROW4 (HEAD_DIM / 8)                         // 16-byte words per K row
+#define KROW (ROW4 + 1)                             // padded row in shared memory
+#define TILE4 (BK * ROW4)
+#define PER_THREAD ((TILE4 + RWG - 1) / RWG)
+#if 2 * BK * KROW * 16 > 40960
+#error RSM: the two K buffers exceed 40 KiB (NVIDIA offers 48 KiB of shared memory to a workgroup; a larger request lost the device)
+#endif
+shared uvec4 kStage[2 * BK * KROW];
+// 16 bytes of K row `row` (zeros past N, never read)
+uvec4 kWord(const uint base4, const uint row, const uint c) {
+    uvec4 w = uvec4(0);
+    if (row < P.N) w = kData4[base4 + row * ROW4 + c];
+    return w;
+}
+// the end of a step: the prefetched tile into the other buffer, one barrier
+#define STAGE_NEXT \
+    if (more) { \
+        for (uint e = 0; e < PER_THREAD; e++) { \
+            uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4; \
+            if (idx < TILE4) kStage[(buf ^ 1u) * (BK * KROW) + r * KROW + c] = pre[e]; \
+        } \
+    } \
+    barrier(); \
+    buf ^= 1u;
+#else
+#define STAGE_NEXT
+#endif
 // partial (max, sum) per split z and row: stats[2 * (z·B·Hq·M + bh·M + i) + {0, 1}]
 layout(std430, binding = 2) writeonly buffer Stats { float stats[]; };
 
@@ -68,6 +108,7 @@ float storeStats(const in uint32_t row, const in uint32_t col, const in float v,
     return v;
 }
 
+#ifndef RSG
 void main() {
     uint bh = gl_WorkGroupID.y, b = bh / P.Hq, h = bh % P.Hq;
     uint kvh = h / (P.Hq / P.Hkv);
@@ -108,9 +149,34 @@ void main() {
         coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BK, gl_MatrixUseB> kNext;
         coopMatLoadTensorNV(kNext, kData, kBase, sliceTensorLayoutNV(layoutK, (jBegin / BK) * BK, BK, 0, HEAD_DIM), transposed);
 #endif
+#ifdef RSM
+        // K rows past N read as zeros (their scores are masked); the first tile goes straight to buffer 0
+        uvec4 pre[PER_THREAD];
+        uint kBase4 = kBase / 8u, lane = gl_LocalInvocationIndex;
+        int jFirst = (jBegin / BK) * BK;
+        if (jFirst < jEnd) {
+            for (uint e = 0; e < PER_THREAD; e++) {
+                uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4;
+                if (idx < TILE4) kStage[r * KROW + c] = kWord(kBase4, uint(jFirst) + r, c);
+            }
+        }
+        barrier();
+        uint buf = 0;
+#endif
         for (int j0 = (jBegin / BK) * BK; j0 < jEnd; j0 += BK) {
             coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BK, gl_MatrixUseB> kb;
-#ifdef RPF
+#ifdef RSM
+            bool more = j0 + BK < jEnd;
+            if (more) {
+                for (uint e = 0; e < PER_THREAD; e++) {
+                    uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4;
+                    pre[e] = uvec4(0);
+                    if (idx < TILE4) pre[e] = kWord(kBase4, uint(j0 + BK) + r, c);
+                }
+            }
+            // shared memory holds K row-major, i.e. Kᵀ column-major
+            coopMatLoad(kb, kStage, buf * (BK * KROW), KROW, gl_CooperativeMatrixLayoutColumnMajor);
+#elif defined(RPF)
             kb = kNext;   // the next tile's load is issued before this tile's work
             if (j0 + BK < jEnd) coopMatLoadTensorNV(kNext, kData, kBase, sliceTensorLayoutNV(layoutK, j0 + BK, BK, 0, HEAD_DIM), transposed);
 #else
@@ -122,6 +188,7 @@ void main() {
 #endif
 #if defined(RABL) && RABL == 1
             acc = coopMatMulAdd(qa, kb, acc);
+            STAGE_NEXT
         }
         coopMatReduceNV(m, acc, gl_CooperativeMatrixReduceRowNV, maxOp);
         {
@@ -139,6 +206,7 @@ void main() {
 #if defined(RABL) && RABL == 2
             m = mNew;
             l += tileMax;
+            STAGE_NEXT
             continue;
 #endif
 #ifdef RWIDE
@@ -160,6 +228,7 @@ void main() {
             coopMatPerElementNV(l, l, rescale, m, mNew, tileSum);
 #endif
             m = mNew;
+            STAGE_NEXT
 #endif
         }
     }
@@ -168,3 +237,206 @@ void main() {
     coopMatPerElementNV(pair, m, pickPair, l);
     coopMatPerElementNV(pair, pair, storeStats, (gl_WorkGroupID.z * P.B * P.Hq + bh) * P.M, i0);
 }
+#endif // !RSG
+
+#ifdef RSG
+// RSG (with RSM): subgroup-scope matrices. Each subgroup owns SGR query rows (Q as 16×16 A
+// fragments in registers) and reads the workgroup's staged K tile from shared memory as 16×16 B
+// fragments; its score strip (SGR × BK as 16×16 accumulators), the mask, exp2 and the row
+// reductions stay inside the subgroup: the only barrier is the staging's, once per key tile.
+#ifndef RSM
+#error RSG needs RSM
+#endif
+#ifndef SGR
+#define SGR 16
+#endif
+#if RBQ != (RWG / 32) * SGR
+#error RSG: RBQ must be (RWG / 32) * SGR
+#endif
+#define FR (SGR / 16)                 // row fragments per subgroup
+#define FC (BK / 16)                  // key fragments per tile
+#define FD (HEAD_DIM / 16)            // fragments along D
+#define SACC coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator>
+
+float maxPairS(const in uint32_t row, const in uint32_t col, const in float a, const in float b) { return stickyMax(a, b); }
+float rowOf(const in uint32_t row, const in uint32_t col, const in float x) { return float(row); }
+float colOf(const in uint32_t row, const in uint32_t col, const in float x) { return float(col); }
+
+#ifdef SGM
+// SGM: the row reductions by hand. Each invocation's accumulator elements lie in two rows of the
+// fragment (rowA, rowB) and the invocations of a cluster of 4 hold those rows whole, as NVIDIA's
+// layout does; the shader checks that once (every element in rowA or rowB, the cluster agrees on
+// both rows and holds 16 elements of each) and otherwise takes the coopMatReduceNV path.
+// the cluster's max of x, a NaN in any lane kept (SPEC 7.3)
+float clusterMax(const float x) {
+    bool nan = subgroupClusteredOr(isnan(x) ? 1u : 0u, 4) != 0u;
+    float m = subgroupClusteredMax(isnan(x) ? NEG_INF : x, 4);
+    return nan ? uintBitsToFloat(0x7fc00000u) : m;
+}
+#endif
+
+void main() {
+    uint bh = gl_WorkGroupID.y, b = bh / P.Hq, h = bh % P.Hq;
+    uint kvh = h / (P.Hq / P.Hkv);
+    int lq = lengths[b], lk = lengths[P.B + b], off = causalOffset(lq, lk);
+    int i0 = int(gl_WorkGroupID.x) * BQ;
+    uint warp = gl_LocalInvocationIndex / 32u;
+    int iw = i0 + int(warp) * SGR;                        // this subgroup's first row
+
+    SACC m[FR], l[FR];
+    for (int r = 0; r < FR; r++) { m[r] = SACC(NEG_INF); l[r] = SACC(0.0); }
+#ifdef SGM
+    SACC ridx, cidx;
+    coopMatPerElementNV(ridx, SACC(0.0), rowOf);
+    coopMatPerElementNV(cidx, SACC(0.0), colOf);
+    int rowA = int(ridx[0]), rowB = -1;
+    for (int e = 0; e < ridx.length(); e++) if (int(ridx[e]) != rowA) rowB = int(ridx[e]);
+    uint cntA = 0, cntB = 0;
+    bool layoutOk = rowB >= 0;
+    for (int e = 0; e < ridx.length(); e++) {
+        int rr = int(ridx[e]);
+        if (rr == rowA) cntA++; else if (rr == rowB) cntB++; else layoutOk = false;
+    }
+    layoutOk = layoutOk && subgroupClusteredMin(rowA, 4) == subgroupClusteredMax(rowA, 4)
+            && subgroupClusteredMin(rowB, 4) == subgroupClusteredMax(rowB, 4)
+            && subgroupClusteredAdd(cntA, 4) == 16u && subgroupClusteredAdd(cntB, 4) == 16u;
+    bool manual = subgroupAll(layoutOk);
+    float mA[FR], mB[FR], lA[FR], lB[FR];
+    for (int r = 0; r < FR; r++) { mA[r] = NEG_INF; mB[r] = NEG_INF; lA[r] = 0.0; lB[r] = 0.0; }
+#endif
+
+    if (i0 < lq && lk > 0) {
+        // Q rows past M read the binding's slack (at least 128 rows of zeros or data): they are masked
+        coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseA> qa[FR][FD];
+        for (int r = 0; r < FR; r++)
+            for (int kc = 0; kc < FD; kc++)
+                coopMatLoad(qa[r][kc], qData, (bh * P.M + uint(iw + 16 * r)) * HEAD_DIM + uint(16 * kc), HEAD_DIM, gl_CooperativeMatrixLayoutRowMajor);
+        uint kBase = (b * P.Hkv + kvh) * P.N * HEAD_DIM;
+
+        int iLast = min(i0 + BQ, lq) - 1;
+        int jEnd = P.maskKind == 0 ? lk : min(lk, iLast + off + 1);
+        int jBegin = P.maskKind == 2 ? max(0, i0 + off - P.window + 1) : 0;
+        int split0 = int(gl_WorkGroupID.z) * P.splitKeys;
+        jBegin = max(jBegin, split0);
+        jEnd = min(jEnd, split0 + P.splitKeys);
+
+        uvec4 pre[PER_THREAD];
+        uint kBase4 = kBase / 8u, lane = gl_LocalInvocationIndex;
+        int jFirst = (jBegin / BK) * BK;
+        if (jFirst < jEnd) {
+            for (uint e = 0; e < PER_THREAD; e++) {
+                uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4;
+                if (idx < TILE4) kStage[r * KROW + c] = kWord(kBase4, uint(jFirst) + r, c);
+            }
+        }
+        barrier();
+        uint buf = 0;
+        for (int j0 = jFirst; j0 < jEnd; j0 += BK) {
+            bool more = j0 + BK < jEnd;
+            if (more) {
+                for (uint e = 0; e < PER_THREAD; e++) {
+                    uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4;
+                    pre[e] = uvec4(0);
+                    if (idx < TILE4) pre[e] = kWord(kBase4, uint(j0 + BK) + r, c);
+                }
+            }
+            SACC s[FR][FC];
+            for (int r = 0; r < FR; r++)
+                for (int n = 0; n < FC; n++) s[r][n] = SACC(0.0);
+            for (int kc = 0; kc < FD; kc++) {
+                for (int n = 0; n < FC; n++) {
+                    // keys 16n.. of the tile, D 16kc..: Kᵀ column-major in shared memory (2 words per 16 halves)
+                    coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseB> kb;
+                    coopMatLoad(kb, kStage, buf * (BK * KROW) + uint(16 * n) * KROW + uint(2 * kc), KROW, gl_CooperativeMatrixLayoutColumnMajor);
+                    for (int r = 0; r < FR; r++) s[r][n] = coopMatMulAdd(qa[r][kc], kb, s[r][n]);
+                }
+            }
+#if !(defined(RABL) && RABL == 1)
+#ifdef SGM
+            if (manual) {
+                for (int r = 0; r < FR; r++) {
+                    int ir = iw + 16 * r;
+                    bool full = false;
+#ifdef RFULL
+                    full = tileVisible(ir, 16, j0, BK, lq, lk, off);
+#endif
+                    float pA = NEG_INF, pB = NEG_INF;
+                    for (int n = 0; n < FC; n++) {
+                        for (int e = 0; e < s[r][n].length(); e++) {
+                            int rr = int(ridx[e]);
+                            float t = logit(s[r][n][e]);
+                            if (!full && !visible(ir + rr, j0 + 16 * n + int(cidx[e]), lq, lk, off)) t = NEG_INF;
+                            s[r][n][e] = t;
+                            if (rr == rowA) pA = stickyMax(pA, t); else pB = stickyMax(pB, t);
+                        }
+                    }
+                    float nA = stickyMax(mA[r], clusterMax(pA)), nB = stickyMax(mB[r], clusterMax(pB));
+                    float sA = 0.0, sB = 0.0;
+                    for (int n = 0; n < FC; n++) {
+                        for (int e = 0; e < s[r][n].length(); e++) {
+                            bool inA = int(ridx[e]) == rowA;
+                            float t = s[r][n][e];
+                            float p = t == NEG_INF ? 0.0 : exp2(t - (inA ? nA : nB));
+                            if (inA) sA += p; else sB += p;
+                        }
+                    }
+                    sA = subgroupClusteredAdd(sA, 4);
+                    sB = subgroupClusteredAdd(sB, 4);
+                    lA[r] = (mA[r] == NEG_INF ? 0.0 : lA[r] * exp2(mA[r] - nA)) + sA;
+                    lB[r] = (mB[r] == NEG_INF ? 0.0 : lB[r] * exp2(mB[r] - nB)) + sB;
+                    mA[r] = nA;
+                    mB[r] = nB;
+                }
+            } else
+#endif
+            for (int r = 0; r < FR; r++) {
+                int ir = iw + 16 * r;
+                bool full = false;
+#ifdef RFULL
+                full = tileVisible(ir, 16, j0, BK, lq, lk, off);
+#endif
+                SACC tmax = SACC(NEG_INF);
+                for (int n = 0; n < FC; n++) {
+                    if (full) coopMatPerElementNV(s[r][n], s[r][n], scaled);
+                    else coopMatPerElementNV(s[r][n], s[r][n], rowLogit, ir, j0 + 16 * n, lq, lk, off);
+                    SACC t;
+                    coopMatReduceNV(t, s[r][n], gl_CooperativeMatrixReduceRowNV, maxOp);
+                    coopMatPerElementNV(tmax, tmax, maxPairS, t);
+                }
+                SACC mNew;
+                coopMatPerElementNV(mNew, m[r], maxPairS, tmax);
+                SACC tsum = SACC(0.0);
+                for (int n = 0; n < FC; n++) {
+                    coopMatPerElementNV(s[r][n], s[r][n], expBelow, mNew);
+                    SACC t;
+                    coopMatReduceNV(t, s[r][n], gl_CooperativeMatrixReduceRowNV, addOp);
+                    tsum += t;
+                }
+                coopMatPerElementNV(l[r], l[r], rescale, m[r], mNew, tsum);
+                m[r] = mNew;
+            }
+#else
+            for (int r = 0; r < FR; r++) for (int n = 0; n < FC; n++) l[r] += s[r][n];
+#endif
+            STAGE_NEXT
+        }
+    }
+#ifdef SGM
+    if (manual) {
+        // every invocation of a cluster holds its two rows' (m, l): each writes them (the same values)
+        uint base = (gl_WorkGroupID.z * P.B * P.Hq + bh) * P.M;
+        for (int r = 0; r < FR; r++) {
+            uint iA = uint(iw + 16 * r + rowA), iB = uint(iw + 16 * r + rowB);
+            if (iA < P.M) { stats[2u * (base + iA)] = mA[r]; stats[2u * (base + iA) + 1u] = lA[r]; }
+            if (iB < P.M) { stats[2u * (base + iB)] = mB[r]; stats[2u * (base + iB) + 1u] = lB[r]; }
+        }
+        return;
+    }
+#endif
+    for (int r = 0; r < FR; r++) {
+        SACC pair;
+        coopMatPerElementNV(pair, m[r], pickPair, l[r]);
+        coopMatPerElementNV(pair, pair, storeStats, (gl_WorkGroupID.z * P.B * P.Hq + bh) * P.M, iw + 16 * r);
+    }
+}
+#endif // RSG
