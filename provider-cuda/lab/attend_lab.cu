@@ -21,13 +21,6 @@ extern "C" __global__ void fill_bf16(const Problem p) { fill_normal<__nv_bfloat1
 extern "C" __global__ void poke(void* v, int64_t at, unsigned short bits) { ((unsigned short*)v)[at] = bits; }
 
 
-#define WS(NAME, T, E, BN, KS, VS, PP) extern "C" __global__ void __launch_bounds__(384, 1) NAME(const Problem p, const OutputProblem o, \
-    const __grid_constant__ CUtensorMap q, const __grid_constant__ CUtensorMap k, const __grid_constant__ CUtensorMap v) { \
-    attention_output_specialized<T, E, BN, KS, VS, PP>(p, o, &q, &k, &v); }
-WS(ws_pp_f16_128, __half, 128, 128, 2, 2, true)
-WS(ws_pp3_f16_128, __half, 128, 128, 3, 2, true)
-WS(ws_pp_f16_64, __half, 64, 128, 2, 2, true)
-WS(ws_pp_bf16_128, __nv_bfloat16, 128, 128, 2, 2, true)
 
 typedef void (*Kernel)(const Problem, const OutputProblem);
 typedef void (*WsKernel)(const Problem, const OutputProblem, const CUtensorMap, const CUtensorMap, const CUtensorMap);
@@ -126,20 +119,16 @@ int main(int argc, char** argv) {
         std::vector<Variant> vs;
         if (!c.bf16 && E == 128) vs = {{"mma", attention_output_f16_e128, 64, 128, OutputTiles<128>::smem()},
                                        {"wg8", attention_output_f16_e128_wg8, 128, 256, PipelinedOutputTiles<128>::smem()},
-                                       {"ws", nullptr, 128, 384, SpecializedOutputTiles<128>::smem(), attention_output_f16_e128_ws, 128},
-                                       {"ws_pp", nullptr, 128, 384, SpecializedOutputTiles<128>::smem(), ws_pp_f16_128, 128},
-                                       {"ws_pp3", nullptr, 128, 384, SpecializedOutputTiles<128, 128, 3, 2>::smem(), ws_pp3_f16_128, 128}};
+                                       {"ws", nullptr, 128, 384, SpecializedOutputTiles<128, 128, 3, 2>::smem(), attention_output_f16_e128_ws, 128}};
         else if (!c.bf16) vs = {{"mma", attention_output_f16_e64, 64, 128, OutputTiles<64>::smem()},
                                 {"wg8", attention_output_f16_e64_wg8, 128, 256, PipelinedOutputTiles<64>::smem()},
-                                {"ws", nullptr, 128, 384, SpecializedOutputTiles<64>::smem(), attention_output_f16_e64_ws, 128},
-                                {"ws_pp", nullptr, 128, 384, SpecializedOutputTiles<64>::smem(), ws_pp_f16_64, 128}};
+                                {"ws", nullptr, 128, 384, SpecializedOutputTiles<64, 128, 3, 2>::smem(), attention_output_f16_e64_ws, 128}};
         else if (E == 128) vs = {{"mma", attention_output_bf16_e128, 64, 128, OutputTiles<128>::smem()},
                                  {"wg8", attention_output_bf16_e128_wg8, 128, 256, PipelinedOutputTiles<128>::smem()},
-                                 {"ws", nullptr, 128, 384, SpecializedOutputTiles<128>::smem(), attention_output_bf16_e128_ws, 128},
-                                 {"ws_pp", nullptr, 128, 384, SpecializedOutputTiles<128>::smem(), ws_pp_bf16_128, 128}};
+                                 {"ws", nullptr, 128, 384, SpecializedOutputTiles<128, 128, 3, 2>::smem(), attention_output_bf16_e128_ws, 128}};
         else vs = {{"mma", attention_output_bf16_e64, 64, 128, OutputTiles<64>::smem()},
                    {"wg8", attention_output_bf16_e64_wg8, 128, 256, PipelinedOutputTiles<64>::smem()},
-                   {"ws", nullptr, 128, 384, SpecializedOutputTiles<64>::smem(), attention_output_bf16_e64_ws, 128}};
+                   {"ws", nullptr, 128, 384, SpecializedOutputTiles<64, 128, 3, 2>::smem(), attention_output_bf16_e64_ws, 128}};
         for (auto& v : vs) {
             if (v.ws) CK(cudaFuncSetAttribute(v.ws, cudaFuncAttributeMaxDynamicSharedMemorySize, v.smem));
             else CK(cudaFuncSetAttribute(v.k, cudaFuncAttributeMaxDynamicSharedMemorySize, v.smem));

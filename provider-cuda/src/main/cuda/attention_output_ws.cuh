@@ -126,14 +126,14 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
         auto issue_values = [&](int n) {
             fence_acc<E>(oacc);
             asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+            // all E value columns in one instruction per k step (the 64-column blocks LBO apart):
+            // 3-5 % faster than one m64n64k16 per block at E = 128 (attend_lab, H200)
 #pragma unroll
-            for (int kk = 0; kk < BN / 16; kk++)
-#pragma unroll
-                for (int half = 0; half < E / 64; half++) {
-                    const uint64_t d = n_major_descriptor<BN>(vTile(n) + half * BN * 8, kk);
-                    WgmmaT<T, 64>::mma(oacc + half * 8, pa[kk], d, 1);
-                    if constexpr (PSPLIT) WgmmaT<T, 64>::mma(oacc + half * 8, pl[kk], d, 1);
-                }
+            for (int kk = 0; kk < BN / 16; kk++) {
+                const uint64_t d = n_major_descriptor<BN>(vTile(n), kk);
+                WgmmaT<T, E>::mma(oacc, pa[kk], d, 1);
+                if constexpr (PSPLIT) WgmmaT<T, E>::mma(oacc, pl[kk], d, 1);
+            }
             asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
             fence_acc<E>(oacc);
         };
