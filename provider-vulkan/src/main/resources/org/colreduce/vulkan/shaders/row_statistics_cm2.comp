@@ -12,7 +12,8 @@
 // cuts the work after the product (1) or after the max (2); RSM stages key tiles in shared memory
 // (16-byte loads a tile ahead, two padded buffers, one barrier a tile); RSG (with RSM) is a second
 // main on subgroup-scope 16×16 fragments, SGR rows a subgroup, and SGM does its row reductions by
-// hand (see there). ShaderSet.Cm2.defaults is the measured choice; docs/PERFORMANCE.md has the
+// hand (see there), SGU unrolls every loop of fixed trip count, SGF (with SGM) uses NVIDIA's
+// accumulator layout as constants. ShaderSet.Cm2.defaults is the measured choice; docs/PERFORMANCE.md has the
 // measurements.
 #extension GL_NV_cooperative_matrix2 : require
 #ifdef SGM
@@ -309,6 +310,14 @@ void main() {
             && subgroupClusteredMin(rowB, 4) == subgroupClusteredMax(rowB, 4)
             && subgroupClusteredAdd(cntA, 4) == 16u && subgroupClusteredAdd(cntB, 4) == 16u;
     bool manual = subgroupAll(layoutOk);
+#ifdef SGF
+    // SGF: NVIDIA's 16×16 accumulator layout as the m16n8 pairs: elements 0, 1, 4, 5 in rowA and
+    // 2, 3, 6, 7 in rowB (checked here; otherwise the generic manual path), so that each element's
+    // row is known when the loops over elements are unrolled
+    bool fixedOk = ridx.length() == 8;
+    UNROLL for (int e = 0; e < ridx.length(); e++) fixedOk = fixedOk && ((int(ridx[e]) == rowA) == (((e >> 1) & 1) == 0));
+    bool fixedRows = manual && subgroupAll(fixedOk);
+#endif
     float mA[FR], mB[FR], lA[FR], lB[FR];
     UNROLL for (int r = 0; r < FR; r++) { mA[r] = NEG_INF; mB[r] = NEG_INF; lA[r] = 0.0; lB[r] = 0.0; }
 #endif
@@ -371,27 +380,48 @@ void main() {
                     float pA = NEG_INF, pB = NEG_INF;
                     // two copies of the loop: full tiles test no mask (a per-element test behind a
                     // run-time flag costs a branch per score, docs/PERFORMANCE.md, CUDA section)
-#define SGM_LOGITS(TEST) \
+#define SGM_LOGITS(TEST, INA) \
                     UNROLL for (int n = 0; n < FC; n++) { \
                         UNROLL for (int e = 0; e < s[r][n].length(); e++) { \
-                            int rr = int(ridx[e]); \
                             float t = logit(s[r][n][e]); \
                             if (TEST) t = NEG_INF; \
                             s[r][n][e] = t; \
-                            if (rr == rowA) pA = stickyMax(pA, t); else pB = stickyMax(pB, t); \
+                            if (INA) pA = stickyMax(pA, t); else pB = stickyMax(pB, t); \
                         } \
                     }
-                    if (full) { SGM_LOGITS(false) }
-                    else { SGM_LOGITS(!visible(ir + rr, j0 + 16 * n + int(cidx[e]), lq, lk, off)) }
+                    float sA = 0.0, sB = 0.0;
+#ifdef SGF
+                    if (fixedRows) {
+                        if (full) { SGM_LOGITS(false, ((e >> 1) & 1) == 0) }
+                        else { SGM_LOGITS(!visible(ir + int(ridx[e]), j0 + 16 * n + int(cidx[e]), lq, lk, off), ((e >> 1) & 1) == 0) }
+                    } else
+#endif
+                    {
+                        if (full) { SGM_LOGITS(false, int(ridx[e]) == rowA) }
+                        else { SGM_LOGITS(!visible(ir + int(ridx[e]), j0 + 16 * n + int(cidx[e]), lq, lk, off), int(ridx[e]) == rowA) }
+                    }
 #undef SGM_LOGITS
                     float nA = stickyMax(mA[r], clusterMax(pA)), nB = stickyMax(mB[r], clusterMax(pB));
-                    float sA = 0.0, sB = 0.0;
-                    UNROLL for (int n = 0; n < FC; n++) {
-                        UNROLL for (int e = 0; e < s[r][n].length(); e++) {
-                            bool inA = int(ridx[e]) == rowA;
-                            float t = s[r][n][e];
-                            float p = t == NEG_INF ? 0.0 : exp2(t - (inA ? nA : nB));
-                            if (inA) sA += p; else sB += p;
+#ifdef SGF
+                    if (fixedRows) {
+                        // 2^(t − m) with m = 0 where the row is all −inf so far: t = −inf gives 0 either way
+                        float zA = nA == NEG_INF ? 0.0 : nA, zB = nB == NEG_INF ? 0.0 : nB;
+                        UNROLL for (int n = 0; n < FC; n++) {
+                            UNROLL for (int e = 0; e < s[r][n].length(); e++) {
+                                if (((e >> 1) & 1) == 0) sA += exp2(s[r][n][e] - zA);
+                                else sB += exp2(s[r][n][e] - zB);
+                            }
+                        }
+                    } else
+#endif
+                    {
+                        UNROLL for (int n = 0; n < FC; n++) {
+                            UNROLL for (int e = 0; e < s[r][n].length(); e++) {
+                                bool inA = int(ridx[e]) == rowA;
+                                float t = s[r][n][e];
+                                float p = t == NEG_INF ? 0.0 : exp2(t - (inA ? nA : nB));
+                                if (inA) sA += p; else sB += p;
+                            }
                         }
                     }
                     sA = subgroupClusteredAdd(sA, 4);
