@@ -118,11 +118,14 @@ record PhysicalDeviceInfo(
     static Set<String> extensions(VkPhysicalDevice pd, MemoryStack st) {
         IntBuffer n = st.mallocInt(1);
         vkEnumerateDeviceExtensionProperties(pd, (String) null, n, null);
-        VkExtensionProperties.Buffer all = VkExtensionProperties.calloc(n.get(0), st);
-        vkEnumerateDeviceExtensionProperties(pd, (String) null, n, all);
-        Set<String> names = new HashSet<>();
-        for (int i = 0; i < all.capacity(); i++) names.add(all.get(i).extensionNameString());
-        return names;
+        // on the heap: 260 bytes an extension, and NVIDIA's ~250 extensions came near LWJGL's 64 KiB
+        // stack (an H200 machine answered "Out of stack space" here on 2026-11-22)
+        try (VkExtensionProperties.Buffer all = VkExtensionProperties.calloc(n.get(0))) {
+            vkEnumerateDeviceExtensionProperties(pd, (String) null, n, all);
+            Set<String> names = new HashSet<>();
+            for (int i = 0; i < all.capacity(); i++) names.add(all.get(i).extensionNameString());
+            return names;
+        }
     }
 
     private static boolean coopFeatures(VkPhysicalDevice pd, MemoryStack st) {

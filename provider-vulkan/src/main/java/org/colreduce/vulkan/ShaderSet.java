@@ -62,6 +62,8 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
          * staged in shared memory by the shader (RSM, CSM) and 128-key column items; SG1 runs pass 1
          * on subgroup-scope fragments with hand-made row reductions (RSG, SGM) and the column pass
          * as WG1; SG2 both passes on subgroup-scope fragments (RSG, CSG, SGM). Null for other names.
+         * WG1U, SG1U, SG2U: the same with SGU (every loop of fixed trip count unrolled); SG1W is SG1U
+         * with pass 1 on 192-row tiles of 384 invocations (12 subgroups) where D ≥ 128 and M ≥ 256.
          * Where D > 128 every name is DEFAULT0 (the staging holds tiles of D ≤ 128).
          */
         static String profile(String name, int headDim, int queries) {
@@ -73,6 +75,10 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
                 case "WG1" -> headDim > 128 ? base : base + (big ? ",RSM" : "") + wideColumns;
                 case "SG1" -> headDim > 128 ? base : base + ",RSM,RSG,SGM" + wideColumns;
                 case "SG2" -> headDim > 128 ? base : base + ",RSM,RSG,SGM,CSM,CSG";
+                case "WG1U" -> headDim > 128 ? base : base + (big ? ",RSM" : "") + wideColumns + ",SGU";
+                case "SG1U" -> headDim > 128 ? base : base + ",RSM,RSG,SGM" + wideColumns + ",SGU";
+                case "SG2U" -> headDim > 128 ? base : base + ",RSM,RSG,SGM,CSM,CSG,SGU";
+                case "SG1W" -> headDim > 128 ? base : base + ",RSM,RSG,SGM" + wideColumns + ",SGU" + (big ? ",RBQ=192,RWG=384" : "");
                 default -> null;
             };
         }

@@ -95,19 +95,21 @@ final class VulkanInstance implements AutoCloseable {
     private static boolean hasLayer(MemoryStack st, String name) {
         IntBuffer n = st.mallocInt(1);
         vkEnumerateInstanceLayerProperties(n, null);
-        VkLayerProperties.Buffer all = VkLayerProperties.malloc(n.get(0), st);
-        vkEnumerateInstanceLayerProperties(n, all);
-        for (int i = 0; i < all.capacity(); i++) if (all.get(i).layerNameString().equals(name)) return true;
-        return false;
+        try (VkLayerProperties.Buffer all = VkLayerProperties.malloc(n.get(0))) {   // heap: see PhysicalDeviceInfo.extensions
+            vkEnumerateInstanceLayerProperties(n, all);
+            for (int i = 0; i < all.capacity(); i++) if (all.get(i).layerNameString().equals(name)) return true;
+            return false;
+        }
     }
 
     private static boolean hasExtension(MemoryStack st, String ext, String layer) {
         IntBuffer n = st.mallocInt(1);
         vkEnumerateInstanceExtensionProperties(layer, n, null);
-        VkExtensionProperties.Buffer all = VkExtensionProperties.malloc(n.get(0), st);
-        vkEnumerateInstanceExtensionProperties(layer, n, all);
-        for (int i = 0; i < all.capacity(); i++) if (all.get(i).extensionNameString().equals(ext)) return true;
-        return false;
+        try (VkExtensionProperties.Buffer all = VkExtensionProperties.malloc(n.get(0))) {   // heap: see PhysicalDeviceInfo.extensions
+            vkEnumerateInstanceExtensionProperties(layer, n, all);
+            for (int i = 0; i < all.capacity(); i++) if (all.get(i).extensionNameString().equals(ext)) return true;
+            return false;
+        }
     }
 
     @Override

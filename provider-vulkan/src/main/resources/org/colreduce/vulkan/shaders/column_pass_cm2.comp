@@ -20,6 +20,14 @@
 #extension GL_KHR_shader_subgroup_vote : require
 #endif
 #extension GL_EXT_shader_explicit_arithmetic_types_int32 : require
+#extension GL_EXT_control_flow_attributes : require
+// SGU: every loop of fixed trip count unrolled ([[unroll]]), so that arrays of fragments,
+// fragment elements and staging registers are only indexed by constants (no local memory)
+#ifdef SGU
+#define UNROLL [[unroll]]
+#else
+#define UNROLL
+#endif
 #ifndef CBK
 #define CBK 64
 #endif
@@ -63,7 +71,7 @@ uvec4 qWord(const uint base4, const uint row, const uint c) {
 // the end of a step: the prefetched tile into the other buffer, one barrier
 #define STAGE_NEXT \
     if (more) { \
-        for (uint e = 0; e < PER_THREAD; e++) { \
+        UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
             uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4; \
             if (idx < TILE4) qStage[(buf ^ 1u) * (BQ * QROW) + r * QROW + c] = pre[e]; \
         } \
@@ -164,7 +172,7 @@ void main() {
             uint qBase4 = bh * P.M * (HEAD_DIM / 8), lane = gl_LocalInvocationIndex;
             int iFirst = (iBegin / BQ) * BQ;
             if (iFirst < iEnd) {
-                for (uint e = 0; e < PER_THREAD; e++) {
+                UNROLL for (uint e = 0; e < PER_THREAD; e++) {
                     uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
                     if (idx < TILE4) qStage[r * QROW + c] = qWord(qBase4, uint(iFirst) + r, c);
                 }
@@ -177,7 +185,7 @@ void main() {
 #ifdef CSM
                 bool more = i0 + BQ < iEnd;
                 if (more) {
-                    for (uint e = 0; e < PER_THREAD; e++) {
+                    UNROLL for (uint e = 0; e < PER_THREAD; e++) {
                         uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
                         pre[e] = uvec4(0);
                         if (idx < TILE4) pre[e] = qWord(qBase4, uint(i0 + BQ) + r, c);
@@ -223,7 +231,7 @@ void main() {
                 ACC(BK, NARROW) tile;
                 if (isMax) {
                     coopMatReduceNV(tile, s, gl_CooperativeMatrixReduceRowNV, maxOp);
-                    for (uint e = 0; e < acc.length(); e++) acc[e] = stickyMax(acc[e], tile[e]);
+                    UNROLL for (uint e = 0; e < acc.length(); e++) acc[e] = stickyMax(acc[e], tile[e]);
                 } else {
                     coopMatReduceNV(tile, s, gl_CooperativeMatrixReduceRowNV, addOp);
                     acc += tile;
@@ -314,8 +322,8 @@ void main() {
 
     // K rows past N read the binding's slack: their columns are never stored
     coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseA> ka[FK][FD];
-    for (int f = 0; f < FK; f++)
-        for (int kc = 0; kc < FD; kc++)
+    UNROLL for (int f = 0; f < FK; f++)
+        UNROLL for (int kc = 0; kc < FD; kc++)
             coopMatLoad(ka[f][kc], kData, (bkv * P.N + uint(jw + 16 * f)) * HEAD_DIM + uint(16 * kc), HEAD_DIM, gl_CooperativeMatrixLayoutRowMajor);
 
 #ifdef SGM
@@ -323,10 +331,10 @@ void main() {
     coopMatPerElementNV(ridx, SACC(0.0), rowOf);
     coopMatPerElementNV(cidx, SACC(0.0), colOf);
     int rowA = int(ridx[0]), rowB = -1;
-    for (int e = 0; e < ridx.length(); e++) if (int(ridx[e]) != rowA) rowB = int(ridx[e]);
+    UNROLL for (int e = 0; e < ridx.length(); e++) if (int(ridx[e]) != rowA) rowB = int(ridx[e]);
     uint cntA = 0, cntB = 0;
     bool layoutOk = rowB >= 0;
-    for (int e = 0; e < ridx.length(); e++) {
+    UNROLL for (int e = 0; e < ridx.length(); e++) {
         int rr = int(ridx[e]);
         if (rr == rowA) cntA++; else if (rr == rowB) cntB++; else layoutOk = false;
     }
@@ -335,18 +343,18 @@ void main() {
             && subgroupClusteredAdd(cntA, 4) == 16u && subgroupClusteredAdd(cntB, 4) == 16u;
     bool manual = subgroupAll(layoutOk);
     float gA[FK], gB[FK];
-    for (int f = 0; f < FK; f++) { gA[f] = 0.0; gB[f] = 0.0; }
+    UNROLL for (int f = 0; f < FK; f++) { gA[f] = 0.0; gB[f] = 0.0; }
 #endif
     SACC groupAcc[FK];
-    for (int f = 0; f < FK; f++) groupAcc[f] = SACC(0.0);
+    UNROLL for (int f = 0; f < FK; f++) groupAcc[f] = SACC(0.0);
     for (uint hg = 0; hg < group; hg++) {
         uint bh = b * P.Hq + kvh * group + hg;
         uint statsBase = bh * P.M;
         SACC acc[FK];
-        for (int f = 0; f < FK; f++) acc[f] = SACC(isMax ? NEG_INF : 0.0);
+        UNROLL for (int f = 0; f < FK; f++) acc[f] = SACC(isMax ? NEG_INF : 0.0);
 #ifdef SGM
         float aA[FK], aB[FK];
-        for (int f = 0; f < FK; f++) { aA[f] = isMax ? NEG_INF : 0.0; aB[f] = isMax ? NEG_INF : 0.0; }
+        UNROLL for (int f = 0; f < FK; f++) { aA[f] = isMax ? NEG_INF : 0.0; aB[f] = isMax ? NEG_INF : 0.0; }
 #endif
         if (j0 < lk && lq > 0) {
             int jLast = min(j0 + BK, lk) - 1;
@@ -357,7 +365,7 @@ void main() {
             uint qBase4 = bh * P.M * (HEAD_DIM / 8);
             int iFirst = (iBegin / BQ) * BQ;
             if (iFirst < iEnd) {
-                for (uint e = 0; e < PER_THREAD; e++) {
+                UNROLL for (uint e = 0; e < PER_THREAD; e++) {
                     uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
                     if (idx < TILE4) qStage[r * QROW + c] = qWord(qBase4, uint(iFirst) + r, c);
                 }
@@ -372,7 +380,7 @@ void main() {
             for (int i0 = iFirst; i0 < iEnd; i0 += BQ) {
                 bool more = i0 + BQ < iEnd;
                 if (more) {
-                    for (uint e = 0; e < PER_THREAD; e++) {
+                    UNROLL for (uint e = 0; e < PER_THREAD; e++) {
                         uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
                         pre[e] = uvec4(0);
                         if (idx < TILE4) pre[e] = qWord(qBase4, uint(i0 + BQ) + r, c);
@@ -381,30 +389,30 @@ void main() {
                     if (lane < uint(BQ) && uint(i0 + BQ) + lane < P.M) stPre = rowStats[statsBase + uint(i0 + BQ) + lane];
                 }
                 SACC s[FK][FQ];
-                for (int f = 0; f < FK; f++)
-                    for (int n = 0; n < FQ; n++) s[f][n] = SACC(0.0);
-                for (int kc = 0; kc < FD; kc++) {
-                    for (int n = 0; n < FQ; n++) {
+                UNROLL for (int f = 0; f < FK; f++)
+                    UNROLL for (int n = 0; n < FQ; n++) s[f][n] = SACC(0.0);
+                UNROLL for (int kc = 0; kc < FD; kc++) {
+                    UNROLL for (int n = 0; n < FQ; n++) {
                         // queries 16n.. of the tile, D 16kc..: Qᵀ column-major in shared memory (2 words per 16 halves)
                         coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseB> qb;
                         coopMatLoad(qb, qStage, buf * (BQ * QROW) + uint(16 * n) * QROW + uint(2 * kc), QROW, gl_CooperativeMatrixLayoutColumnMajor);
-                        for (int f = 0; f < FK; f++) s[f][n] = coopMatMulAdd(ka[f][kc], qb, s[f][n]);
+                        UNROLL for (int f = 0; f < FK; f++) s[f][n] = coopMatMulAdd(ka[f][kc], qb, s[f][n]);
                     }
                 }
 #if !(defined(CABL) && CABL == 1)
 #ifdef SGM
                 if (manual) {
-                    for (int f = 0; f < FK; f++) {
+                    UNROLL for (int f = 0; f < FK; f++) {
                         int jf = jw + 16 * f;
                         float pA = isMax ? NEG_INF : 0.0, pB = isMax ? NEG_INF : 0.0;
-                        for (int n = 0; n < FQ; n++) {
+                        UNROLL for (int n = 0; n < FQ; n++) {
                             int in_ = i0 + 16 * n;
                             uint sBase = buf * uint(BQ) + uint(16 * n);
                             bool full = false;
 #ifdef CFULL
                             full = tileVisible(in_, 16, jf, 16, lq, lk, off);
 #endif
-                            for (int e = 0; e < s[f][n].length(); e++) {
+                            UNROLL for (int e = 0; e < s[f][n].length(); e++) {
                                 int rr = int(ridx[e]), cc = int(cidx[e]);
                                 float v;
                                 if (!full && !visible(in_ + cc, jf + rr, lq, lk, off)) v = isMax ? NEG_INF : 0.0;
@@ -428,9 +436,9 @@ void main() {
                     }
                 } else
 #endif
-                for (int f = 0; f < FK; f++) {
+                UNROLL for (int f = 0; f < FK; f++) {
                     int jf = jw + 16 * f;
-                    for (int n = 0; n < FQ; n++) {
+                    UNROLL for (int n = 0; n < FQ; n++) {
                         int in_ = i0 + 16 * n;
                         uint sBase = buf * uint(BQ) + uint(16 * n);
                         bool full = false;
@@ -450,10 +458,10 @@ void main() {
                     }
                 }
 #else
-                for (int f = 0; f < FK; f++) for (int n = 0; n < FQ; n++) acc[f] += s[f][n];
+                UNROLL for (int f = 0; f < FK; f++) UNROLL for (int n = 0; n < FQ; n++) acc[f] += s[f][n];
 #endif
                 if (more) {
-                    for (uint e = 0; e < PER_THREAD; e++) {
+                    UNROLL for (uint e = 0; e < PER_THREAD; e++) {
                         uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
                         if (idx < TILE4) qStage[(buf ^ 1u) * (BQ * QROW) + r * QROW + c] = pre[e];
                     }
@@ -465,7 +473,7 @@ void main() {
         }
 #ifdef SGM
         if (manual) {
-            for (int f = 0; f < FK; f++) {
+            UNROLL for (int f = 0; f < FK; f++) {
                 int jA = jw + 16 * f + rowA, jB = jw + 16 * f + rowB;
                 float vA = finishKey(aA[f], jA, lq, lk, off), vB = finishKey(aB[f], jB, lq, lk, off);
                 if (P.groupHeads == 0) {
@@ -476,7 +484,7 @@ void main() {
             continue;
         }
 #endif
-        for (int f = 0; f < FK; f++) {
+        UNROLL for (int f = 0; f < FK; f++) {
             coopMatPerElementNV(acc[f], acc[f], finish, jw + 16 * f, lq, lk, off);
             if (P.groupHeads == 0) coopMatPerElementNV(acc[f], acc[f], storeColumn0, bh * P.N, jw + 16 * f);
             else groupAcc[f] += acc[f];
@@ -485,7 +493,7 @@ void main() {
 #ifdef SGM
     if (manual) {
         if (P.groupHeads != 0)
-            for (int f = 0; f < FK; f++) {
+            UNROLL for (int f = 0; f < FK; f++) {
                 int jA = jw + 16 * f + rowA, jB = jw + 16 * f + rowB;
                 if (uint(jA) < P.N) partial[bkv * P.N + uint(jA)] = gA[f];
                 if (uint(jB) < P.N) partial[bkv * P.N + uint(jB)] = gB[f];
@@ -494,6 +502,6 @@ void main() {
     }
 #endif
     if (P.groupHeads != 0)
-        for (int f = 0; f < FK; f++) coopMatPerElementNV(groupAcc[f], groupAcc[f], storeColumn0, bkv * P.N, jw + 16 * f);
+        UNROLL for (int f = 0; f < FK; f++) coopMatPerElementNV(groupAcc[f], groupAcc[f], storeColumn0, bkv * P.N, jw + 16 * f);
 }
 #endif // CSG

@@ -12,7 +12,8 @@
 // cuts the work after the product (1) or after the max (2); RSM stages key tiles in shared memory
 // (16-byte loads a tile ahead, two padded buffers, one barrier a tile); RSG (with RSM) is a second
 // main on subgroup-scope 16×16 fragments, SGR rows a subgroup, and SGM does its row reductions by
-// hand (see there). ShaderSet.Cm2.defaults is the measured choice; docs/PERFORMANCE.md has the
+// hand (see there), SGU unrolls every loop of fixed trip count, SGF (with SGM) uses NVIDIA's
+// accumulator layout as constants. ShaderSet.Cm2.defaults is the measured choice; docs/PERFORMANCE.md has the
 // measurements.
 #extension GL_NV_cooperative_matrix2 : require
 #ifdef SGM
@@ -20,6 +21,14 @@
 #extension GL_KHR_shader_subgroup_vote : require
 #endif
 #extension GL_EXT_shader_explicit_arithmetic_types_int32 : require
+#extension GL_EXT_control_flow_attributes : require
+// SGU: every loop of fixed trip count unrolled ([[unroll]]), so that arrays of fragments,
+// fragment elements and staging registers are only indexed by constants (no local memory)
+#ifdef SGU
+#define UNROLL [[unroll]]
+#else
+#define UNROLL
+#endif
 #ifndef RBQ
 #define RBQ 32
 #endif
@@ -63,7 +72,7 @@ uvec4 kWord(const uint base4, const uint row, const uint c) {
 // the end of a step: the prefetched tile into the other buffer, one barrier
 #define STAGE_NEXT \
     if (more) { \
-        for (uint e = 0; e < PER_THREAD; e++) { \
+        UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
             uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4; \
             if (idx < TILE4) kStage[(buf ^ 1u) * (BK * KROW) + r * KROW + c] = pre[e]; \
         } \
@@ -155,7 +164,7 @@ void main() {
         uint kBase4 = kBase / 8u, lane = gl_LocalInvocationIndex;
         int jFirst = (jBegin / BK) * BK;
         if (jFirst < jEnd) {
-            for (uint e = 0; e < PER_THREAD; e++) {
+            UNROLL for (uint e = 0; e < PER_THREAD; e++) {
                 uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4;
                 if (idx < TILE4) kStage[r * KROW + c] = kWord(kBase4, uint(jFirst) + r, c);
             }
@@ -168,7 +177,7 @@ void main() {
 #ifdef RSM
             bool more = j0 + BK < jEnd;
             if (more) {
-                for (uint e = 0; e < PER_THREAD; e++) {
+                UNROLL for (uint e = 0; e < PER_THREAD; e++) {
                     uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4;
                     pre[e] = uvec4(0);
                     if (idx < TILE4) pre[e] = kWord(kBase4, uint(j0 + BK) + r, c);
@@ -284,16 +293,16 @@ void main() {
     int iw = i0 + int(warp) * SGR;                        // this subgroup's first row
 
     SACC m[FR], l[FR];
-    for (int r = 0; r < FR; r++) { m[r] = SACC(NEG_INF); l[r] = SACC(0.0); }
+    UNROLL for (int r = 0; r < FR; r++) { m[r] = SACC(NEG_INF); l[r] = SACC(0.0); }
 #ifdef SGM
     SACC ridx, cidx;
     coopMatPerElementNV(ridx, SACC(0.0), rowOf);
     coopMatPerElementNV(cidx, SACC(0.0), colOf);
     int rowA = int(ridx[0]), rowB = -1;
-    for (int e = 0; e < ridx.length(); e++) if (int(ridx[e]) != rowA) rowB = int(ridx[e]);
+    UNROLL for (int e = 0; e < ridx.length(); e++) if (int(ridx[e]) != rowA) rowB = int(ridx[e]);
     uint cntA = 0, cntB = 0;
     bool layoutOk = rowB >= 0;
-    for (int e = 0; e < ridx.length(); e++) {
+    UNROLL for (int e = 0; e < ridx.length(); e++) {
         int rr = int(ridx[e]);
         if (rr == rowA) cntA++; else if (rr == rowB) cntB++; else layoutOk = false;
     }
@@ -301,15 +310,23 @@ void main() {
             && subgroupClusteredMin(rowB, 4) == subgroupClusteredMax(rowB, 4)
             && subgroupClusteredAdd(cntA, 4) == 16u && subgroupClusteredAdd(cntB, 4) == 16u;
     bool manual = subgroupAll(layoutOk);
+#ifdef SGF
+    // SGF: NVIDIA's 16×16 accumulator layout as the m16n8 pairs: elements 0, 1, 4, 5 in rowA and
+    // 2, 3, 6, 7 in rowB (checked here; otherwise the generic manual path), so that each element's
+    // row is known when the loops over elements are unrolled
+    bool fixedOk = ridx.length() == 8;
+    UNROLL for (int e = 0; e < ridx.length(); e++) fixedOk = fixedOk && ((int(ridx[e]) == rowA) == (((e >> 1) & 1) == 0));
+    bool fixedRows = manual && subgroupAll(fixedOk);
+#endif
     float mA[FR], mB[FR], lA[FR], lB[FR];
-    for (int r = 0; r < FR; r++) { mA[r] = NEG_INF; mB[r] = NEG_INF; lA[r] = 0.0; lB[r] = 0.0; }
+    UNROLL for (int r = 0; r < FR; r++) { mA[r] = NEG_INF; mB[r] = NEG_INF; lA[r] = 0.0; lB[r] = 0.0; }
 #endif
 
     if (i0 < lq && lk > 0) {
         // Q rows past M read the binding's slack (at least 128 rows of zeros or data): they are masked
         coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseA> qa[FR][FD];
-        for (int r = 0; r < FR; r++)
-            for (int kc = 0; kc < FD; kc++)
+        UNROLL for (int r = 0; r < FR; r++)
+            UNROLL for (int kc = 0; kc < FD; kc++)
                 coopMatLoad(qa[r][kc], qData, (bh * P.M + uint(iw + 16 * r)) * HEAD_DIM + uint(16 * kc), HEAD_DIM, gl_CooperativeMatrixLayoutRowMajor);
         uint kBase = (b * P.Hkv + kvh) * P.N * HEAD_DIM;
 
@@ -324,7 +341,7 @@ void main() {
         uint kBase4 = kBase / 8u, lane = gl_LocalInvocationIndex;
         int jFirst = (jBegin / BK) * BK;
         if (jFirst < jEnd) {
-            for (uint e = 0; e < PER_THREAD; e++) {
+            UNROLL for (uint e = 0; e < PER_THREAD; e++) {
                 uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4;
                 if (idx < TILE4) kStage[r * KROW + c] = kWord(kBase4, uint(jFirst) + r, c);
             }
@@ -334,50 +351,77 @@ void main() {
         for (int j0 = jFirst; j0 < jEnd; j0 += BK) {
             bool more = j0 + BK < jEnd;
             if (more) {
-                for (uint e = 0; e < PER_THREAD; e++) {
+                UNROLL for (uint e = 0; e < PER_THREAD; e++) {
                     uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4;
                     pre[e] = uvec4(0);
                     if (idx < TILE4) pre[e] = kWord(kBase4, uint(j0 + BK) + r, c);
                 }
             }
             SACC s[FR][FC];
-            for (int r = 0; r < FR; r++)
-                for (int n = 0; n < FC; n++) s[r][n] = SACC(0.0);
-            for (int kc = 0; kc < FD; kc++) {
-                for (int n = 0; n < FC; n++) {
+            UNROLL for (int r = 0; r < FR; r++)
+                UNROLL for (int n = 0; n < FC; n++) s[r][n] = SACC(0.0);
+            UNROLL for (int kc = 0; kc < FD; kc++) {
+                UNROLL for (int n = 0; n < FC; n++) {
                     // keys 16n.. of the tile, D 16kc..: Kᵀ column-major in shared memory (2 words per 16 halves)
                     coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseB> kb;
                     coopMatLoad(kb, kStage, buf * (BK * KROW) + uint(16 * n) * KROW + uint(2 * kc), KROW, gl_CooperativeMatrixLayoutColumnMajor);
-                    for (int r = 0; r < FR; r++) s[r][n] = coopMatMulAdd(qa[r][kc], kb, s[r][n]);
+                    UNROLL for (int r = 0; r < FR; r++) s[r][n] = coopMatMulAdd(qa[r][kc], kb, s[r][n]);
                 }
             }
 #if !(defined(RABL) && RABL == 1)
 #ifdef SGM
             if (manual) {
-                for (int r = 0; r < FR; r++) {
+                UNROLL for (int r = 0; r < FR; r++) {
                     int ir = iw + 16 * r;
                     bool full = false;
 #ifdef RFULL
                     full = tileVisible(ir, 16, j0, BK, lq, lk, off);
 #endif
                     float pA = NEG_INF, pB = NEG_INF;
-                    for (int n = 0; n < FC; n++) {
-                        for (int e = 0; e < s[r][n].length(); e++) {
-                            int rr = int(ridx[e]);
-                            float t = logit(s[r][n][e]);
-                            if (!full && !visible(ir + rr, j0 + 16 * n + int(cidx[e]), lq, lk, off)) t = NEG_INF;
-                            s[r][n][e] = t;
-                            if (rr == rowA) pA = stickyMax(pA, t); else pB = stickyMax(pB, t);
-                        }
+                    // two copies of the loop: full tiles test no mask (a per-element test behind a
+                    // run-time flag costs a branch per score, docs/PERFORMANCE.md, CUDA section)
+#define SGM_LOGITS(TEST, INA) \
+                    UNROLL for (int n = 0; n < FC; n++) { \
+                        UNROLL for (int e = 0; e < s[r][n].length(); e++) { \
+                            float t = logit(s[r][n][e]); \
+                            if (TEST) t = NEG_INF; \
+                            s[r][n][e] = t; \
+                            if (INA) pA = stickyMax(pA, t); else pB = stickyMax(pB, t); \
+                        } \
                     }
-                    float nA = stickyMax(mA[r], clusterMax(pA)), nB = stickyMax(mB[r], clusterMax(pB));
                     float sA = 0.0, sB = 0.0;
-                    for (int n = 0; n < FC; n++) {
-                        for (int e = 0; e < s[r][n].length(); e++) {
-                            bool inA = int(ridx[e]) == rowA;
-                            float t = s[r][n][e];
-                            float p = t == NEG_INF ? 0.0 : exp2(t - (inA ? nA : nB));
-                            if (inA) sA += p; else sB += p;
+#ifdef SGF
+                    if (fixedRows) {
+                        if (full) { SGM_LOGITS(false, ((e >> 1) & 1) == 0) }
+                        else { SGM_LOGITS(!visible(ir + int(ridx[e]), j0 + 16 * n + int(cidx[e]), lq, lk, off), ((e >> 1) & 1) == 0) }
+                    } else
+#endif
+                    {
+                        if (full) { SGM_LOGITS(false, int(ridx[e]) == rowA) }
+                        else { SGM_LOGITS(!visible(ir + int(ridx[e]), j0 + 16 * n + int(cidx[e]), lq, lk, off), int(ridx[e]) == rowA) }
+                    }
+#undef SGM_LOGITS
+                    float nA = stickyMax(mA[r], clusterMax(pA)), nB = stickyMax(mB[r], clusterMax(pB));
+#ifdef SGF
+                    if (fixedRows) {
+                        // 2^(t − m) with m = 0 where the row is all −inf so far: t = −inf gives 0 either way
+                        float zA = nA == NEG_INF ? 0.0 : nA, zB = nB == NEG_INF ? 0.0 : nB;
+                        UNROLL for (int n = 0; n < FC; n++) {
+                            UNROLL for (int e = 0; e < s[r][n].length(); e++) {
+                                if (((e >> 1) & 1) == 0) sA += exp2(s[r][n][e] - zA);
+                                else sB += exp2(s[r][n][e] - zB);
+                            }
+                        }
+                    } else
+#endif
+                    {
+                        UNROLL for (int n = 0; n < FC; n++) {
+                            UNROLL for (int e = 0; e < s[r][n].length(); e++) {
+                                bool inA = int(ridx[e]) == rowA;
+                                float t = s[r][n][e];
+                                float p = t == NEG_INF ? 0.0 : exp2(t - (inA ? nA : nB));
+                                if (inA) sA += p; else sB += p;
+                            }
                         }
                     }
                     sA = subgroupClusteredAdd(sA, 4);
@@ -389,14 +433,14 @@ void main() {
                 }
             } else
 #endif
-            for (int r = 0; r < FR; r++) {
+            UNROLL for (int r = 0; r < FR; r++) {
                 int ir = iw + 16 * r;
                 bool full = false;
 #ifdef RFULL
                 full = tileVisible(ir, 16, j0, BK, lq, lk, off);
 #endif
                 SACC tmax = SACC(NEG_INF);
-                for (int n = 0; n < FC; n++) {
+                UNROLL for (int n = 0; n < FC; n++) {
                     if (full) coopMatPerElementNV(s[r][n], s[r][n], scaled);
                     else coopMatPerElementNV(s[r][n], s[r][n], rowLogit, ir, j0 + 16 * n, lq, lk, off);
                     SACC t;
@@ -406,7 +450,7 @@ void main() {
                 SACC mNew;
                 coopMatPerElementNV(mNew, m[r], maxPairS, tmax);
                 SACC tsum = SACC(0.0);
-                for (int n = 0; n < FC; n++) {
+                UNROLL for (int n = 0; n < FC; n++) {
                     coopMatPerElementNV(s[r][n], s[r][n], expBelow, mNew);
                     SACC t;
                     coopMatReduceNV(t, s[r][n], gl_CooperativeMatrixReduceRowNV, addOp);
@@ -416,7 +460,7 @@ void main() {
                 m[r] = mNew;
             }
 #else
-            for (int r = 0; r < FR; r++) for (int n = 0; n < FC; n++) l[r] += s[r][n];
+            UNROLL for (int r = 0; r < FR; r++) UNROLL for (int n = 0; n < FC; n++) l[r] += s[r][n];
 #endif
             STAGE_NEXT
         }
@@ -425,7 +469,7 @@ void main() {
     if (manual) {
         // every invocation of a cluster holds its two rows' (m, l): each writes them (the same values)
         uint base = (gl_WorkGroupID.z * P.B * P.Hq + bh) * P.M;
-        for (int r = 0; r < FR; r++) {
+        UNROLL for (int r = 0; r < FR; r++) {
             uint iA = uint(iw + 16 * r + rowA), iB = uint(iw + 16 * r + rowB);
             if (iA < P.M) { stats[2u * (base + iA)] = mA[r]; stats[2u * (base + iA) + 1u] = lA[r]; }
             if (iB < P.M) { stats[2u * (base + iB)] = mB[r]; stats[2u * (base + iB) + 1u] = lB[r]; }
@@ -433,7 +477,7 @@ void main() {
         return;
     }
 #endif
-    for (int r = 0; r < FR; r++) {
+    UNROLL for (int r = 0; r < FR; r++) {
         SACC pair;
         coopMatPerElementNV(pair, m[r], pickPair, l[r]);
         coopMatPerElementNV(pair, pair, storeStats, (gl_WorkGroupID.z * P.B * P.Hq + bh) * P.M, iw + 16 * r);
