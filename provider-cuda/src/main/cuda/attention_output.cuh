@@ -32,6 +32,20 @@ struct OutputProblem {
     int online;         // 1: running (max, sum) here, lse written; 0: p.lse read
 };
 
+// The start of an output pass for this thread's rows row0, row0 + 8: m is the running max
+// (online) or the given lse2 (row statistics first), and O is zero.
+template <int E>
+__device__ __forceinline__ void start_output_rows(const Problem& p, const OutputProblem& o, int bh, int64_t row0, float (&m)[2],
+                                                  float (*oacc)[4]) {
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        int64_t i = row0 + r * 8;
+        m[r] = o.online != 0 || i >= p.M ? -INFINITY : row_stats_log2(p.lse, (int64_t)bh * p.M + i, p.c);
+    }
+#pragma unroll
+    for (int n = 0; n < E / 8; n++) oacc[n][0] = oacc[n][1] = oacc[n][2] = oacc[n][3] = 0.f;
+}
+
 template <int E>
 struct OutputTiles {
     static constexpr int WARPS = 4, THREADS = WARPS * 32;
@@ -144,15 +158,8 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
     auto load_values = [&](uint4* dst, int64_t j) { load_rows<BN, CH, THREADS>(dst, V, o.vsn, j, p.N, o.ldv / 8); };
 
     // m: the running max (online) or lse2 (given); l: this thread's part of the running sum
-    float m[2], l[2] = {0.f, 0.f};
-#pragma unroll
-    for (int r = 0; r < 2; r++) {
-        int64_t i = row0 + r * 8;
-        m[r] = online || i >= p.M ? -INFINITY : row_stats_log2(p.lse, (int64_t)bh * p.M + i, p.c);
-    }
-    float oacc[E / 8][4];
-#pragma unroll
-    for (int n = 0; n < E / 8; n++) oacc[n][0] = oacc[n][1] = oacc[n][2] = oacc[n][3] = 0.f;
+    float m[2], l[2] = {0.f, 0.f}, oacc[E / 8][4];
+    start_output_rows<E>(p, o, bh, row0, m, oacc);
 
     if (t0 < t1) {
         load_rows<BM, CH, THREADS>(sQ, Q, p.qsm, i0, p.M, p.ld / 8);

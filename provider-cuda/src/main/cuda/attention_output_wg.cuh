@@ -55,6 +55,32 @@ __device__ __forceinline__ bool sanitize_values(uint4* tile, int tid) {
     return any;
 }
 
+// O·alpha for this thread's rows (online: the running max moved)
+template <int E>
+__device__ __forceinline__ void rescale_output(float (*oacc)[4], const float (&alpha)[2]) {
+#pragma unroll
+    for (int n = 0; n < E / 8; n++) {
+        oacc[n][0] *= alpha[0];
+        oacc[n][1] *= alpha[0];
+        oacc[n][2] *= alpha[1];
+        oacc[n][3] *= alpha[1];
+    }
+}
+
+// P (the S accumulators after the softmax) as wgmma A fragments: hi, and for BF16 the rounding
+// residue lo (P·V as (hi + lo)·V)
+template <typename T, int BN>
+__device__ __forceinline__ void probability_fragments(uint32_t (*pa)[4], uint32_t (*pl)[4], const float (*sacc)[4]) {
+#pragma unroll
+    for (int kk = 0; kk < BN / 16; kk++)
+#pragma unroll
+        for (int q = 0; q < 4; q++) {
+            const float x0 = sacc[2 * kk + (q >> 1)][2 * (q & 1)], x1 = sacc[2 * kk + (q >> 1)][2 * (q & 1) + 1];
+            pa[kk][q] = pack2<T>(x0, x1);
+            if constexpr (MmaType<T>::BF16) pl[kk][q] = residue2<T>(x0, x1, pa[kk][q]);
+        }
+}
+
 // The end of a wgmma output pass for this thread's rows row0, row0 + 8 (accumulators in the m16n8
 // layout): the quad's partial sums in a fixed order, then O (0 for a row that sees no key) and,
 // online, the row statistics (m, lg) for the column pass; m from the log2-domain max (m·c
@@ -128,15 +154,8 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
     };
 
     // m: the running max (online) or lse2 (given); l: this thread's part of the running sum
-    float m[2], l[2] = {0.f, 0.f};
-#pragma unroll
-    for (int r = 0; r < 2; r++) {
-        int64_t i = row0 + r * 8;
-        m[r] = online || i >= p.M ? -INFINITY : row_stats_log2(p.lse, (int64_t)bh * p.M + i, p.c);
-    }
-    float oacc[E / 8][4];
-#pragma unroll
-    for (int n = 0; n < E / 8; n++) oacc[n][0] = oacc[n][1] = oacc[n][2] = oacc[n][3] = 0.f;
+    float m[2], l[2] = {0.f, 0.f}, oacc[E / 8][4];
+    start_output_rows<E>(p, o, bh, row0, m, oacc);
 
     if (t0 < t1) {
         load_rows<BM, CH, THREADS>(sQ, Q, p.qsm, i0, p.M, p.ld / 8);
@@ -219,27 +238,6 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
                 l[r] = (online ? l[r] * alpha[r] : l[r]) + (s0 + s1);
             }
         };
-        auto rescale = [&]() {
-            if (!online) return;
-#pragma unroll
-            for (int n = 0; n < E / 8; n++) {
-                oacc[n][0] *= alpha[0];
-                oacc[n][1] *= alpha[0];
-                oacc[n][2] *= alpha[1];
-                oacc[n][3] *= alpha[1];
-            }
-        };
-        // P_u as A fragments: hi, and for BF16 the rounding residue lo
-        auto fragments = [&]() {
-#pragma unroll
-            for (int kk = 0; kk < BN / 16; kk++)
-#pragma unroll
-                for (int q = 0; q < 4; q++) {
-                    const float x0 = sacc[2 * kk + (q >> 1)][2 * (q & 1)], x1 = sacc[2 * kk + (q >> 1)][2 * (q & 1) + 1];
-                    pa[kk][q] = pack2<T>(x0, x1);
-                    if constexpr (PSPLIT) pl[kk][q] = residue2<T>(x0, x1, pa[kk][q]);
-                }
-        };
         // tile u's scores are ready: softmax (FULL without a mask test), §7.3 for its V
         auto middle = [&](int64_t u, int stage) {
             warpgroup_wait<1, BN>(sacc);   // S_u landed; P_{u-1}·V_{u-1} may still run
@@ -277,7 +275,7 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
         warpgroup_wait<0, BN>(sacc);
         if (mask.full(i0 + warp * 16, i0 + warp * 16 + 16, t0 * BN, t0 * BN + BN)) softmax(t0, True());
         else softmax(t0, False());
-        fragments();
+        probability_fragments<T, BN>(pa, pl, sacc);
         nonfinite_values(t0, stage);
         for (int64_t u = t0 + 1; u < t1; u++) {
             const int next = stage + 1 == S ? 0 : stage + 1;
@@ -285,8 +283,8 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
             issue_values(stage);
             middle(u, next);
             warpgroup_wait<0, E>(oacc);
-            rescale();
-            fragments();
+            if (online) rescale_output<E>(oacc, alpha);
+            probability_fragments<T, BN>(pa, pl, sacc);
             nonfinite_values(u, next);
             stage = next;
         }

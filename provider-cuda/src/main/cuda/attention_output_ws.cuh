@@ -98,15 +98,8 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
     const int64_t row0 = w0 + g;                  // this thread's rows: row0, row0 + 8
     const bool online = o.online != 0;
 
-    float m[2], l[2] = {0.f, 0.f};
-#pragma unroll
-    for (int r = 0; r < 2; r++) {
-        int64_t i = row0 + r * 8;
-        m[r] = online || i >= p.M ? -INFINITY : row_stats_log2(p.lse, (int64_t)bh * p.M + i, p.c);
-    }
-    float oacc[E / 8][4];
-#pragma unroll
-    for (int n = 0; n < E / 8; n++) oacc[n][0] = oacc[n][1] = oacc[n][2] = oacc[n][3] = 0.f;
+    float m[2], l[2] = {0.f, 0.f}, oacc[E / 8][4];
+    start_output_rows<E>(p, o, bh, row0, m, oacc);
 
     if (tiles > 0) {
         const BatchMask::Narrow narrow = mask.narrow();
@@ -194,26 +187,6 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
             if (mask.full(w0, w0 + 16, u * BN, u * BN + BN)) softmax(u, True());
             else softmax(u, False());
         };
-        auto rescale = [&]() {
-            if (!online) return;
-#pragma unroll
-            for (int n = 0; n < E / 8; n++) {
-                oacc[n][0] *= alpha[0];
-                oacc[n][1] *= alpha[0];
-                oacc[n][2] *= alpha[1];
-                oacc[n][3] *= alpha[1];
-            }
-        };
-        auto fragments = [&]() {
-#pragma unroll
-            for (int kk = 0; kk < BN / 16; kk++)
-#pragma unroll
-                for (int q = 0; q < 4; q++) {
-                    const float x0 = sacc[2 * kk + (q >> 1)][2 * (q & 1)], x1 = sacc[2 * kk + (q >> 1)][2 * (q & 1) + 1];
-                    pa[kk][q] = pack2<T>(x0, x1);
-                    if constexpr (PSPLIT) pl[kk][q] = residue2<T>(x0, x1, pa[kk][q]);
-                }
-        };
         // SPEC §7.3 on a tile not visible to every row of the block: non-finite V values are
         // zeroed for the wgmma (both consumer warpgroups agree first) and the tile is noted; the
         // rows that see them get them from global memory after the loop, when P is dead
@@ -246,7 +219,7 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
         warpgroup_wait<0, BN>(sacc);
         release(&kEmpty[0]);
         softmax_tile(t0);
-        fragments();
+        probability_fragments<T, BN>(pa, pl, sacc);
         nonfinite_values(t0, 0);
         for (int n = 1; n < tiles; n++) {
             const int64_t u = t0 + n;
@@ -261,8 +234,8 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
             softmax_tile(u);
             warpgroup_wait<0, E>(oacc);
             release(&vEmpty[(n - 1) % VS]);
-            rescale();
-            fragments();
+            if (online) rescale_output<E>(oacc, alpha);
+            probability_fragments<T, BN>(pa, pl, sacc);
             nonfinite_values(u, n);
         }
         mbarrier_wait(&vFull[(tiles - 1) % VS], ((tiles - 1) / VS) & 1);

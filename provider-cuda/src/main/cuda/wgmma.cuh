@@ -90,32 +90,22 @@ COLREDUCE_WGMMA_RT(__nv_bfloat16, "bf16")
         }                                                                                                   \
     };
 
-// m64n128k16 with A from registers (the column pass's K fragments): 128 queries a step
-#define COLREDUCE_WGMMA_RS128(TYPE, PTXT)                                                                    \
-    template <> struct Wgmma<TYPE, 128> {                                                                   \
+// m64n128k16 with A from registers, as STRUCT<TYPE, 128>: Wgmma (B K-major, imm-trans-b = 0: the
+// column pass's K fragments against 128 queries a step) and WgmmaT (B N-major, imm-trans-b = 1:
+// O += P·V over both 64-column blocks of a V tile, LBO apart, in one instruction)
+#define COLREDUCE_WGMMA_RS128(STRUCT, TYPE, PTXT, TRANS)                                                     \
+    template <> struct STRUCT<TYPE, 128> {                                                                  \
         __device__ __forceinline__ static void mma(float (*c)[4], const uint32_t* a, uint64_t desc, int scaleD) { \
             asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"                                          \
                          "wgmma.mma_async.sync.aligned.m64n128k16.f32." PTXT "." PTXT " " COLREDUCE_D64          \
-                         ", {%64,%65,%66,%67}, %68, p, 1, 1, 0;\n}\n"                                             \
+                         ", {%64,%65,%66,%67}, %68, p, 1, 1, " #TRANS ";\n}\n"                                   \
                          : COLREDUCE_ACC_128(c) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scaleD)); \
         }                                                                                                   \
     };
-COLREDUCE_WGMMA_RS128(__half, "f16")
-COLREDUCE_WGMMA_RS128(__nv_bfloat16, "bf16")
-
-// O += P (registers) x V, 128 value columns N-major (imm-trans-b = 1): WgmmaT<T, 64>'s product
-// over both 64-column blocks of the tile (LBO apart) in one instruction
-#define COLREDUCE_WGMMA_RT128(TYPE, PTXT)                                                                   \
-    template <> struct WgmmaT<TYPE, 128> {                                                                  \
-        __device__ __forceinline__ static void mma(float (*c)[4], const uint32_t* a, uint64_t desc, int scaleD) { \
-            asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"                                       \
-                         "wgmma.mma_async.sync.aligned.m64n128k16.f32." PTXT "." PTXT " " COLREDUCE_D64       \
-                         ", {%64,%65,%66,%67}, %68, p, 1, 1, 1;\n}\n"                                        \
-                         : COLREDUCE_ACC_128(c) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scaleD)); \
-        }                                                                                                   \
-    };
-COLREDUCE_WGMMA_RT128(__half, "f16")
-COLREDUCE_WGMMA_RT128(__nv_bfloat16, "bf16")
+COLREDUCE_WGMMA_RS128(Wgmma, __half, "f16", 0)
+COLREDUCE_WGMMA_RS128(Wgmma, __nv_bfloat16, "bf16", 0)
+COLREDUCE_WGMMA_RS128(WgmmaT, __half, "f16", 1)
+COLREDUCE_WGMMA_RS128(WgmmaT, __nv_bfloat16, "bf16", 1)
 
 template <typename T, int N> struct WgmmaSS;
 COLREDUCE_WGMMA_SS(__half, "f16", 32, 18, COLREDUCE_D16 ", %16, %17, p, 1, 1, 0, 0;\n}\n")

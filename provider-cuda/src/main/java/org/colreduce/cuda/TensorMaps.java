@@ -16,15 +16,13 @@ import org.bytedeco.javacpp.PointerPointer;
  */
 final class TensorMaps implements AutoCloseable {
     private final CUtensorMap[] maps = {new CUtensorMap(), new CUtensorMap(), new CUtensorMap()};
-    private final int first;
     final PointerPointer<Pointer> params;
 
     /** {@code blocks}: the kernel's by-value parameter blocks that come before the maps. */
     TensorMaps(Pointer... blocks) {
-        first = blocks.length;
-        params = new PointerPointer<>(first + maps.length);
-        for (int i = 0; i < first; i++) params.put(i, blocks[i]);
-        for (int i = 0; i < maps.length; i++) params.put(first + i, maps[i]);
+        params = new PointerPointer<>(blocks.length + maps.length);
+        for (int i = 0; i < blocks.length; i++) params.put(i, blocks[i]);
+        for (int i = 0; i < maps.length; i++) params.put(blocks.length + i, maps[i]);
     }
 
     /**
