@@ -143,9 +143,13 @@ __device__ void column_pass(const Problem& p) {
         const T* Q = (const T*)p.q + b * p.qsb + hq * p.qsh;
         load_tile<BM, CH, THREADS>(sQ + stage * QSTAGE, Q, p.qsm, i0, p.M);
         const float* L = p.lse + ((int64_t)b * p.Hq + hq) * p.M * 2;
-        for (int e = threadIdx.x; e < BM; e += THREADS) {
-            bool ok = i0 + e < p.M;
-            cp_async8(&sL[(stage * BM + e) * 2], ok ? L + (i0 + e) * 2 : L, ok ? 8 : 0);
+#pragma unroll
+        for (int it = 0; it < (BM + THREADS - 1) / THREADS; it++) {   // a fixed trip count (as load_tile's)
+            const int e = threadIdx.x + it * THREADS;
+            if (BM % THREADS == 0 || e < BM) {
+                const bool ok = i0 + e < p.M;
+                cp_async8(&sL[(stage * BM + e) * 2], ok ? L + (i0 + e) * 2 : L, ok ? 8 : 0);
+            }
         }
         if (++issueTile == q1) { issueTile = q0; issueHead++; }
     };

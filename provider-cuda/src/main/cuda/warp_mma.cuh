@@ -31,6 +31,9 @@ __device__ __forceinline__ uint4* aligned_smem(uint4* raw) {
 __device__ __forceinline__ void cp_async16(void* dst, const void* src, int src_bytes) {
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_u32(dst)), "l"(src), "r"(src_bytes));
 }
+__device__ __forceinline__ void cp_async16_at(uint32_t dst, const void* src, int src_bytes) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(src_bytes));
+}
 __device__ __forceinline__ void cp_async4(void* dst, const void* src, int src_bytes) {
     asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(smem_u32(dst)), "l"(src), "r"(src_bytes));
 }
@@ -62,18 +65,38 @@ __device__ __forceinline__ void mma16816(float* c, const uint32_t* a, uint32_t b
 // Copies ROWS rows of a [rows][ld] global tile (rows from `first`, valid below `limit`) into a
 // swizzled shared tile; THREADS threads take part.
 // A fixed trip count, so that the loop unrolls to straight-line cp.async (a loop from threadIdx.x
-// compiled to a counted loop with remainder handling: ~40 instructions a copy).
+// compiled to a counted loop with remainder handling: ~40 instructions a copy). A thread's rows
+// lie STEP apart; when STEP is a multiple of 8 they share their swizzle phase, so one shared
+// address and one global pointer serve every copy (immediate offsets, one 64-bit add each), and
+// a whole tile takes no zero-fill selects: the column pass spent ~200 instructions a warp per
+// 128-row tile here before (ncu, 2026-11-22), a third of its instructions.
 template <int ROWS, int CHUNKS, int THREADS, typename T>
 __device__ __forceinline__ void load_tile(uint4* s, const T* g, int64_t stride, int64_t first, int64_t limit) {
     static_assert(ROWS * CHUNKS % THREADS == 0 && THREADS % CHUNKS == 0, "every thread copies the same number of chunks");
+    constexpr int STEP = THREADS / CHUNKS, IT = ROWS * CHUNKS / THREADS;
     const int c = threadIdx.x % CHUNKS, r0 = threadIdx.x / CHUNKS;
-    const int valid = (int)min((int64_t)ROWS, max((int64_t)0, limit - first));   // rows inside the tensor
+    const int64_t valid = limit - first;                                  // rows inside the tensor (may be <= 0)
     const T* src = g + (first + r0) * stride + c * 8;
+    const int64_t step = (int64_t)STEP * stride;
+    if constexpr (STEP % 8 == 0 && THREADS >= 256) {   // (the 4-warp decode kernels spilled on sm_80 with it)
+        const uint32_t dst = smem_u32(&s[swz<ROWS>(r0, c)]);
+        if (valid >= ROWS) {
 #pragma unroll
-    for (int it = 0; it < ROWS * CHUNKS / THREADS; it++) {
-        const int r = r0 + it * (THREADS / CHUNKS);
-        const bool ok = r < valid;
-        cp_async16(&s[swz<ROWS>(r, c)], ok ? src + (int64_t)it * (THREADS / CHUNKS) * stride : g, ok ? 16 : 0);
+            for (int it = 0; it < IT; it++) cp_async16_at(dst + it * STEP * 128, src + it * step, 16);
+        } else {
+#pragma unroll
+            for (int it = 0; it < IT; it++) {
+                const bool ok = r0 + it * STEP < valid;
+                cp_async16_at(dst + it * STEP * 128, ok ? src + it * step : g, ok ? 16 : 0);
+            }
+        }
+    } else {
+#pragma unroll
+        for (int it = 0; it < IT; it++) {
+            const int r = r0 + it * STEP;
+            const bool ok = r < valid;
+            cp_async16(&s[swz<ROWS>(r, c)], ok ? src + it * step : g, ok ? 16 : 0);
+        }
     }
 }
 

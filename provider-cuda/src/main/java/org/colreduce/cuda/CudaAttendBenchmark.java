@@ -68,6 +68,7 @@ public final class CudaAttendBenchmark {
                     String kernel = System.getProperty(OutputPlan.KERNEL);   // -D given on the command line stays in force
                     System.clearProperty(OutputPlan.ONLINE);
                     double fused = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
+                    double[] hostAndBatched = hostAndBatched(s, () -> s.enqueue(p, a), start, end);
                     double scoresOnly = median(s, () -> s.enqueue(p), flush, start, end, budgetMs);
                     System.setProperty(OutputPlan.ONLINE, "false");
                     double unfused = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
@@ -79,9 +80,9 @@ public final class CudaAttendBenchmark {
                     if (kernel == null) System.clearProperty(OutputPlan.KERNEL);
                     else System.setProperty(OutputPlan.KERNEL, kernel);
                     double flops = 4.0 * b * h * (causal ? visible(m, n) : (double) m * n) * d;   // QK^T and PV
-                    System.out.printf(Locale.ROOT, "{\"shape\":\"%s\",\"dtype\":\"%s\",\"attend_ms\":%.4f,\"attend_unfused_ms\":%.4f,\"attend_wg_ms\":%.4f,\"attend_mma_ms\":%.4f,\"scores_only_ms\":%.4f,\"attend_tflops\":%.1f}%n",
-                            shape, dtype.name().toLowerCase(Locale.ROOT), fused, unfused, wg, mma, scoresOnly, flops / fused / 1e9);
-                    table.add(String.format(Locale.ROOT, "%-34s %10.3f %12.3f %10.3f %10.3f %10.3f", shape, fused, unfused, wg, mma, scoresOnly));
+                    System.out.printf(Locale.ROOT, "{\"shape\":\"%s\",\"dtype\":\"%s\",\"attend_ms\":%.4f,\"attend_host_us\":%.1f,\"attend_batched_ms\":%.4f,\"attend_unfused_ms\":%.4f,\"attend_wg_ms\":%.4f,\"attend_mma_ms\":%.4f,\"scores_only_ms\":%.4f,\"attend_tflops\":%.1f}%n",
+                            shape, dtype.name().toLowerCase(Locale.ROOT), fused, hostAndBatched[0], hostAndBatched[1], unfused, wg, mma, scoresOnly, flops / fused / 1e9);
+                    table.add(String.format(Locale.ROOT, "%-34s %10.3f %8.1f %10.3f %12.3f %10.3f %10.3f %10.3f", shape, fused, hostAndBatched[0], hostAndBatched[1], unfused, wg, mma, scoresOnly));
                 } catch (RuntimeException e) {
                     System.out.println("{\"shape\":\"" + shape + "\",\"error\":\"" + String.valueOf(e.getMessage()).replace('"', '\'') + "\"}");
                     table.add(String.format(Locale.ROOT, "%-34s error: %s", shape, e.getMessage()));
@@ -91,7 +92,7 @@ public final class CudaAttendBenchmark {
             cuEventDestroy(end);
             flush.close();
         }
-        System.out.printf(Locale.ROOT, "%-34s %10s %12s %10s %10s %10s%n", "shape", "attend_ms", "unfused_ms", "wg_ms", "mma_ms", "scores_ms");
+        System.out.printf(Locale.ROOT, "%-34s %10s %8s %10s %12s %10s %10s %10s%n", "shape", "attend_ms", "host_us", "batched_ms", "unfused_ms", "wg_ms", "mma_ms", "scores_ms");
         table.forEach(System.out::println);
     }
 
@@ -111,6 +112,29 @@ public final class CudaAttendBenchmark {
         for (int i = 0; i < reps; i++) t[i] = time(s, call, flush, start, end);
         Arrays.sort(t);
         return reps % 2 == 1 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
+    }
+
+    /**
+     * Where a call's time goes besides its kernels: the host's time to enqueue it (median µs of
+     * 20 calls), and the device time per call of 20 calls enqueued back to back with no flush and
+     * no sync between them (the host runs ahead, so launch latency and host work are hidden).
+     */
+    private static double[] hostAndBatched(CudaSession s, Runnable call, CUevent_st start, CUevent_st end) {
+        int n = 20;
+        long[] host = new long[n];
+        s.sync();
+        CudaDriver.check(cuEventRecord(start, s.stream()), "cuEventRecord");
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            call.run();
+            host[i] = System.nanoTime() - t0;
+        }
+        CudaDriver.check(cuEventRecord(end, s.stream()), "cuEventRecord");
+        CudaDriver.check(cuEventSynchronize(end), "cuEventSynchronize");
+        float[] ms = new float[1];
+        CudaDriver.check(cuEventElapsedTime(ms, start, end), "cuEventElapsedTime");
+        Arrays.sort(host);
+        return new double[] {host[n / 2] / 1e3, ms[0] / n};
     }
 
     private static float time(CudaSession s, Runnable call, CudaResidentTensor flush, CUevent_st start, CUevent_st end) {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -56,6 +57,9 @@ final class CudaSession implements BackendSession {
     private final int multiprocessors;
     private final boolean hopper;
     private boolean closed;
+    /** The lengths on the device at uploadedLensAt (uploadLengths). */
+    private int[] uploadedLenQ, uploadedLenK;
+    private long uploadedLensAt;
     /** When set (benchmarks), recorded on the stream once the row statistics are done. */
     org.bytedeco.cuda.cudart.CUevent_st rowsDone;
 
@@ -207,12 +211,7 @@ final class CudaSession implements BackendSession {
         long q = operand(p.q(), ld, S_Q, S_QPAD, P_Q, "q");
         long k = operand(p.k(), ld, S_K, S_KPAD, P_K, "k");
         long v = a == null ? 0 : operand(a.v(), op.valueLd(), S_V, S_VPAD, P_V, "v");
-        MemorySegment lh = pinned(P_LENS, 8L * p.batch());
-        for (int b = 0; b < p.batch(); b++) {
-            lh.setAtIndex(ValueLayout.JAVA_INT, b, p.queryLengths()[b]);
-            lh.setAtIndex(ValueLayout.JAVA_INT, p.batch() + b, p.keyLengths()[b]);
-        }
-        CudaDriver.check(cuMemcpyHtoDAsync(lens, pinned[P_LENS], 8L * p.batch(), stream), "cuMemcpyHtoDAsync(lengths)");
+        uploadLengths(lens, p.queryLengths(), p.keyLengths());
         long prev = 0;
         if (p.previous() instanceof CudaResidentTensor r) prev = r.pointer();
         else if (p.previous() instanceof Tensor t) prev = stage(t, t.size(t.rank() - 1), S_PREV, P_PREV, "previous");
@@ -359,6 +358,26 @@ final class CudaSession implements BackendSession {
         }
     }
 
+    /**
+     * Copies the per-batch lengths to the device unless the same ones are there already: a copy
+     * ahead of the kernels costs a few microseconds on the stream, and a decode loop or a
+     * benchmark sends the same lengths every call.
+     */
+    private void uploadLengths(long lens, int[] lenQ, int[] lenK) {
+        if (lens == uploadedLensAt && Arrays.equals(lenQ, uploadedLenQ) && Arrays.equals(lenK, uploadedLenK)) return;
+        int batch = lenQ.length;
+        MemorySegment lh = pinned(P_LENS, 8L * batch);
+        for (int b = 0; b < batch; b++) {
+            lh.setAtIndex(ValueLayout.JAVA_INT, b, lenQ[b]);
+            lh.setAtIndex(ValueLayout.JAVA_INT, batch + b, lenK[b]);
+        }
+        uploadedLensAt = 0;
+        CudaDriver.check(cuMemcpyHtoDAsync(lens, pinned[P_LENS], 8L * batch, stream), "cuMemcpyHtoDAsync(lengths)");
+        uploadedLenQ = lenQ.clone();
+        uploadedLenK = lenK.clone();
+        uploadedLensAt = lens;
+    }
+
     private long scratch(int slot, long bytes, String what) {
         bytes = Math.max(bytes, 256);
         if (scratchBytes[slot] < bytes) {
@@ -368,6 +387,7 @@ final class CudaSession implements BackendSession {
                 scratch[slot] = 0;
                 scratchBytes[slot] = 0;
             }
+            if (slot == S_LENS) uploadedLensAt = 0;   // a new buffer (maybe at the old address) holds no lengths
             scratch[slot] = alloc(bytes, what);
             scratchBytes[slot] = bytes;
         }
