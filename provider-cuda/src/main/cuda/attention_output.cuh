@@ -118,8 +118,13 @@ __device__ __forceinline__ bool nonfinite_any(uint4 x) {
     return bad;
 }
 
+// SPEC 7.3: |O| <= max |V|, so an infinite O can only come from an infinite V, which must give
+// NaN (IEEE arithmetic alone gives ±Inf, or NaN where p rounded to 0 or infinities of both signs met)
+__device__ __forceinline__ float nan_if_infinite(float v) { return fabsf(v) == INFINITY ? __int_as_float(0x7fc00000) : v; }
+
 template <typename T>
 __device__ __forceinline__ void store_output(const OutputProblem& o, int64_t at, float v) {
+    v = nan_if_infinite(v);
     if (o.outF32) ((float*)o.o)[at] = v;
     else if constexpr (MmaType<T>::BF16) ((__nv_bfloat16*)o.o)[at] = __float2bfloat16_rn(v);
     else ((__half*)o.o)[at] = __float2half_rn(v);
@@ -399,7 +404,7 @@ __device__ void attention_output_f32(const Problem& p, const OutputProblem& o) {
 #pragma unroll
     for (int u = 0; u < 8; u++) {
         int x = lane + 32 * u;
-        if (x < o.Dv) out[x] = acc[u];
+        if (x < o.Dv) out[x] = nan_if_infinite(acc[u]);
     }
 }
 

@@ -103,7 +103,7 @@ __device__ __forceinline__ void write_output_rows(const Problem& p, const Output
 #pragma unroll
         for (int n = 0; n < E / 8; n++) {
             const int x = n * 8 + 2 * t;
-            const float v0 = inv == 0.f ? 0.f : oacc[n][2 * r] * inv, v1 = inv == 0.f ? 0.f : oacc[n][2 * r + 1] * inv;
+            const float v0 = inv == 0.f ? 0.f : nan_if_infinite(oacc[n][2 * r] * inv), v1 = inv == 0.f ? 0.f : nan_if_infinite(oacc[n][2 * r + 1] * inv);
             if (!o.outF32 && x + 1 < o.Dv && (o.Dv & 1) == 0) {
                 *(uint32_t*)((T*)o.o + at + x) = pack2<T>(v0, v1);
             } else {

@@ -7,8 +7,10 @@ import org.colreduce.Tensor;
  * The float64 reference of {@code attend} (SPEC §11): O = P·V with P the rows of
  * {@link Reference#rowProbabilities} (the same softmax, masks and NaN rule as the column
  * reference), and the scores from {@link Reference#columnReduce} on the same inputs. A row that
- * sees no key gives O = 0; a key a row does not see is never read for it, so a NaN in V reaches
- * exactly the outputs that read it (SPEC §7.3).
+ * sees no key gives O = 0; a key a row does not see is never read for it, so a NaN or Inf in V
+ * reaches exactly the outputs that read it, as NaN (SPEC §7.3: an infinite O can only come from
+ * an infinite V, since |O| ≤ max |V|, and IEEE arithmetic alone would give ±Inf or NaN depending
+ * on the signs met and on whether p rounds to 0).
  */
 public final class AttentionReference {
     private AttentionReference() {}
@@ -45,6 +47,7 @@ public final class AttentionReference {
                 }
             }
         }
+        for (int x = 0; x < out.length; x++) if (Double.isInfinite(out[x])) out[x] = Double.NaN;
         double[] scores = Reference.columnReduce(q, k, r, previous);
         return new Result(out, scores, new long[]{b, hq, m, dv}, Reference.outputShape(q, k, r.heads()));
     }

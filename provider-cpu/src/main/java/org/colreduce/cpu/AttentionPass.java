@@ -174,7 +174,10 @@ final class AttentionPass {
         long at = output.offset() + b * output.stride(0) + h * output.stride(1) + row0 * output.stride(2);
         long rowStep = output.stride(2), step = output.stride(3);
         for (int i = 0; i < rows; i++, at += rowStep)
-            for (int c = 0; c < valueDim; c++) output.setAt(at + c * step, (float) values[from + i * valueDim + c]);
+            for (int c = 0; c < valueDim; c++) {
+                double o = values[from + i * valueDim + c];
+                output.setAt(at + c * step, Double.isInfinite(o) ? Float.NaN : (float) o);   // SPEC 7.3: only an infinite V gets here
+            }
     }
 
     /** The scores of one key block of one output head: chunks in order, heads in order, then previous. */

@@ -90,7 +90,8 @@ void main() {
         uint i = uint(i0) + rg + 8u * r;
         for (int c = 0; c < 8; c++) {
             uint d = dv0 + kg + 8u * c;
-            if (i < P.M && d < dvTotal) outData[(bh * P.M + i) * dvTotal + d] = o[r][c];
+            // SPEC 7.3: |O| <= max |V|, so an infinite O comes from an infinite V, and is NaN
+            if (i < P.M && d < dvTotal) outData[(bh * P.M + i) * dvTotal + d] = isinf(o[r][c]) ? uintBitsToFloat(0x7fc00000u) : o[r][c];
         }
     }
 }
