@@ -49,6 +49,9 @@ layout(std430, binding = 2) readonly buffer RowStats { vec2 rowStats[]; };   // 
 // the same binding as floats: the merge pass's planar copy, m at 2R + r and log2 l at 3R + r (R = B·Hq·M)
 layout(std430, binding = 2) readonly buffer RowStatsPlanar { float planar[]; };
 layout(std430, binding = 4) writeonly buffer Partial { float partial[]; };
+#if defined(CPIPE) && !(defined(CSM) && defined(CFULL) && defined(CBCAST))
+#error CPIPE needs CSM, CFULL and CBCAST
+#endif
 #ifdef CSM
 // CSM: query tiles staged by the shader itself: 16-byte loads from Q into registers one tile
 // ahead, stored into one of two shared buffers (rows padded by 16 bytes, so the matrix loads of
@@ -150,6 +153,13 @@ void main() {
 #endif
 
     coopmat<float16_t, gl_ScopeWorkgroup, BK, HEAD_DIM, gl_MatrixUseA> kt;
+#ifdef CLK
+    // CLK: a key tile wholly inside K loads without bounds checks
+    tensorLayoutNV<2, gl_CooperativeMatrixClampModeUndefinedNV> layoutKIn = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeUndefinedNV);
+    layoutKIn = setTensorLayoutDimensionNV(layoutKIn, P.N, HEAD_DIM);
+    if (j0 + BK <= int(P.N)) coopMatLoadTensorNV(kt, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutKIn, j0, BK, 0, HEAD_DIM));
+    else
+#endif
     coopMatLoadTensorNV(kt, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, j0, BK, 0, HEAD_DIM));
 
     ACC(BK, NARROW) groupAcc = ACC(BK, NARROW)(0.0);
@@ -160,6 +170,87 @@ void main() {
             int jLast = min(j0 + BK, lk) - 1;
             int iBegin = P.maskKind == 0 ? 0 : max(0, j0 - off);
             int iEnd = P.maskKind == 2 ? min(lq, jLast - off + P.window) : lq;
+#ifdef CPIPE
+            // CPIPE (with CSM, CFULL, CBCAST): software pipelined as row_statistics_cm2's RPIPE: the
+            // product of query tile t + 1 is issued in the same basic block as the epilogue of tile t
+            // (one copy per reduction and mask case). Tile t in buffer t & 1; tile t + 2 is loaded into
+            // registers during step t and stored into buffer t & 1 before the step's one barrier.
+            uvec4 pre[PER_THREAD];
+            uint qBase4 = bh * P.M * (HEAD_DIM / 8), lane = gl_LocalInvocationIndex;
+            int i0 = (iBegin / BQ) * BQ;
+            if (i0 < iEnd) {
+                UNROLL for (uint e = 0; e < PER_THREAD; e++) {
+                    uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
+                    if (idx < TILE4) {
+                        qStage[r * QROW + c] = qWord(qBase4, uint(i0) + r, c);
+                        qStage[BQ * QROW + r * QROW + c] = qWord(qBase4, uint(i0 + BQ) + r, c);
+                    }
+                }
+                barrier();
+                coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BQ, gl_MatrixUseB> qt;
+                coopMatLoad(qt, qStage, 0u, QROW, gl_CooperativeMatrixLayoutColumnMajor);
+                ACC(BK, BQ) sa = coopMatMulAdd(kt, qt, ACC(BK, BQ)(0.0)), sb;
+                uint t = 0;
+#define COL_FULL(S) { \
+                ACC(BK, BQ) mRow, lRow; \
+                coopMatLoadTensorNV(mRow, planar, 2u * rows + bh * P.M, sliceTensorLayoutNV(layoutStats, 0, BK, i0, BQ)); \
+                coopMatLoadTensorNV(lRow, planar, 3u * rows + bh * P.M, sliceTensorLayoutNV(layoutStats, 0, BK, i0, BQ)); \
+                coopMatPerElementNV(S, S, fullTermB, mRow, lRow); }
+#define COL_MASKED(S) coopMatPerElementNV(S, S, columnTerm, i0, j0, lq, lk, off, bh * P.M);
+#define COL_SUM(S) { ACC(BK, NARROW) tile; coopMatReduceNV(tile, S, gl_CooperativeMatrixReduceRowNV, addOp); acc += tile; }
+#define COL_MAX(S) { ACC(BK, NARROW) tile; coopMatReduceNV(tile, S, gl_CooperativeMatrixReduceRowNV, maxOp); \
+                UNROLL for (uint e = 0; e < acc.length(); e++) acc[e] = stickyMax(acc[e], tile[e]); }
+#define COL_PRODUCT(NXT) \
+                coopMatLoad(qt, qStage, nb, QROW, gl_CooperativeMatrixLayoutColumnMajor); \
+                NXT = coopMatMulAdd(kt, qt, ACC(BK, BQ)(0.0));
+#define COL_STEP(CUR, NXT) { \
+                bool more2 = i0 + 2 * BQ < iEnd; \
+                if (more2) { \
+                    UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
+                        uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4; \
+                        pre[e] = uvec4(0); \
+                        if (idx < TILE4) pre[e] = qWord(qBase4, uint(i0 + 2 * BQ) + r, c); \
+                    } \
+                } \
+                uint nb = ((t + 1u) & 1u) * uint(BQ * QROW); \
+                bool full = tileVisible(i0, BQ, j0, BK, lq, lk, off); \
+                if (isMax) { \
+                    if (full) { COL_PRODUCT(NXT) COL_FULL(CUR) COL_MAX(CUR) } \
+                    else { COL_PRODUCT(NXT) COL_MASKED(CUR) COL_MAX(CUR) } \
+                } else { \
+                    if (full) { COL_PRODUCT(NXT) COL_FULL(CUR) COL_SUM(CUR) } \
+                    else { COL_PRODUCT(NXT) COL_MASKED(CUR) COL_SUM(CUR) } \
+                } \
+                if (more2) { \
+                    UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
+                        uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4; \
+                        if (idx < TILE4) qStage[(t & 1u) * (BQ * QROW) + r * QROW + c] = pre[e]; \
+                    } \
+                } \
+                barrier(); \
+                t++; \
+                i0 += BQ; }
+                bool inB = false;
+                for (;;) {
+                    if (i0 + BQ >= iEnd) break;
+                    COL_STEP(sa, sb)
+                    if (i0 + BQ >= iEnd) { inB = true; break; }
+                    COL_STEP(sb, sa)
+                }
+                if (inB) sa = sb;
+                bool full = tileVisible(i0, BQ, j0, BK, lq, lk, off);
+                if (full) COL_FULL(sa)
+                else COL_MASKED(sa)
+                if (isMax) COL_MAX(sa)
+                else COL_SUM(sa)
+#undef COL_STEP
+#undef COL_PRODUCT
+#undef COL_MAX
+#undef COL_SUM
+#undef COL_MASKED
+#undef COL_FULL
+            }
+#else
 #if defined(CABL)
             ACC(BK, BQ) sAcc = ACC(BK, BQ)(0.0);
 #endif
@@ -241,6 +332,7 @@ void main() {
 #if defined(CABL)
             coopMatReduceNV(acc, sAcc, gl_CooperativeMatrixReduceRowNV, addOp);
 #endif
+#endif // CPIPE
         }
         coopMatPerElementNV(acc, acc, finish, j0, lq, lk, off);
         if (P.groupHeads == 0) coopMatPerElementNV(acc, acc, storeColumn0, bh * P.N, j0);
