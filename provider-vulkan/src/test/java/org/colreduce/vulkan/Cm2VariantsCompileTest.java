@@ -27,8 +27,9 @@ class Cm2VariantsCompileTest {
         "WG1,RPIPE", "WG1,RPIPE,CPIPE", "WG1,FMAX", "WG1,RLZ", "WG1,RPIPE,FMAX,RLZ,CPIPE", "WG1,CLK", "SG1U,SGF,FMAX", "SG1U,SGF,SGP",
         "SG1U,SGF,SGP,FMAX,CPIPE", "SG1U,SGF,SGP,FMAX,RBQ=64,RWG=128", "SG1U,SGF,SGP,FMAX,RBK=32", "WG1,RPIPE,RBQ=64,RWG=128", "SG1W,SGF,SGP,FMAX",
     };
-    /** The named choices, compiled for each problem class (D, M) they distinguish. */
-    static final String[] PROFILES = {"DEFAULT", "DEFAULT0", "WG1", "SG1", "SG2", "WG1U", "SG1U", "SG2U", "SG1W"};
+    /** The named choices, and the pipelined ones on them, compiled for each problem class (D, M) they distinguish. */
+    static final String[] PROFILES = {"DEFAULT", "DEFAULT0", "WG1", "SG1", "SG2", "WG1U", "SG1U", "SG2U", "SG1W",
+        "WG1,RPIPE,CPIPE,FMAX,RLZ,CLK", "SG1U,SGF,SGP,FMAX,CPIPE"};
 
     @Test
     void everyVariantCompiles() {

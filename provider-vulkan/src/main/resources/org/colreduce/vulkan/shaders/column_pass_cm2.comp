@@ -49,8 +49,9 @@ layout(std430, binding = 2) readonly buffer RowStats { vec2 rowStats[]; };   // 
 // the same binding as floats: the merge pass's planar copy, m at 2R + r and log2 l at 3R + r (R = B·Hq·M)
 layout(std430, binding = 2) readonly buffer RowStatsPlanar { float planar[]; };
 layout(std430, binding = 4) writeonly buffer Partial { float partial[]; };
+// CPIPE pipelines the CSM staging of full tiles with broadcast statistics: without them, off
 #if defined(CPIPE) && !(defined(CSM) && defined(CFULL) && defined(CBCAST))
-#error CPIPE needs CSM, CFULL and CBCAST
+#undef CPIPE
 #endif
 #ifdef CSM
 // CSM: query tiles staged by the shader itself: 16-byte loads from Q into registers one tile

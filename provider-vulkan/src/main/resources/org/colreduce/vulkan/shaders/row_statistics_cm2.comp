@@ -39,6 +39,13 @@
 #define RWG 128
 #endif
 layout(local_size_x = RWG) in;
+// RPIPE pipelines the RSM staging with RWIDE statistics, SGP the SGF row reductions: without them, off
+#if defined(RPIPE) && !(defined(RSM) && defined(RWIDE))
+#undef RPIPE
+#endif
+#if defined(SGP) && !(defined(SGM) && defined(SGF))
+#undef SGP
+#endif
 #define BQ RBQ
 #define BK RBK
 #ifdef RWIDE
@@ -162,9 +169,6 @@ void main() {
         int split0 = int(gl_WorkGroupID.z) * P.splitKeys;
         jBegin = max(jBegin, split0);
         jEnd = min(jEnd, split0 + P.splitKeys);
-#if defined(RPIPE) && !(defined(RSM) && defined(RWIDE))
-#error RPIPE needs RSM and RWIDE
-#endif
 #ifdef RPIPE
         // RPIPE (with RSM, RWIDE): software pipelined: the product of key tile t + 1 is issued before
         // the epilogue of tile t, in the same basic block, so the tensor cores work under the epilogue.
@@ -381,9 +385,7 @@ float clusterMax(const float x) {
 #define CLMAX(x) clusterMax(x)
 #endif
 #endif
-#if defined(SGP) && !(defined(SGM) && defined(SGF))
-#error SGP needs SGM and SGF
-#endif
+
 
 void main() {
     uint bh = gl_WorkGroupID.y, b = bh / P.Hq, h = bh % P.Hq;
