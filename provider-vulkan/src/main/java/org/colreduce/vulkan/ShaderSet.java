@@ -109,6 +109,7 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
             // the shared-memory staging (RSM, CSM) and the subgroup shaders built on it hold two tiles of
             // 64 rows of D halves, and read up to 127 rows into the binding's slack: D ≤ 128 only
             if (headDim > 128) for (String k : new String[]{"RSM", "RSG", "CSM", "CSG"}) d.remove(k);
+            if (d.containsKey("CSG")) d.remove("CKP");   // the subgroup column pass owns one key tile
             return new Cm2(d);
         }
 
@@ -119,7 +120,8 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
 
         int rowTile() { return value("RBQ", 32); }
         int splitTile() { return value("RBK", 64); }
-        int keyTile() { return value("CBK", 64); }
+        /** Keys a column-pass workgroup owns: CKP tiles of CBK. */
+        int keyTile() { return value("CBK", 64) * value("CKP", 1); }
         boolean planar() { return defines.containsKey("CBCAST"); }
 
         /** The subgroup-scope shaders (RSG, CSG) load whole 16-row fragments of Q or K: the bindings reach into the slack. */

@@ -37,6 +37,9 @@
 #ifndef CWG
 #define CWG 128
 #endif
+#ifndef CKP
+#define CKP 1
+#endif
 layout(local_size_x = CWG) in;
 #define BK CBK
 #define BQ CBQ
@@ -49,9 +52,16 @@ layout(std430, binding = 2) readonly buffer RowStats { vec2 rowStats[]; };   // 
 // the same binding as floats: the merge pass's planar copy, m at 2R + r and log2 l at 3R + r (R = B·Hq·M)
 layout(std430, binding = 2) readonly buffer RowStatsPlanar { float planar[]; };
 layout(std430, binding = 4) writeonly buffer Partial { float partial[]; };
-// CPIPE pipelines the CSM staging of full tiles with broadcast statistics: without them, off
+// CPIPE pipelines the CSM staging of full tiles with broadcast statistics: without them, off.
+// With CPIPE: CSST stages each query tile's (m, log2 l) in shared memory with the tile (read per
+// element, no broadcast matrices); CDEF sums (or maxes) p element-wise into a wide accumulator and
+// reduces over the queries once after the last tile instead of once a tile.
 #if defined(CPIPE) && !(defined(CSM) && defined(CFULL) && defined(CBCAST))
 #undef CPIPE
+#endif
+#if defined(CSG) || !defined(CPIPE)
+#undef CSST
+#undef CDEF
 #endif
 #ifdef CSM
 // CSM: query tiles staged by the shader itself: 16-byte loads from Q into registers one tile
@@ -88,6 +98,17 @@ uvec4 qWord(const uint base4, const uint row, const uint c) {
 
 float addOp(const in float a, const in float b) { return a + b; }
 float maxOp(const in float a, const in float b) { return stickyMax(a, b); }
+float maxPairC(const in uint32_t row, const in uint32_t col, const in float a, const in float b) { return stickyMax(a, b); }
+#ifdef CSST
+// three buffers: tile t at t % 3, so tile t + 2 is stored while tile t is being read
+shared vec2 statTile[3 * BQ];
+// a tile wholly inside the mask, its queries' (m, log2 l) from shared memory
+float fullTermS(const in uint32_t row, const in uint32_t col, const in float s, const in uint32_t sBase) {
+    vec2 st = statTile[sBase + col];
+    float x = (logit(s) - st.x) - st.y;
+    return P.reduction == 2 ? x : exp2(x);
+}
+#endif
 
 // row = key within the tile, col = query within the tile
 float columnTerm(const in uint32_t row, const in uint32_t col, const in float s, const in int i0, const in int j0,
@@ -133,7 +154,7 @@ void main() {
     uint bkv = gl_WorkGroupID.y, b = bkv / P.Hkv, kvh = bkv % P.Hkv;
     uint group = P.Hq / P.Hkv;
     int lq = lengths[b], lk = lengths[P.B + b], off = causalOffset(lq, lk);
-    int j0 = int(gl_WorkGroupID.x) * BK;
+    int jWG = int(gl_WorkGroupID.x) * (BK * CKP);   // CKP key tiles of BK keys, one after the other
     bool isMax = P.reduction == 2;
 
     tensorLayoutNV<2, gl_CooperativeMatrixClampModeConstantNV> layoutK = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeConstantNV);
@@ -158,10 +179,23 @@ void main() {
     // CLK: a key tile wholly inside K loads without bounds checks
     tensorLayoutNV<2, gl_CooperativeMatrixClampModeUndefinedNV> layoutKIn = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeUndefinedNV);
     layoutKIn = setTensorLayoutDimensionNV(layoutKIn, P.N, HEAD_DIM);
-    if (j0 + BK <= int(P.N)) coopMatLoadTensorNV(kt, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutKIn, j0, BK, 0, HEAD_DIM));
-    else
+#define LOAD_K(MAT, J) \
+    if ((J) + BK <= int(P.N)) coopMatLoadTensorNV(MAT, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutKIn, (J), BK, 0, HEAD_DIM)); \
+    else coopMatLoadTensorNV(MAT, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, (J), BK, 0, HEAD_DIM));
+#else
+#define LOAD_K(MAT, J) coopMatLoadTensorNV(MAT, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, (J), BK, 0, HEAD_DIM));
 #endif
-    coopMatLoadTensorNV(kt, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, j0, BK, 0, HEAD_DIM));
+    LOAD_K(kt, jWG)
+#if CKP > 1
+    // CKP: the next key tile's load is issued before this tile's work
+    coopmat<float16_t, gl_ScopeWorkgroup, BK, HEAD_DIM, gl_MatrixUseA> ktNext;
+#endif
+    for (int kk = 0; kk < CKP; kk++) {
+    int j0 = jWG + kk * BK;
+    if (j0 >= int(P.N)) break;
+#if CKP > 1
+    if (kk + 1 < CKP && j0 + BK < int(P.N)) { LOAD_K(ktNext, j0 + BK) }
+#endif
 
     ACC(BK, NARROW) groupAcc = ACC(BK, NARROW)(0.0);
     for (uint hg = 0; hg < group; hg++) {
@@ -187,23 +221,50 @@ void main() {
                         qStage[BQ * QROW + r * QROW + c] = qWord(qBase4, uint(i0 + BQ) + r, c);
                     }
                 }
+#ifdef CSST
+                if (lane < uint(BQ)) {
+                    uint ia = uint(i0) + lane, ib = uint(i0 + BQ) + lane;
+                    statTile[lane] = ia < P.M ? rowStats[bh * P.M + ia] : vec2(0.0);
+                    statTile[BQ + lane] = ib < P.M ? rowStats[bh * P.M + ib] : vec2(0.0);
+                }
+                vec2 stPre = vec2(0.0);
+#endif
+#ifdef CDEF
+                ACC(BK, BQ) accW = ACC(BK, BQ)(isMax ? NEG_INF : 0.0);
+#endif
                 barrier();
                 coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BQ, gl_MatrixUseB> qt;
                 coopMatLoad(qt, qStage, 0u, QROW, gl_CooperativeMatrixLayoutColumnMajor);
                 ACC(BK, BQ) sa = coopMatMulAdd(kt, qt, ACC(BK, BQ)(0.0)), sb;
                 uint t = 0;
+#ifdef CSST
+#define COL_FULL(S) coopMatPerElementNV(S, S, fullTermS, (t % 3u) * uint(BQ));
+#else
 #define COL_FULL(S) { \
                 ACC(BK, BQ) mRow, lRow; \
                 coopMatLoadTensorNV(mRow, planar, 2u * rows + bh * P.M, sliceTensorLayoutNV(layoutStats, 0, BK, i0, BQ)); \
                 coopMatLoadTensorNV(lRow, planar, 3u * rows + bh * P.M, sliceTensorLayoutNV(layoutStats, 0, BK, i0, BQ)); \
                 coopMatPerElementNV(S, S, fullTermB, mRow, lRow); }
+#endif
 #define COL_MASKED(S) coopMatPerElementNV(S, S, columnTerm, i0, j0, lq, lk, off, bh * P.M);
+#ifdef CDEF
+#define COL_SUM(S) accW += S;
+#define COL_MAX(S) coopMatPerElementNV(accW, accW, maxPairC, S);
+#else
 #define COL_SUM(S) { ACC(BK, NARROW) tile; coopMatReduceNV(tile, S, gl_CooperativeMatrixReduceRowNV, addOp); acc += tile; }
 #define COL_MAX(S) { ACC(BK, NARROW) tile; coopMatReduceNV(tile, S, gl_CooperativeMatrixReduceRowNV, maxOp); \
                 UNROLL for (uint e = 0; e < acc.length(); e++) acc[e] = stickyMax(acc[e], tile[e]); }
+#endif
 #define COL_PRODUCT(NXT) \
                 coopMatLoad(qt, qStage, nb, QROW, gl_CooperativeMatrixLayoutColumnMajor); \
                 NXT = coopMatMulAdd(kt, qt, ACC(BK, BQ)(0.0));
+#ifdef CSST
+#define STAT_LOAD if (lane < uint(BQ)) { uint ic = uint(i0 + 2 * BQ) + lane; stPre = ic < P.M ? rowStats[bh * P.M + ic] : vec2(0.0); }
+#define STAT_STORE if (lane < uint(BQ)) statTile[((t + 2u) % 3u) * uint(BQ) + lane] = stPre;
+#else
+#define STAT_LOAD
+#define STAT_STORE
+#endif
 #define COL_STEP(CUR, NXT) { \
                 bool more2 = i0 + 2 * BQ < iEnd; \
                 if (more2) { \
@@ -212,6 +273,7 @@ void main() {
                         pre[e] = uvec4(0); \
                         if (idx < TILE4) pre[e] = qWord(qBase4, uint(i0 + 2 * BQ) + r, c); \
                     } \
+                    STAT_LOAD \
                 } \
                 uint nb = ((t + 1u) & 1u) * uint(BQ * QROW); \
                 bool full = tileVisible(i0, BQ, j0, BK, lq, lk, off); \
@@ -227,6 +289,7 @@ void main() {
                         uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4; \
                         if (idx < TILE4) qStage[(t & 1u) * (BQ * QROW) + r * QROW + c] = pre[e]; \
                     } \
+                    STAT_STORE \
                 } \
                 barrier(); \
                 t++; \
@@ -240,10 +303,22 @@ void main() {
                 }
                 if (inB) sa = sb;
                 bool full = tileVisible(i0, BQ, j0, BK, lq, lk, off);
-                if (full) COL_FULL(sa)
-                else COL_MASKED(sa)
-                if (isMax) COL_MAX(sa)
-                else COL_SUM(sa)
+                if (full) { COL_FULL(sa) }
+                else { COL_MASKED(sa) }
+                if (isMax) { COL_MAX(sa) }
+                else { COL_SUM(sa) }
+#ifdef CDEF
+                ACC(BK, NARROW) tile;
+                if (isMax) {
+                    coopMatReduceNV(tile, accW, gl_CooperativeMatrixReduceRowNV, maxOp);
+                    UNROLL for (uint e = 0; e < acc.length(); e++) acc[e] = stickyMax(acc[e], tile[e]);
+                } else {
+                    coopMatReduceNV(tile, accW, gl_CooperativeMatrixReduceRowNV, addOp);
+                    acc += tile;
+                }
+#endif
+#undef STAT_LOAD
+#undef STAT_STORE
 #undef COL_STEP
 #undef COL_PRODUCT
 #undef COL_MAX
@@ -340,6 +415,11 @@ void main() {
         else groupAcc += acc;
     }
     if (P.groupHeads != 0) coopMatPerElementNV(groupAcc, groupAcc, storeColumn0, bkv * P.N, j0);
+#if CKP > 1
+    kt = ktNext;
+#endif
+    }
+#undef LOAD_K
 }
 #endif // !CSG
 

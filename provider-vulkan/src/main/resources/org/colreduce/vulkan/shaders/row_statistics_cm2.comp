@@ -190,6 +190,17 @@ void main() {
             coopMatLoad(kb, kStage, 0u, KROW, gl_CooperativeMatrixLayoutColumnMajor);
             ACC(BQ, BK) sa = coopMatMulAdd(qa, kb, ACC(BQ, BK)(0.0)), sb;
             uint t = 0;
+#ifdef RDEF
+            // RDEF: l keeps per-element partial sums (each rescaled with its row's max), summed over the
+            // row once after the last tile: one row reduction a tile (the max) instead of two
+#define WG_EPI(S) { \
+            ACC(BQ, NARROW) tileMax, mNew; \
+            coopMatReduceNV(tileMax, S, gl_CooperativeMatrixReduceRowNV, maxOp); \
+            coopMatPerElementNV(mNew, m, maxPair, tileMax); \
+            coopMatPerElementNV(S, S, expBelow, mNew); \
+            coopMatPerElementNV(l, l, rescale, m, mNew, S); \
+            m = mNew; }
+#else
 #define WG_EPI(S) { \
             ACC(BQ, NARROW) tileMax, mNew; \
             coopMatReduceNV(tileMax, S, gl_CooperativeMatrixReduceRowNV, maxOp); \
@@ -199,6 +210,7 @@ void main() {
             coopMatReduceNV(tileSum, S, gl_CooperativeMatrixReduceRowNV, addOp); \
             coopMatPerElementNV(l, l, rescale, m, mNew, tileSum); \
             m = mNew; }
+#endif
 #define WG_STEP(CUR, NXT) { \
             bool more2 = j0 + 2 * BK < jEnd; \
             if (more2) { \
@@ -242,6 +254,11 @@ void main() {
             WG_EPI(sa)
 #undef WG_STEP
 #undef WG_EPI
+#ifdef RDEF
+            ACC(BQ, BK) rowSum;
+            coopMatReduceNV(rowSum, l, gl_CooperativeMatrixReduceRowNV, addOp);
+            l = rowSum;
+#endif
         }
 #else
 #if defined(RABL) && RABL == 1
