@@ -28,7 +28,7 @@ class Cm2VariantsCompileTest {
         "SG1U,SGF,SGP,FMAX,CPIPE", "SG1U,SGF,SGP,FMAX,RBQ=64,RWG=128", "SG1U,SGF,SGP,FMAX,RBK=32", "WG1,RPIPE,RBQ=64,RWG=128", "SG1W,SGF,SGP,FMAX",
     };
     /** The named choices, and the pipelined ones on them, compiled for each problem class (D, M) they distinguish. */
-    static final String[] PROFILES = {"DEFAULT", "DEFAULT0", "WG1", "WG2", "SG1", "SG2", "WG1U", "SG1U", "SG2U", "SG1W",
+    static final String[] PROFILES = {"DEFAULT", "DEFAULT0", "WG1", "WG2", "WG3", "SG1", "SG2", "WG1U", "SG1U", "SG2U", "SG1W",
         "WG1,RPIPE,CPIPE,FMAX,RLZ,CLK", "SG1U,SGF,SGP,FMAX,CPIPE", "WG1,RPIPE,CPIPE,FMAX,RLZ,RDEF,CDEF,CSST",
         "WG1,FMAX,RLZ,RSM,RPIPE,RDEF,CSM,CPIPE,CDEF,CSST,CBK=128,CWG=256", "WG1,CLK,CKP=4", "WG1,RPIPE,CPIPE,CDEF,CSST,CKP=2"};
 
