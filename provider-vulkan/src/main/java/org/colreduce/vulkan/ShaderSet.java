@@ -47,18 +47,18 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
      */
     record Cm2(Map<String, String> defines) {
         /**
-         * The measured choice (H200, docs/PERFORMANCE.md, branches vk4 and vk6): WG3, i.e. WG1 (full
+         * The measured choice (H200, docs/PERFORMANCE.md, branches vk4 and vk6): WG2, i.e. WG1 (full
          * tiles without the mask test, the column pass's row statistics as broadcast matrices,
          * in-bounds tiles loaded without bounds checks, pass 1 with wide statistics on 128-row tiles
-         * of 256 invocations where D ≥ 128 and M ≥ 256, else 64-row tiles, and in that class the key
-         * and query tiles staged in shared memory by the shaders with 128-key column items) with,
-         * where M ≥ 256 and 64 ≤ D ≤ 128, those tiles and staging, both staged loops
-         * software-pipelined, the column pass's statistics staged with its tiles, a plain row max
-         * and a rescale without exp2 while the max stands; and for M < 256 (decode) column
-         * workgroups of 4 key tiles, at D = 128 pass 1 staged and pipelined.
+         * of 256 invocations where D = 128 and M ≥ 256, else 64-row tiles, and in that class the key
+         * and query tiles staged in shared memory by the shaders with 128-key column items) with, in
+         * that class, both staged loops software-pipelined and the column pass's statistics staged
+         * with its tiles; a plain row max and a rescale without exp2 while the max stands where
+         * M ≥ 256; and for M < 256 (decode) column workgroups of 4 key tiles. WG3 was faster still
+         * on decode and D = 64 but its conformance run on the device did not finish (vk6).
          */
         static String defaults(int headDim, int queries) {
-            return profile("WG3", headDim, queries);
+            return profile("WG2", headDim, queries);
         }
 
         /**
@@ -69,10 +69,11 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
          * as WG1; SG2 both passes on subgroup-scope fragments (RSG, CSG, SGM). Null for other names.
          * WG1U, SG1U, SG2U: the same with SGU (every loop of fixed trip count unrolled); SG1W is SG1U
          * with pass 1 on 192-row tiles of 384 invocations (12 subgroups) where D ≥ 128 and M ≥ 256.
-         * WG2 (vk6): WG1 plus, where D = 128 and M ≥ 256, RPIPE, CPIPE and CSST; where M ≥ 256
-         * (D ≤ 128), FMAX and RLZ; where M < 256, CLK and CKP=4 (the column pass of decode).
-         * WG3 (vk6, the default): WG2 with D = 128's tiles and staging for 64 ≤ D ≤ 128 where M ≥ 256,
-         * and for M < 256 at D = 128 pass 1 staged and pipelined (RSM, RPIPE on 64-row tiles).
+         * WG2 (vk6, the default): WG1 plus, where D = 128 and M ≥ 256, RPIPE, CPIPE and CSST; where
+         * M ≥ 256 (D ≤ 128), FMAX and RLZ; where M < 256, CLK and CKP=4 (the column pass of decode).
+         * WG3 (vk6, measured, its device conformance run unfinished): WG2 with D = 128's tiles and
+         * staging for 64 ≤ D ≤ 128 where M ≥ 256, and for M < 256 at D = 128 pass 1 staged and
+         * pipelined (RSM, RPIPE on 64-row tiles).
          * Where D > 128 every name is DEFAULT0 (the staging holds tiles of D ≤ 128).
          */
         static String profile(String name, int headDim, int queries) {

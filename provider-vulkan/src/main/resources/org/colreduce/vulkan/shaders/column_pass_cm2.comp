@@ -12,8 +12,12 @@
 // (timing only, wrong results) cuts the work after the product (1) or before the reduction (2);
 // CSM stages query tiles in shared memory (16-byte loads a tile ahead, two padded buffers, one
 // barrier a tile); CSG (with CSM) is a second main on subgroup-scope 16×16 fragments, SGK keys a
-// subgroup, and SGM does its reductions by hand (see there). ShaderSet.Cm2.defaults is the
-// measured choice; docs/PERFORMANCE.md has the measurements.
+// subgroup, and SGM does its reductions by hand (see there). CPIPE (with CSM, CFULL, CBCAST) issues
+// the product of query tile t + 1 before the epilogue of tile t; CSST (with CPIPE) stages the query
+// statistics in shared memory with their tile; CDEF (with CPIPE) reduces over queries once at the
+// end; CKP makes a workgroup own CKP key tiles, the next one's load issued first; CLK loads key
+// tiles inside K without bounds checks. ShaderSet.Cm2.defaults is the measured choice;
+// docs/PERFORMANCE.md has the measurements.
 #extension GL_NV_cooperative_matrix2 : require
 #ifdef SGM
 #extension GL_KHR_shader_subgroup_clustered : require

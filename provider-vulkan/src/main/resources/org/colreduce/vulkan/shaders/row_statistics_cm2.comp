@@ -13,8 +13,11 @@
 // (16-byte loads a tile ahead, two padded buffers, one barrier a tile); RSG (with RSM) is a second
 // main on subgroup-scope 16×16 fragments, SGR rows a subgroup, and SGM does its row reductions by
 // hand (see there), SGU unrolls every loop of fixed trip count, SGF (with SGM) uses NVIDIA's
-// accumulator layout as constants. ShaderSet.Cm2.defaults is the measured choice; docs/PERFORMANCE.md has the
-// measurements.
+// accumulator layout as constants, SGP (with SGF) software-pipelines the subgroup loop. RPIPE (with
+// RSM, RWIDE) issues the product of key tile t + 1 before the epilogue of tile t; FMAX takes the row
+// max as a plain max; RLZ skips the rescale's exp2 while a row's max stands; RDEF (with RPIPE) keeps
+// per-element partial sums. ShaderSet.Cm2.defaults is the measured choice; docs/PERFORMANCE.md has
+// the measurements.
 #extension GL_NV_cooperative_matrix2 : require
 #ifdef SGM
 #extension GL_KHR_shader_subgroup_clustered : require
