@@ -11,10 +11,11 @@ import org.colreduce.DType;
  * VK_NV_cooperative_matrix2 ones. {@code rowTile} × {@code splitTile} is pass 1's tile (rows of a
  * workgroup, keys a step; key splits are multiples of it), {@code keyTile} the keys a column-pass
  * workgroup owns. {@code slack} is how far past a binding's last row the KHR tile loads may read;
- * {@code output} is the attend pass (null for a column reduction).
+ * {@code output} is the attend pass (null for a column reduction); {@code splitTarget} the workgroups pass 1's
+ * key splits aim at (cm2: the define RTARGET, else VulkanSession.TARGET_WORKGROUPS).
  */
 record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge, Pipelines.Pipeline columns,
-                 Pipelines.Pipeline heads, Pipelines.Pipeline output, int rowTile, int splitTile, int keyTile, long slack) {
+                 Pipelines.Pipeline heads, Pipelines.Pipeline output, int rowTile, int splitTile, int keyTile, long slack, long splitTarget) {
     static final int TILE = 32, COOP_TILE = 64;
 
     static ShaderSet choose(VulkanDevice device, DType dtype, int headDim, int queries, boolean cooperative, boolean lean, boolean attend) {
@@ -28,15 +29,15 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
             String cm2 = coop + t.preamble();
             Pipelines.Pipeline merge = pipelines.get("row_statistics_merge", portable + (t.planar() ? "#define PLANAR_STATS\n" : ""), 5, false);
             return new ShaderSet("cm2", pipelines.get("row_statistics_cm2", cm2, 4, true), merge,
-                    pipelines.get("column_pass_cm2", cm2, 5, true), heads, output, t.rowTile(), t.splitTile(), t.keyTile(), t.slack());
+                    pipelines.get("column_pass_cm2", cm2, 5, true), heads, output, t.rowTile(), t.splitTile(), t.keyTile(), t.slack(), t.value("RTARGET", (int) VulkanSession.TARGET_WORKGROUPS));
         }
         Pipelines.Pipeline merge = pipelines.get("row_statistics_merge", portable, 5, false);
         if (!cooperative)
             return new ShaderSet("portable", pipelines.get("row_statistics", portable, 4, false), merge,
-                    pipelines.get("column_pass", portable, 5, false), heads, output, TILE, TILE, TILE, 0);
+                    pipelines.get("column_pass", portable, 5, false), heads, output, TILE, TILE, TILE, 0, VulkanSession.TARGET_WORKGROUPS);
         if (lean) coop += "#define LEAN\n";
         return new ShaderSet(lean ? "lean" : "staged", pipelines.get("row_statistics_coopmat", coop, 4, true), merge,
-                pipelines.get("column_pass_coopmat", coop, 5, true), heads, output, COOP_TILE, COOP_TILE, COOP_TILE, VulkanSession.SLACK_BYTES);
+                pipelines.get("column_pass_coopmat", coop, 5, true), heads, output, COOP_TILE, COOP_TILE, COOP_TILE, VulkanSession.SLACK_BYTES, VulkanSession.TARGET_WORKGROUPS);
     }
 
     /**
@@ -46,14 +47,18 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
      */
     record Cm2(Map<String, String> defines) {
         /**
-         * The measured choice (H200, docs/PERFORMANCE.md, branch vk4): WG1, i.e. full tiles without
-         * the mask test, the column pass's row statistics as broadcast matrices, in-bounds tiles
-         * loaded without bounds checks, pass 1 with wide statistics on 128-row tiles of 256
-         * invocations where D ≥ 128 and M ≥ 256 (else 64-row tiles), and in that class the key and
-         * query tiles staged in shared memory by the shaders with 128-key column items.
+         * The measured choice (H200, docs/PERFORMANCE.md, branches vk4 and vk6): WG2, i.e. WG1 (full
+         * tiles without the mask test, the column pass's row statistics as broadcast matrices,
+         * in-bounds tiles loaded without bounds checks, pass 1 with wide statistics on 128-row tiles
+         * of 256 invocations where D = 128 and M ≥ 256, else 64-row tiles, and in that class the key
+         * and query tiles staged in shared memory by the shaders with 128-key column items) with, in
+         * that class, both staged loops software-pipelined and the column pass's statistics staged
+         * with its tiles; a plain row max and a rescale without exp2 while the max stands where
+         * M ≥ 256; and for M < 256 (decode) column workgroups of 4 key tiles. WG3 was faster still
+         * on decode and D = 64 but its conformance run on the device did not finish (vk6).
          */
         static String defaults(int headDim, int queries) {
-            return profile("WG1", headDim, queries);
+            return profile("WG2", headDim, queries);
         }
 
         /**
@@ -64,6 +69,11 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
          * as WG1; SG2 both passes on subgroup-scope fragments (RSG, CSG, SGM). Null for other names.
          * WG1U, SG1U, SG2U: the same with SGU (every loop of fixed trip count unrolled); SG1W is SG1U
          * with pass 1 on 192-row tiles of 384 invocations (12 subgroups) where D ≥ 128 and M ≥ 256.
+         * WG2 (vk6, the default): WG1 plus, where D = 128 and M ≥ 256, RPIPE, CPIPE and CSST; where
+         * M ≥ 256 (D ≤ 128), FMAX and RLZ; where M < 256, CLK and CKP=4 (the column pass of decode).
+         * WG3 (vk6, measured, its device conformance run unfinished): WG2 with D = 128's tiles and
+         * staging for 64 ≤ D ≤ 128 where M ≥ 256, and for M < 256 at D = 128 pass 1 staged and
+         * pipelined (RSM, RPIPE on 64-row tiles).
          * Where D > 128 every name is DEFAULT0 (the staging holds tiles of D ≤ 128).
          */
         static String profile(String name, int headDim, int queries) {
@@ -79,6 +89,12 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
                 case "SG1U" -> headDim > 128 ? base : base + ",RSM,RSG,SGM" + wideColumns + ",SGU";
                 case "SG2U" -> headDim > 128 ? base : base + ",RSM,RSG,SGM,CSM,CSG,SGU";
                 case "SG1W" -> headDim > 128 ? base : base + ",RSM,RSG,SGM" + wideColumns + ",SGU" + (big ? ",RBQ=192,RWG=384" : "");
+                case "WG2" -> headDim > 128 ? base : base + (big ? ",RSM" : "") + wideColumns + (big ? ",RPIPE,CPIPE,CSST" : "")
+                        + (queries >= 256 ? ",FMAX,RLZ" : ",CLK,CKP=4");
+                case "WG3" -> headDim > 128 ? base
+                        : queries >= 256 && headDim >= 64 ? "RFULL,RWIDE,CFULL,CBCAST,LU,RBQ=128,RWG=256,RSM,CSM,CBK=128,CWG=256,RPIPE,CPIPE,CSST,FMAX,RLZ"
+                        : queries >= 256 ? base + ",FMAX,RLZ"
+                        : base + (headDim == 128 ? ",RSM,RPIPE" : "") + ",CLK,CKP=4";
                 default -> null;
             };
         }
@@ -109,6 +125,7 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
             // the shared-memory staging (RSM, CSM) and the subgroup shaders built on it hold two tiles of
             // 64 rows of D halves, and read up to 127 rows into the binding's slack: D ≤ 128 only
             if (headDim > 128) for (String k : new String[]{"RSM", "RSG", "CSM", "CSG"}) d.remove(k);
+            if (d.containsKey("CSG")) d.remove("CKP");   // the subgroup column pass owns one key tile
             return new Cm2(d);
         }
 
@@ -119,7 +136,8 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
 
         int rowTile() { return value("RBQ", 32); }
         int splitTile() { return value("RBK", 64); }
-        int keyTile() { return value("CBK", 64); }
+        /** Keys a column-pass workgroup owns: CKP tiles of CBK. */
+        int keyTile() { return value("CBK", 64) * value("CKP", 1); }
         boolean planar() { return defines.containsKey("CBCAST"); }
 
         /** The subgroup-scope shaders (RSG, CSG) load whole 16-row fragments of Q or K: the bindings reach into the slack. */

@@ -197,7 +197,8 @@ final class VulkanSession implements BackendSession {
             }
         }
         int rowTile = shaders.rowTile(), keyTile = shaders.keyTile(), splitTile = shaders.splitTile();
-        Split full = Split.of(chunk, hq, m, n, rowTile, splitTile), last = Split.of(lastChunk, hq, m, n, rowTile, splitTile);
+        long target = shaders.splitTarget();
+        Split full = Split.of(chunk, hq, m, n, rowTile, splitTile, target), last = Split.of(lastChunk, hq, m, n, rowTile, splitTile, target);
         long statRows = (long) chunk * hq * m;
         GpuBuffer stats = scratch("stats", 8L * hq * m * Math.max((long) full.count() * chunk, (long) last.count() * lastChunk), false);
         // (m, log2 l) per row: two floats; then the planar copy column_pass_cm2 may read
@@ -298,9 +299,9 @@ final class VulkanSession implements BackendSession {
      * long N): {@code count} splits of {@code keys} keys (a multiple of the key tile).
      */
     private record Split(int keys, int count) {
-        static Split of(int batches, int hq, int m, int n, int rowTile, int keyTile) {
+        static Split of(int batches, int hq, int m, int n, int rowTile, int keyTile, long target) {
             long rowTiles = (m + rowTile - 1) / rowTile, keyTiles = (n + keyTile - 1) / keyTile;
-            long splits = Math.clamp((TARGET_WORKGROUPS + rowTiles * batches * hq - 1) / (rowTiles * batches * hq), 1, keyTiles);
+            long splits = Math.clamp((target + rowTiles * batches * hq - 1) / (rowTiles * batches * hq), 1, keyTiles);
             int keys = (int) (((keyTiles + splits - 1) / splits) * keyTile);
             return new Split(keys, (n + keys - 1) / keys);
         }

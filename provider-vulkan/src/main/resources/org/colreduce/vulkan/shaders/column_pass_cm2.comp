@@ -12,8 +12,12 @@
 // (timing only, wrong results) cuts the work after the product (1) or before the reduction (2);
 // CSM stages query tiles in shared memory (16-byte loads a tile ahead, two padded buffers, one
 // barrier a tile); CSG (with CSM) is a second main on subgroup-scope 16×16 fragments, SGK keys a
-// subgroup, and SGM does its reductions by hand (see there). ShaderSet.Cm2.defaults is the
-// measured choice; docs/PERFORMANCE.md has the measurements.
+// subgroup, and SGM does its reductions by hand (see there). CPIPE (with CSM, CFULL, CBCAST) issues
+// the product of query tile t + 1 before the epilogue of tile t; CSST (with CPIPE) stages the query
+// statistics in shared memory with their tile; CDEF (with CPIPE) reduces over queries once at the
+// end; CKP makes a workgroup own CKP key tiles, the next one's load issued first; CLK loads key
+// tiles inside K without bounds checks. ShaderSet.Cm2.defaults is the measured choice;
+// docs/PERFORMANCE.md has the measurements.
 #extension GL_NV_cooperative_matrix2 : require
 #ifdef SGM
 #extension GL_KHR_shader_subgroup_clustered : require
@@ -37,6 +41,9 @@
 #ifndef CWG
 #define CWG 128
 #endif
+#ifndef CKP
+#define CKP 1
+#endif
 layout(local_size_x = CWG) in;
 #define BK CBK
 #define BQ CBQ
@@ -49,6 +56,17 @@ layout(std430, binding = 2) readonly buffer RowStats { vec2 rowStats[]; };   // 
 // the same binding as floats: the merge pass's planar copy, m at 2R + r and log2 l at 3R + r (R = B·Hq·M)
 layout(std430, binding = 2) readonly buffer RowStatsPlanar { float planar[]; };
 layout(std430, binding = 4) writeonly buffer Partial { float partial[]; };
+// CPIPE pipelines the CSM staging of full tiles with broadcast statistics: without them, off.
+// With CPIPE: CSST stages each query tile's (m, log2 l) in shared memory with the tile (read per
+// element, no broadcast matrices); CDEF sums (or maxes) p element-wise into a wide accumulator and
+// reduces over the queries once after the last tile instead of once a tile.
+#if defined(CPIPE) && !(defined(CSM) && defined(CFULL) && defined(CBCAST))
+#undef CPIPE
+#endif
+#if defined(CSG) || !defined(CPIPE)
+#undef CSST
+#undef CDEF
+#endif
 #ifdef CSM
 // CSM: query tiles staged by the shader itself: 16-byte loads from Q into registers one tile
 // ahead, stored into one of two shared buffers (rows padded by 16 bytes, so the matrix loads of
@@ -84,6 +102,17 @@ uvec4 qWord(const uint base4, const uint row, const uint c) {
 
 float addOp(const in float a, const in float b) { return a + b; }
 float maxOp(const in float a, const in float b) { return stickyMax(a, b); }
+float maxPairC(const in uint32_t row, const in uint32_t col, const in float a, const in float b) { return stickyMax(a, b); }
+#ifdef CSST
+// three buffers: tile t at t % 3, so tile t + 2 is stored while tile t is being read
+shared vec2 statTile[3 * BQ];
+// a tile wholly inside the mask, its queries' (m, log2 l) from shared memory
+float fullTermS(const in uint32_t row, const in uint32_t col, const in float s, const in uint32_t sBase) {
+    vec2 st = statTile[sBase + col];
+    float x = (logit(s) - st.x) - st.y;
+    return P.reduction == 2 ? x : exp2(x);
+}
+#endif
 
 // row = key within the tile, col = query within the tile
 float columnTerm(const in uint32_t row, const in uint32_t col, const in float s, const in int i0, const in int j0,
@@ -129,7 +158,7 @@ void main() {
     uint bkv = gl_WorkGroupID.y, b = bkv / P.Hkv, kvh = bkv % P.Hkv;
     uint group = P.Hq / P.Hkv;
     int lq = lengths[b], lk = lengths[P.B + b], off = causalOffset(lq, lk);
-    int j0 = int(gl_WorkGroupID.x) * BK;
+    int jWG = int(gl_WorkGroupID.x) * (BK * CKP);   // CKP key tiles of BK keys, one after the other
     bool isMax = P.reduction == 2;
 
     tensorLayoutNV<2, gl_CooperativeMatrixClampModeConstantNV> layoutK = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeConstantNV);
@@ -150,7 +179,27 @@ void main() {
 #endif
 
     coopmat<float16_t, gl_ScopeWorkgroup, BK, HEAD_DIM, gl_MatrixUseA> kt;
-    coopMatLoadTensorNV(kt, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, j0, BK, 0, HEAD_DIM));
+#ifdef CLK
+    // CLK: a key tile wholly inside K loads without bounds checks
+    tensorLayoutNV<2, gl_CooperativeMatrixClampModeUndefinedNV> layoutKIn = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeUndefinedNV);
+    layoutKIn = setTensorLayoutDimensionNV(layoutKIn, P.N, HEAD_DIM);
+#define LOAD_K(MAT, J) \
+    if ((J) + BK <= int(P.N)) coopMatLoadTensorNV(MAT, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutKIn, (J), BK, 0, HEAD_DIM)); \
+    else coopMatLoadTensorNV(MAT, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, (J), BK, 0, HEAD_DIM));
+#else
+#define LOAD_K(MAT, J) coopMatLoadTensorNV(MAT, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, (J), BK, 0, HEAD_DIM));
+#endif
+    LOAD_K(kt, jWG)
+#if CKP > 1
+    // CKP: the next key tile's load is issued before this tile's work
+    coopmat<float16_t, gl_ScopeWorkgroup, BK, HEAD_DIM, gl_MatrixUseA> ktNext;
+#endif
+    for (int kk = 0; kk < CKP; kk++) {
+    int j0 = jWG + kk * BK;
+    if (j0 >= int(P.N)) break;
+#if CKP > 1
+    if (kk + 1 < CKP && j0 + BK < int(P.N)) { LOAD_K(ktNext, j0 + BK) }
+#endif
 
     ACC(BK, NARROW) groupAcc = ACC(BK, NARROW)(0.0);
     for (uint hg = 0; hg < group; hg++) {
@@ -160,6 +209,128 @@ void main() {
             int jLast = min(j0 + BK, lk) - 1;
             int iBegin = P.maskKind == 0 ? 0 : max(0, j0 - off);
             int iEnd = P.maskKind == 2 ? min(lq, jLast - off + P.window) : lq;
+#ifdef CPIPE
+            // CPIPE (with CSM, CFULL, CBCAST): software pipelined as row_statistics_cm2's RPIPE: the
+            // product of query tile t + 1 is issued in the same basic block as the epilogue of tile t
+            // (one copy per reduction and mask case). Tile t in buffer t & 1; tile t + 2 is loaded into
+            // registers during step t and stored into buffer t & 1 before the step's one barrier.
+            uvec4 pre[PER_THREAD];
+            uint qBase4 = bh * P.M * (HEAD_DIM / 8), lane = gl_LocalInvocationIndex;
+            int i0 = (iBegin / BQ) * BQ;
+            if (i0 < iEnd) {
+                UNROLL for (uint e = 0; e < PER_THREAD; e++) {
+                    uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
+                    if (idx < TILE4) {
+                        qStage[r * QROW + c] = qWord(qBase4, uint(i0) + r, c);
+                        qStage[BQ * QROW + r * QROW + c] = qWord(qBase4, uint(i0 + BQ) + r, c);
+                    }
+                }
+#ifdef CSST
+                if (lane < uint(BQ)) {
+                    uint ia = uint(i0) + lane, ib = uint(i0 + BQ) + lane;
+                    statTile[lane] = ia < P.M ? rowStats[bh * P.M + ia] : vec2(0.0);
+                    statTile[BQ + lane] = ib < P.M ? rowStats[bh * P.M + ib] : vec2(0.0);
+                }
+                vec2 stPre = vec2(0.0);
+#endif
+#ifdef CDEF
+                ACC(BK, BQ) accW = ACC(BK, BQ)(isMax ? NEG_INF : 0.0);
+#endif
+                barrier();
+                coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BQ, gl_MatrixUseB> qt;
+                coopMatLoad(qt, qStage, 0u, QROW, gl_CooperativeMatrixLayoutColumnMajor);
+                ACC(BK, BQ) sa = coopMatMulAdd(kt, qt, ACC(BK, BQ)(0.0)), sb;
+                uint t = 0;
+#ifdef CSST
+#define COL_FULL(S) coopMatPerElementNV(S, S, fullTermS, (t % 3u) * uint(BQ));
+#else
+#define COL_FULL(S) { \
+                ACC(BK, BQ) mRow, lRow; \
+                coopMatLoadTensorNV(mRow, planar, 2u * rows + bh * P.M, sliceTensorLayoutNV(layoutStats, 0, BK, i0, BQ)); \
+                coopMatLoadTensorNV(lRow, planar, 3u * rows + bh * P.M, sliceTensorLayoutNV(layoutStats, 0, BK, i0, BQ)); \
+                coopMatPerElementNV(S, S, fullTermB, mRow, lRow); }
+#endif
+#define COL_MASKED(S) coopMatPerElementNV(S, S, columnTerm, i0, j0, lq, lk, off, bh * P.M);
+#ifdef CDEF
+#define COL_SUM(S) accW += S;
+#define COL_MAX(S) coopMatPerElementNV(accW, accW, maxPairC, S);
+#else
+#define COL_SUM(S) { ACC(BK, NARROW) tile; coopMatReduceNV(tile, S, gl_CooperativeMatrixReduceRowNV, addOp); acc += tile; }
+#define COL_MAX(S) { ACC(BK, NARROW) tile; coopMatReduceNV(tile, S, gl_CooperativeMatrixReduceRowNV, maxOp); \
+                UNROLL for (uint e = 0; e < acc.length(); e++) acc[e] = stickyMax(acc[e], tile[e]); }
+#endif
+#define COL_PRODUCT(NXT) \
+                coopMatLoad(qt, qStage, nb, QROW, gl_CooperativeMatrixLayoutColumnMajor); \
+                NXT = coopMatMulAdd(kt, qt, ACC(BK, BQ)(0.0));
+#ifdef CSST
+#define STAT_LOAD if (lane < uint(BQ)) { uint ic = uint(i0 + 2 * BQ) + lane; stPre = ic < P.M ? rowStats[bh * P.M + ic] : vec2(0.0); }
+#define STAT_STORE if (lane < uint(BQ)) statTile[((t + 2u) % 3u) * uint(BQ) + lane] = stPre;
+#else
+#define STAT_LOAD
+#define STAT_STORE
+#endif
+#define COL_STEP(CUR, NXT) { \
+                bool more2 = i0 + 2 * BQ < iEnd; \
+                if (more2) { \
+                    UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
+                        uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4; \
+                        pre[e] = uvec4(0); \
+                        if (idx < TILE4) pre[e] = qWord(qBase4, uint(i0 + 2 * BQ) + r, c); \
+                    } \
+                    STAT_LOAD \
+                } \
+                uint nb = ((t + 1u) & 1u) * uint(BQ * QROW); \
+                bool full = tileVisible(i0, BQ, j0, BK, lq, lk, off); \
+                if (isMax) { \
+                    if (full) { COL_PRODUCT(NXT) COL_FULL(CUR) COL_MAX(CUR) } \
+                    else { COL_PRODUCT(NXT) COL_MASKED(CUR) COL_MAX(CUR) } \
+                } else { \
+                    if (full) { COL_PRODUCT(NXT) COL_FULL(CUR) COL_SUM(CUR) } \
+                    else { COL_PRODUCT(NXT) COL_MASKED(CUR) COL_SUM(CUR) } \
+                } \
+                if (more2) { \
+                    UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
+                        uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4; \
+                        if (idx < TILE4) qStage[(t & 1u) * (BQ * QROW) + r * QROW + c] = pre[e]; \
+                    } \
+                    STAT_STORE \
+                } \
+                barrier(); \
+                t++; \
+                i0 += BQ; }
+                bool inB = false;
+                for (;;) {
+                    if (i0 + BQ >= iEnd) break;
+                    COL_STEP(sa, sb)
+                    if (i0 + BQ >= iEnd) { inB = true; break; }
+                    COL_STEP(sb, sa)
+                }
+                if (inB) sa = sb;
+                bool full = tileVisible(i0, BQ, j0, BK, lq, lk, off);
+                if (full) { COL_FULL(sa) }
+                else { COL_MASKED(sa) }
+                if (isMax) { COL_MAX(sa) }
+                else { COL_SUM(sa) }
+#ifdef CDEF
+                ACC(BK, NARROW) tile;
+                if (isMax) {
+                    coopMatReduceNV(tile, accW, gl_CooperativeMatrixReduceRowNV, maxOp);
+                    UNROLL for (uint e = 0; e < acc.length(); e++) acc[e] = stickyMax(acc[e], tile[e]);
+                } else {
+                    coopMatReduceNV(tile, accW, gl_CooperativeMatrixReduceRowNV, addOp);
+                    acc += tile;
+                }
+#endif
+#undef STAT_LOAD
+#undef STAT_STORE
+#undef COL_STEP
+#undef COL_PRODUCT
+#undef COL_MAX
+#undef COL_SUM
+#undef COL_MASKED
+#undef COL_FULL
+            }
+#else
 #if defined(CABL)
             ACC(BK, BQ) sAcc = ACC(BK, BQ)(0.0);
 #endif
@@ -241,12 +412,18 @@ void main() {
 #if defined(CABL)
             coopMatReduceNV(acc, sAcc, gl_CooperativeMatrixReduceRowNV, addOp);
 #endif
+#endif // CPIPE
         }
         coopMatPerElementNV(acc, acc, finish, j0, lq, lk, off);
         if (P.groupHeads == 0) coopMatPerElementNV(acc, acc, storeColumn0, bh * P.N, j0);
         else groupAcc += acc;
     }
     if (P.groupHeads != 0) coopMatPerElementNV(groupAcc, groupAcc, storeColumn0, bkv * P.N, j0);
+#if CKP > 1
+    kt = ktNext;
+#endif
+    }
+#undef LOAD_K
 }
 #endif // !CSG
 
