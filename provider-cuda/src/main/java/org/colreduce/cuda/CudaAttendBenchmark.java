@@ -69,6 +69,7 @@ public final class CudaAttendBenchmark {
                     System.clearProperty(OutputPlan.ONLINE);
                     double fused = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
                     double[] hostAndBatched = hostAndBatched(s, () -> s.enqueue(p, a), start, end);
+                    double[] split = split(s, () -> s.enqueue(p, a), flush, start, end);
                     double scoresOnly = median(s, () -> s.enqueue(p), flush, start, end, budgetMs);
                     System.setProperty(OutputPlan.ONLINE, "false");
                     double unfused = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
@@ -80,9 +81,9 @@ public final class CudaAttendBenchmark {
                     if (kernel == null) System.clearProperty(OutputPlan.KERNEL);
                     else System.setProperty(OutputPlan.KERNEL, kernel);
                     double flops = 4.0 * b * h * (causal ? visible(m, n) : (double) m * n) * d;   // QK^T and PV
-                    System.out.printf(Locale.ROOT, "{\"shape\":\"%s\",\"dtype\":\"%s\",\"attend_ms\":%.4f,\"attend_host_us\":%.1f,\"attend_batched_ms\":%.4f,\"attend_unfused_ms\":%.4f,\"attend_wg_ms\":%.4f,\"attend_mma_ms\":%.4f,\"scores_only_ms\":%.4f,\"attend_tflops\":%.1f}%n",
-                            shape, dtype.name().toLowerCase(Locale.ROOT), fused, hostAndBatched[0], hostAndBatched[1], unfused, wg, mma, scoresOnly, flops / fused / 1e9);
-                    table.add(String.format(Locale.ROOT, "%-34s %10.3f %8.1f %10.3f %12.3f %10.3f %10.3f %10.3f", shape, fused, hostAndBatched[0], hostAndBatched[1], unfused, wg, mma, scoresOnly));
+                    System.out.printf(Locale.ROOT, "{\"shape\":\"%s\",\"dtype\":\"%s\",\"attend_ms\":%.4f,\"attend_host_us\":%.1f,\"attend_batched_ms\":%.4f,\"output_pass_ms\":%.4f,\"after_output_ms\":%.4f,\"attend_unfused_ms\":%.4f,\"attend_wg_ms\":%.4f,\"attend_mma_ms\":%.4f,\"scores_only_ms\":%.4f,\"attend_tflops\":%.1f}%n",
+                            shape, dtype.name().toLowerCase(Locale.ROOT), fused, hostAndBatched[0], hostAndBatched[1], split[0], split[1], unfused, wg, mma, scoresOnly, flops / fused / 1e9);
+                    table.add(String.format(Locale.ROOT, "%-34s %10.3f %8.1f %10.3f %12.3f %10.3f %10.3f %10.3f", shape, fused, hostAndBatched[0], hostAndBatched[1], split[0], split[1], unfused, wg, mma, scoresOnly));
                 } catch (RuntimeException e) {
                     System.out.println("{\"shape\":\"" + shape + "\",\"error\":\"" + String.valueOf(e.getMessage()).replace('"', '\'') + "\"}");
                     table.add(String.format(Locale.ROOT, "%-34s error: %s", shape, e.getMessage()));
@@ -92,7 +93,7 @@ public final class CudaAttendBenchmark {
             cuEventDestroy(end);
             flush.close();
         }
-        System.out.printf(Locale.ROOT, "%-34s %10s %8s %10s %12s %10s %10s %10s%n", "shape", "attend_ms", "host_us", "batched_ms", "unfused_ms", "wg_ms", "mma_ms", "scores_ms");
+        System.out.printf(Locale.ROOT, "%-34s %10s %8s %10s %9s %9s %12s %10s %10s %10s%n", "shape", "attend_ms", "host_us", "batched_ms", "output_ms", "after_ms", "unfused_ms", "wg_ms", "mma_ms", "scores_ms");
         table.forEach(System.out::println);
     }
 
@@ -135,6 +136,29 @@ public final class CudaAttendBenchmark {
         CudaDriver.check(cuEventElapsedTime(ms, start, end), "cuEventElapsedTime");
         Arrays.sort(host);
         return new double[] {host[n / 2] / 1e3, ms[0] / n};
+    }
+
+    /** Medians of 21 flushed runs: the output pass (start to the event after its launch) and what follows it. */
+    private static double[] split(CudaSession s, Runnable call, CudaResidentTensor flush, CUevent_st start, CUevent_st end) {
+        CUevent_st mid = new CUevent_st();
+        CudaDriver.check(cuEventCreate(mid, CU_EVENT_DEFAULT), "cuEventCreate");
+        s.rowsDone = mid;
+        try {
+            int n = 21;
+            float[] first = new float[n], rest = new float[n], ms = new float[1];
+            for (int i = 0; i < n; i++) {
+                float total = time(s, call, flush, start, end);
+                CudaDriver.check(cuEventElapsedTime(ms, start, mid), "cuEventElapsedTime");
+                first[i] = ms[0];
+                rest[i] = total - ms[0];
+            }
+            Arrays.sort(first);
+            Arrays.sort(rest);
+            return new double[] {first[n / 2], rest[n / 2]};
+        } finally {
+            s.rowsDone = null;
+            cuEventDestroy(mid);
+        }
     }
 
     private static float time(CudaSession s, Runnable call, CudaResidentTensor flush, CUevent_st start, CUevent_st end) {
