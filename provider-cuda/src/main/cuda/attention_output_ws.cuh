@@ -93,7 +93,9 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
     }
     registers_claim<WS_CONSUMER_REGS>();
 
-    const int ctid = threadIdx.x - 128, wg = ctid >> 7, cw = (ctid >> 5) & 3, g = lane >> 2, t = lane & 3;
+    // wg read from lane 0: the compiler then knows it is warp-uniform, and the wgmma descriptors
+    // built from it stay in uniform registers (no R2UR per descriptor)
+    const int ctid = threadIdx.x - 128, wg = __shfl_sync(0xffffffffu, ctid >> 7, 0), cw = (ctid >> 5) & 3, g = lane >> 2, t = lane & 3;
     const int64_t w0 = i0 + wg * 64 + cw * 16;   // this warp's 16 rows
     const int64_t row0 = w0 + g;                  // this thread's rows: row0, row0 + 8
     const bool online = o.online != 0;

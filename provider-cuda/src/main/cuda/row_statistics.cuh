@@ -82,7 +82,8 @@ __device__ void row_statistics(const Problem& p) {
     uint4* sK = aligned_smem(smem_raw);
     uint4* sQ = Q_IN_RING ? sK + (S - 1) * BN * CH : sK + S * BN * CH;
 
-    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    // warp read from lane 0: known warp-uniform, so wgmma descriptors built from it stay uniform
+    const int warp = __shfl_sync(0xffffffffu, threadIdx.x >> 5, 0), lane = threadIdx.x & 31;
     // causal rows late in the sequence see the most keys: run those blocks first (shorter tail)
     const int qt = p.causal ? gridDim.x - 1 - blockIdx.x : blockIdx.x, bh = blockIdx.y, split = blockIdx.z;
     const int b = bh / p.Hq, h = bh % p.Hq, kvh = h / (p.Hq / p.Hkv);
