@@ -6,7 +6,6 @@
 #include "row_statistics.cuh"
 #include "column_pass.cuh"
 #include "column_stream.cuh"
-#include "column_pass_ws.cuh"
 #include "head_reduction.cuh"
 #include "simt_f32.cuh"
 #include "fill.cuh"

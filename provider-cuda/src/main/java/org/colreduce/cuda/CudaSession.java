@@ -53,7 +53,6 @@ final class CudaSession implements BackendSession {
     private final ProblemBlock block = new ProblemBlock();
     private final OutputBlock outputBlock = new OutputBlock(block);
     private final TensorMaps outputMaps = new TensorMaps(block.bytes, outputBlock.bytes);
-    private final TensorMaps columnMaps = new TensorMaps(block.bytes);
     private final int multiprocessors;
     private final boolean hopper;
     private boolean closed;
@@ -254,12 +253,7 @@ final class CudaSession implements BackendSession {
         }
         if (rowsDone != null) CudaDriver.check(cuEventRecord(rowsDone, stream), "cuEventRecord");
         if (plan.stream()) block.i32(ProblemBlock.KEYS_PER_SPLIT, plan.columnKeysPerBlock());
-        String specialized = plan.specializedColumnKernel(p.reduction());
-        if (specialized != null && columnMaps.rows(0, q, p.batch(), p.queryHeads(), p.queries(), ld, 128)
-                && columnMaps.rows(1, k, p.batch(), p.kvHeads(), p.keys(), ld, 128) && columnMaps.statistics(2, lse, rows, 128))
-            launch(specialized, plan.columnBlocksX(), plan.columnBlocksY(), 1, 384, plan.specializedColumnSmem(), columnMaps.params);
-        else
-            launch(plan.columnKernel(p.reduction()), plan.columnBlocksX(), plan.columnBlocksY(), 1, plan.columnThreads(), plan.columnSmem());
+        launch(plan.columnKernel(p.reduction()), plan.columnBlocksX(), plan.columnBlocksY(), 1, plan.columnThreads(), plan.columnSmem());
         if (!plan.direct()) launch("head_reduction_k", LaunchPlan.ceilDiv(outElems, 256), 1, 1, 256, 0);
 
         Runnable scores = () -> {};
@@ -428,7 +422,6 @@ final class CudaSession implements BackendSession {
         if (!module.isNull()) cuModuleUnload(module);
         if (!stream.isNull()) cuStreamDestroy(stream);
         outputMaps.close();
-        columnMaps.close();
         outputBlock.close();
         block.close();
         cuDevicePrimaryCtxRelease(device);

@@ -57,14 +57,6 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
      */
     static final String ROW_KEYS = "colreduce.cuda.rowKeys";
 
-    /**
-     * System property: "ws" runs the column pass on items of 128 queries on the warp-specialised
-     * TMA kernel (column_pass_ws.cuh) instead of the 8-warp cp.async kernel (column_pass.cuh, the
-     * default): on the H200 the two were within 1.5 % of each other on every anchor shape
-     * (docs/PERFORMANCE.md), so the simpler kernel stays the default.
-     */
-    static final String COLUMN_KERNEL = "colreduce.cuda.columnKernel";
-
     /** Tiles&lt;DP&gt;::STAGES: depth of the cp.async rings. */
     static final int STAGES = 4;
     /** column_stream.cuh STREAM_MAX_QTILES: query tiles a column_stream block keeps resident. */
@@ -175,21 +167,6 @@ record LaunchPlan(DType dtype, int paddedDim, int rowWarps, int rowTile, int key
         return (stream ? "column_stream_" : "column_") + kind + "_" + suffix(columnWarps)
                 + (stream ? stages(streamStages) : columnBlocks3 ? "_b3" : columnRows == 128 ? "_q128" : "");
     }
-
-    /**
-     * The warp-specialised TMA column pass (column_pass_ws.cuh: 384 threads, 128 keys a block, the
-     * grid of this plan) where it is asked for ({@link #COLUMN_KERNEL}) and this plan runs items of
-     * 128 queries on sm_90a, else null; the caller falls back to {@link #columnKernel} where the
-     * TMA cannot address the tensors.
-     */
-    String specializedColumnKernel(Reduction r) {
-        if (!wgmma || stream || columnRows != 128 || columnWarps != 8 || dtype == DType.F32 || !"ws".equals(System.getProperty(COLUMN_KERNEL)))
-            return null;
-        return columnKernel(r).replace("_wg8_q128", "_ws");
-    }
-
-    /** SpecializedColumnTiles&lt;DP, 4&gt;::smem(): K, 4 stages of 128 queries and their statistics, 9 mbarriers, 1 KB for alignment. */
-    int specializedColumnSmem() { return (128 + 4 * 128) * paddedDim * 2 + 4 * 128 * 8 + 9 * 8 + 1024; }
 
     private String stages(int s) { return wgmma && s != STAGES ? "_s" + s : ""; }
 

@@ -8,11 +8,10 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 
 /**
- * The TMA tensor maps of one warp-specialised kernel launch (attention_output_ws.cuh,
- * column_pass_ws.cuh), after its by-value parameter blocks: {@link #params} holds the blocks,
- * then the three maps. Row maps read a [B][H][rows][ld] tensor of 2-byte elements in boxes of 64
- * columns by a tile of rows, 128-byte swizzled (the shared layout wgmma reads); the statistics
- * map reads the row statistics as 8-byte (m, lg) pairs, a tile of rows at a time.
+ * The TMA tensor maps of one warp-specialised kernel launch (attention_output_ws.cuh), after its
+ * by-value parameter blocks: {@link #params} holds the blocks, then the three maps (Q, K, V). Row
+ * maps read a [B][H][rows][ld] tensor of 2-byte elements in boxes of 64 columns by a tile of rows,
+ * 128-byte swizzled (the shared layout wgmma reads).
  */
 final class TensorMaps implements AutoCloseable {
     private final CUtensorMap[] maps = {new CUtensorMap(), new CUtensorMap(), new CUtensorMap()};
@@ -36,13 +35,6 @@ final class TensorMaps implements AutoCloseable {
         if (all >= (1L << 40)) return false;
         return encode(maps[slot], CU_TENSOR_MAP_DATA_TYPE_UINT16, CU_TENSOR_MAP_SWIZZLE_128B, addr,
                 new long[] {ld, rows, heads, batch}, new long[] {row, head, all}, new int[] {64, boxRows, 1, 1});
-    }
-
-    /** Encodes map {@code slot} over {@code count} row statistics (two floats each), boxes of {@code boxRows}. */
-    boolean statistics(int slot, long addr, long count, int boxRows) {
-        if (addr % 16 != 0 || count < 1 || count >= (1L << 32)) return false;
-        return encode(maps[slot], CU_TENSOR_MAP_DATA_TYPE_UINT64, CU_TENSOR_MAP_SWIZZLE_NONE, addr, new long[] {count}, new long[0],
-                new int[] {boxRows});
     }
 
     private static boolean encode(CUtensorMap map, int type, int swizzle, long addr, long[] dims, long[] strides, int[] box) {

@@ -104,29 +104,16 @@ class CudaDirectTest {
         for (DType t : DType.values()) check("decode-d200-gqa", t, 1, 8, 1, 16, 2500, 200, cr, false, 1);
     }
 
-    /**
-     * M ≥ 128 on sm_90: the column pass on items of 128 queries (LaunchPlan.COLUMN_QUERIES), masked
-     * items included, on the cp.async kernel (the default) and the warp-specialised TMA kernel
-     * (LaunchPlan.COLUMN_KERNEL = ws).
-     */
+    /** M ≥ 128 on sm_90: the column pass on items of 128 queries (LaunchPlan.COLUMN_QUERIES), masked items included. */
+    /** M ≥ 128 on sm_90: the column pass on items of 128 queries (LaunchPlan.COLUMN_QUERIES), masked items included. */
     @Test void wideColumnItemsEveryReduction() {
-        wideColumnItems("");
-        System.setProperty(LaunchPlan.COLUMN_KERNEL, "ws");
-        try {
-            wideColumnItems("tma-");
-        } finally {
-            System.clearProperty(LaunchPlan.COLUMN_KERNEL);
-        }
-    }
-
-    private void wideColumnItems(String kernel) {
         ColumnReduction heads = ColumnReduction.builder().reduction(Reduction.MEAN).heads(HeadReduction.MEAN).mask(Mask.causal()).build();
-        check(kernel + "wide-gqa-head-mean", DType.F16, 1, 8, 2, 640, 700, 128, heads, false, 1);
+        check("wide-gqa-head-mean", DType.F16, 1, 8, 2, 640, 700, 128, heads, false, 1);
         for (Reduction red : Reduction.values()) {
             ColumnReduction cr = ColumnReduction.builder().reduction(red).mask(Mask.causal()).keyLengths(500, 377).queryLengths(300, 211).build();
-            for (DType t : new DType[]{DType.F16, DType.BF16}) check(kernel + "wide-causal-" + red, t, 2, 4, 2, 300, 500, 128, cr, false, 1);
+            for (DType t : new DType[]{DType.F16, DType.BF16}) check("wide-causal-" + red, t, 2, 4, 2, 300, 500, 128, cr, false, 1);
             ColumnReduction window = ColumnReduction.builder().reduction(red).mask(Mask.slidingWindow(100)).build();
-            for (DType t : new DType[]{DType.F16, DType.BF16}) check(kernel + "wide-window-d64-" + red, t, 1, 2, 1, 260, 330, 64, window, false, 1);
+            for (DType t : new DType[]{DType.F16, DType.BF16}) check("wide-window-d64-" + red, t, 1, 2, 1, 260, 330, 64, window, false, 1);
         }
     }
 

@@ -75,27 +75,6 @@ class LaunchPlanTest {
         assertEquals("column_sum_f16_d128_wg8", few.columnKernel(org.colreduce.Reduction.SUM));
         LaunchPlan off = LaunchPlan.of(problem(DType.F16, 1, 32, 32, 4096, 4096, 128, HeadReduction.NONE), 132, false);
         assertEquals("column_sum_f16_d128", off.columnKernel(org.colreduce.Reduction.SUM), "mma.sync off Hopper");
-        System.setProperty(LaunchPlan.COLUMN_KERNEL, "ws");
-        try {
-            assertNull(off.specializedColumnKernel(org.colreduce.Reduction.SUM), "sm_90a only");
-            assertNull(few.specializedColumnKernel(org.colreduce.Reduction.SUM), "items of 64 queries stay on cp.async");
-        } finally {
-            System.clearProperty(LaunchPlan.COLUMN_KERNEL);
-        }
-    }
-
-    @Test void specializedColumnPassOnRequest() {
-        LaunchPlan p = LaunchPlan.of(problem(DType.F16, 1, 32, 32, 4096, 4096, 128, HeadReduction.NONE), 132, true);
-        assertNull(p.specializedColumnKernel(org.colreduce.Reduction.SUM), "the cp.async kernel by default");
-        System.setProperty(LaunchPlan.COLUMN_KERNEL, "ws");
-        try {
-            assertEquals("column_sum_f16_d128_ws", p.specializedColumnKernel(org.colreduce.Reduction.SUM));
-            assertEquals("column_max_f16_d128_ws", p.specializedColumnKernel(org.colreduce.Reduction.MAX));
-            assertEquals((128 + 4 * 128) * 128 * 2 + 4 * 128 * 8 + 9 * 8 + 1024, p.specializedColumnSmem(), "K, 4 stages of 128 queries and their (m, lg), 9 mbarriers");
-            assertTrue(p.specializedColumnSmem() <= 227 * 1024);
-        } finally {
-            System.clearProperty(LaunchPlan.COLUMN_KERNEL);
-        }
     }
 
     @Test void sharedMemoryAndKernelNames() {
