@@ -47,18 +47,18 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
      */
     record Cm2(Map<String, String> defines) {
         /**
-         * The measured choice (H200, docs/PERFORMANCE.md, branches vk4 and vk6): WG2, i.e. WG1 (full
-         * tiles without the mask test, the column pass's row statistics as broadcast matrices,
-         * in-bounds tiles loaded without bounds checks, pass 1 with wide statistics on 128-row tiles
-         * of 256 invocations where D = 128 and M ≥ 256, else 64-row tiles, and in that class the key
-         * and query tiles staged in shared memory by the shaders with 128-key column items) with, in
-         * that class, both staged loops software-pipelined and the column pass's statistics staged
-         * with its tiles; a plain row max and a rescale without exp2 while the max stands where
-         * M ≥ 256; and for M < 256 (decode) column workgroups of 4 key tiles. WG3 was faster still
-         * on decode and D = 64 but its conformance run on the device did not finish (vk6).
+         * The measured choice (H200, docs/PERFORMANCE.md, branches vk4, vk6 and vk7): WG3, i.e. WG1
+         * (full tiles without the mask test, the column pass's row statistics as broadcast matrices,
+         * in-bounds tiles loaded without bounds checks, pass 1 with wide statistics) with, where
+         * 64 ≤ D ≤ 128 and M ≥ 256, 128-row tiles of 256 invocations, both streamed tiles staged in
+         * shared memory and their loops software-pipelined, the column pass's statistics staged with
+         * its tiles, a plain row max and a rescale without exp2 while the max stands; and for M < 256
+         * (decode) column workgroups of 4 key tiles and, at D = 128, pass 1 staged and pipelined.
+         * (vk6 had left WG3 a named profile after its device test JVM died in libEGL_nvidia: that
+         * was the shell's timeout killing a JVM that needed a few seconds more; vk7 ran it, 232/0.)
          */
         static String defaults(int headDim, int queries) {
-            return profile("WG2", headDim, queries);
+            return profile("WG3", headDim, queries);
         }
 
         /**
@@ -71,7 +71,7 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
          * with pass 1 on 192-row tiles of 384 invocations (12 subgroups) where D ≥ 128 and M ≥ 256.
          * WG2 (vk6, the default): WG1 plus, where D = 128 and M ≥ 256, RPIPE, CPIPE and CSST; where
          * M ≥ 256 (D ≤ 128), FMAX and RLZ; where M < 256, CLK and CKP=4 (the column pass of decode).
-         * WG3 (vk6, measured, its device conformance run unfinished): WG2 with D = 128's tiles and
+         * WG3 (vk6; the default since vk7): WG2 with D = 128's tiles and
          * staging for 64 ≤ D ≤ 128 where M ≥ 256, and for M < 256 at D = 128 pass 1 staged and
          * pipelined (RSM, RPIPE on 64-row tiles).
          * Where D > 128 every name is DEFAULT0 (the staging holds tiles of D ≤ 128).
