@@ -58,7 +58,7 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
          * was the shell's timeout killing a JVM that needed a few seconds more; vk7 ran it, 232/0.)
          */
         static String defaults(int headDim, int queries) {
-            return profile("WG3", headDim, queries);
+            return profile("WG4", headDim, queries);
         }
 
         /**
@@ -95,6 +95,7 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
                         : queries >= 256 && headDim >= 64 ? "RFULL,RWIDE,CFULL,CBCAST,LU,RBQ=128,RWG=256,RSM,CSM,CBK=128,CWG=256,RPIPE,CPIPE,CSST,FMAX,RLZ"
                         : queries >= 256 ? base + ",FMAX,RLZ"
                         : base + (headDim == 128 ? ",RSM,RPIPE" : "") + ",CLK,CKP=4";
+                case "WG4" -> headDim > 128 ? base : profile("WG3", headDim, queries) + ",RTARGET=256";
                 default -> null;
             };
         }
