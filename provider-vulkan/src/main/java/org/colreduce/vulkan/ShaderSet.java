@@ -47,18 +47,17 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
      */
     record Cm2(Map<String, String> defines) {
         /**
-         * The measured choice (H200, docs/PERFORMANCE.md, branches vk4 and vk6): WG2, i.e. WG1 (full
-         * tiles without the mask test, the column pass's row statistics as broadcast matrices,
-         * in-bounds tiles loaded without bounds checks, pass 1 with wide statistics on 128-row tiles
-         * of 256 invocations where D = 128 and M ≥ 256, else 64-row tiles, and in that class the key
-         * and query tiles staged in shared memory by the shaders with 128-key column items) with, in
-         * that class, both staged loops software-pipelined and the column pass's statistics staged
-         * with its tiles; a plain row max and a rescale without exp2 while the max stands where
-         * M ≥ 256; and for M < 256 (decode) column workgroups of 4 key tiles. WG3 was faster still
-         * on decode and D = 64 but its conformance run on the device did not finish (vk6).
+         * The measured choice (H200, docs/PERFORMANCE.md, branches vk4, vk6 and vk7): WG5, i.e. WG3
+         * (WG1 with, where 64 ≤ D ≤ 128 and M ≥ 256, 128-row tiles of 256 invocations, both streamed
+         * tiles staged in shared memory and their loops software-pipelined, the column pass's
+         * statistics staged with its tiles, a plain row max and a rescale without exp2 while the max
+         * stands; for M < 256 (decode) pass 1 staged and pipelined at D = 128) with pass 1's key
+         * splits aimed at 128 workgroups (fewer, longer ones) and, for decode, column workgroups of
+         * 8 key tiles. (vk6 had left WG3 a named profile after its device test JVM died in
+         * libEGL_nvidia: that was the shell's timeout killing a JVM that needed a few seconds more.)
          */
         static String defaults(int headDim, int queries) {
-            return profile("WG2", headDim, queries);
+            return profile("WG5", headDim, queries);
         }
 
         /**
@@ -69,11 +68,11 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
          * as WG1; SG2 both passes on subgroup-scope fragments (RSG, CSG, SGM). Null for other names.
          * WG1U, SG1U, SG2U: the same with SGU (every loop of fixed trip count unrolled); SG1W is SG1U
          * with pass 1 on 192-row tiles of 384 invocations (12 subgroups) where D ≥ 128 and M ≥ 256.
-         * WG2 (vk6, the default): WG1 plus, where D = 128 and M ≥ 256, RPIPE, CPIPE and CSST; where
+         * WG2 (vk6): WG1 plus, where D = 128 and M ≥ 256, RPIPE, CPIPE and CSST; where
          * M ≥ 256 (D ≤ 128), FMAX and RLZ; where M < 256, CLK and CKP=4 (the column pass of decode).
-         * WG3 (vk6, measured, its device conformance run unfinished): WG2 with D = 128's tiles and
-         * staging for 64 ≤ D ≤ 128 where M ≥ 256, and for M < 256 at D = 128 pass 1 staged and
-         * pipelined (RSM, RPIPE on 64-row tiles).
+         * WG3 (vk6): WG2 with D = 128's tiles and staging for 64 ≤ D ≤ 128 where M ≥ 256, and for
+         * M < 256 at D = 128 pass 1 staged and pipelined (RSM, RPIPE on 64-row tiles). WG4 (vk7): WG3
+         * with RTARGET=256. WG5 (vk7, the default): WG3 with RTARGET=128 and, where M < 256, CKP=8.
          * Where D > 128 every name is DEFAULT0 (the staging holds tiles of D ≤ 128).
          */
         static String profile(String name, int headDim, int queries) {
@@ -95,6 +94,8 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
                         : queries >= 256 && headDim >= 64 ? "RFULL,RWIDE,CFULL,CBCAST,LU,RBQ=128,RWG=256,RSM,CSM,CBK=128,CWG=256,RPIPE,CPIPE,CSST,FMAX,RLZ"
                         : queries >= 256 ? base + ",FMAX,RLZ"
                         : base + (headDim == 128 ? ",RSM,RPIPE" : "") + ",CLK,CKP=4";
+                case "WG4" -> headDim > 128 ? base : profile("WG3", headDim, queries) + ",RTARGET=256";
+                case "WG5" -> headDim > 128 ? base : profile("WG3", headDim, queries) + ",RTARGET=128" + (queries >= 256 ? "" : ",CKP=8");
                 default -> null;
             };
         }

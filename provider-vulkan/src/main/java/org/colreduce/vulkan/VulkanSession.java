@@ -203,9 +203,14 @@ final class VulkanSession implements BackendSession {
         GpuBuffer stats = scratch("stats", 8L * hq * m * Math.max((long) full.count() * chunk, (long) last.count() * lastChunk), false);
         // (m, log2 l) per row: two floats; then the planar copy column_pass_cm2 may read
         GpuBuffer lse = scratch("lse", 16L * (statRows + ShaderSet.COOP_TILE), false);
-        GpuBuffer partial = scratch("partial", 4L * chunk * (grouped ? hkv : hq) * n, false);
         long resultBytes = 4L * rows * n;
         GpuBuffer result = p.out() instanceof VulkanResidentTensor r ? r.buffer : scratch("result", resultBytes, false);
+        int terms = p.heads() == HeadReduction.SUM || p.heads() == HeadReduction.MEAN ? hkv : 1;
+        int divisor = p.headDivisor();
+        // where each output row is one partial row (no sum over heads, no divisor, no previous scores)
+        // and one chunk, the head pass would be a plain copy: the column pass writes the scores itself
+        boolean direct = terms == 1 && divisor == 1 && prev == null && chunks == 1;
+        GpuBuffer partial = direct ? result : scratch("partial", 4L * chunk * (grouped ? hkv : hq) * n, false);
         GpuBuffer back = p.out() instanceof Tensor ? scratch("stage.result", resultBytes, true) : null;
 
         // attend (one chunk): O in F32 on the device, then packed to 16 bits or read back as asked
@@ -222,8 +227,6 @@ final class VulkanSession implements BackendSession {
         int maskKind = switch (mask.kind()) { case NONE -> 0; case CAUSAL -> 1; case SLIDING_WINDOW -> 2; };
         int window = (int) Math.min(mask.window(), 1 << 30);
         float logitScale = (float) (p.scale() * 1.4426950408889634);
-        int terms = p.heads() == HeadReduction.SUM || p.heads() == HeadReduction.MEAN ? hkv : 1;
-        int divisor = p.headDivisor();
 
         lastGpuNanos = device.submit(cb -> {
             q.record(cb);
@@ -268,6 +271,7 @@ final class VulkanSession implements BackendSession {
                     push(cb, outputPass, ints(params));
                     vkCmdDispatch(cb, (m + ShaderSet.TILE - 1) / ShaderSet.TILE, bc * hq, (dv + 63) / 64);
                 }
+                if (direct) continue;
                 VulkanDevice.barrier(cb);
                 set = device.descriptorSet(headPass, partial, prev == null ? partial : prev.buffer, result);
                 bind(cb, headPass, set);
