@@ -111,8 +111,10 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
         uint32_t pa[BN / 16][4], pl[PSPLIT ? BN / 16 : 1][4];
 
         // (every wait comes before the wgmma groups are issued: none spins with a group in flight)
+        // the ring stage read from lane 0, as wg: the descriptors of its tile stay uniform
+        auto stage = [](int n) { return __shfl_sync(0xffffffffu, n, 0); };
         auto issue_scores = [&](int n) {
-            warpgroup_mma_issue_ss<T, BN, CH / 2, BM>(sacc, sQ, wg * 64, kTile(n));
+            warpgroup_mma_issue_ss<T, BN, CH / 2, BM>(sacc, sQ, wg * 64, kTile(stage(n)));
         };
         // the stage's last reader in this warp is done: one arrival per consumer warp
         auto release = [&](uint64_t* bar) {
@@ -123,9 +125,10 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
             asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
             // all E value columns in one instruction per k step (the 64-column blocks LBO apart):
             // 3-5 % faster than one m64n64k16 per block at E = 128 (attend_lab, H200)
+            const uint4* vt = vTile(stage(n));
 #pragma unroll
             for (int kk = 0; kk < BN / 16; kk++) {
-                const uint64_t d = n_major_descriptor<BN>(vTile(n), kk);
+                const uint64_t d = n_major_descriptor<BN>(vt, kk);
                 WgmmaT<T, E>::mma(oacc, pa[kk], d, 1);
                 if constexpr (PSPLIT) WgmmaT<T, E>::mma(oacc, pl[kk], d, 1);
             }

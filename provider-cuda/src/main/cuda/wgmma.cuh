@@ -130,9 +130,15 @@ __device__ __forceinline__ uint64_t tile_descriptor(const uint4* tile) {
 }
 
 // Descriptor of a K-major B tile of ROWS rows, 128B swizzle, at k step ks (16 elements).
+template <uint32_t LBO>
+__device__ __forceinline__ uint64_t tile_descriptor(const uint4* tile, uint32_t bytes) {
+    const uint64_t d = tile_descriptor<LBO>(tile);
+    return (d & 0xFFFFFFFF00000000ull) | (uint32_t)((uint32_t)d + (bytes >> 4));   // a 32-bit add: no carry to propagate
+}
+
 template <int ROWS>
 __device__ __forceinline__ uint64_t b_descriptor(const uint4* tile, int ks) {
-    return tile_descriptor<1>(tile) + (uint64_t)(((ks >> 2) * ROWS * 128 + (ks & 3) * 32) >> 4);   // LBO unused with this swizzle
+    return tile_descriptor<1>(tile, (ks >> 2) * ROWS * 128 + (ks & 3) * 32);   // LBO unused with this swizzle
 }
 
 // Descriptor of an N-major B tile (ROWS rows of k, 64-column blocks of [ROWS][64], 128B
@@ -140,7 +146,7 @@ __device__ __forceinline__ uint64_t b_descriptor(const uint4* tile, int ks) {
 template <int ROWS>
 __device__ __forceinline__ uint64_t n_major_descriptor(const uint4* tile, int ks) {
     constexpr uint32_t LBO = ROWS * 128 / 16;   // the next 64 columns
-    return tile_descriptor<LBO>(tile) + (uint64_t)(ks * 16 * 128 / 16);
+    return tile_descriptor<LBO>(tile, ks * 16 * 128);
 }
 
 template <int N>
