@@ -117,7 +117,7 @@ __device__ void column_pass(const Problem& p) {
     uint4* sQ = sK + BN * CH;
     float* sL = (float*)(sQ + S * QSTAGE);
 
-    const int warp = __shfl_sync(0xffffffffu, threadIdx.x >> 5, 0);   // known warp-uniform: uniform branches per item
+    const int warp = threadIdx.x >> 5;
     const int kt = blockIdx.x, bkv = blockIdx.y;
     const int b = bkv / p.Hkv, kvh = bkv % p.Hkv, G = p.Hq / p.Hkv;
     const BatchMask mask = BatchMask::of(p, b);
