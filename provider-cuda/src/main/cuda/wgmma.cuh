@@ -129,13 +129,14 @@ __device__ __forceinline__ uint64_t tile_descriptor(const uint4* tile) {
     return d;
 }
 
-// Descriptor of a K-major B tile of ROWS rows, 128B swizzle, at k step ks (16 elements).
+// ... at `bytes` into the tile (a 32-bit add: the address field cannot carry out, see above)
 template <uint32_t LBO>
 __device__ __forceinline__ uint64_t tile_descriptor(const uint4* tile, uint32_t bytes) {
     const uint64_t d = tile_descriptor<LBO>(tile);
-    return (d & 0xFFFFFFFF00000000ull) | (uint32_t)((uint32_t)d + (bytes >> 4));   // a 32-bit add: no carry to propagate
+    return (d & 0xFFFFFFFF00000000ull) | (uint32_t)((uint32_t)d + (bytes >> 4));
 }
 
+// Descriptor of a K-major B tile of ROWS rows, 128B swizzle, at k step ks (16 elements).
 template <int ROWS>
 __device__ __forceinline__ uint64_t b_descriptor(const uint4* tile, int ks) {
     return tile_descriptor<1>(tile, (ks >> 2) * ROWS * 128 + (ks & 3) * 32);   // LBO unused with this swizzle
