@@ -124,10 +124,43 @@ __device__ __forceinline__ float nan_if_infinite(float v) { return fabsf(v) == I
 
 template <typename T>
 __device__ __forceinline__ void store_output(const OutputProblem& o, int64_t at, float v) {
-    v = nan_if_infinite(v);
     if (o.outF32) ((float*)o.o)[at] = v;
     else if constexpr (MmaType<T>::BF16) ((__nv_bfloat16*)o.o)[at] = __float2bfloat16_rn(v);
     else ((__half*)o.o)[at] = __float2half_rn(v);
+}
+
+// The end of an output pass (mma.sync or wgmma) for this thread's rows row0, row0 + 8 (accumulators in the m16n8
+// layout): the quad's partial sums in a fixed order, then O (0 for a row that sees no key) and,
+// online, the row statistics (m, lg) for the column pass; m from the log2-domain max (m·c
+// rounded: precise to an ulp of the logit, not exact as row_statistics' raw max is).
+template <typename T, int E>
+__device__ __forceinline__ void write_output_rows(const Problem& p, const OutputProblem& o, int bh, int64_t row0,
+                                                  const float (*oacc)[4], const float (&m)[2], float (&l)[2]) {
+    const int t = threadIdx.x & 3;
+    const bool online = o.online != 0;
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
+        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 2);
+        const int64_t i = row0 + r * 8;
+        if (i >= p.M) continue;
+        float inv;
+        if (online) inv = l[r] == 0.f ? 0.f : 1.f / l[r];
+        else inv = m[r] == -INFINITY ? 0.f : 1.f;
+        const int64_t at = ((int64_t)bh * p.M + i) * o.Dv;
+#pragma unroll
+        for (int n = 0; n < E / 8; n++) {
+            const int x = n * 8 + 2 * t;
+            const float v0 = inv == 0.f ? 0.f : nan_if_infinite(oacc[n][2 * r] * inv), v1 = inv == 0.f ? 0.f : nan_if_infinite(oacc[n][2 * r + 1] * inv);
+            if (!o.outF32 && x + 1 < o.Dv && (o.Dv & 1) == 0) {
+                *(uint32_t*)((T*)o.o + at + x) = pack2<T>(v0, v1);
+            } else {
+                if (x < o.Dv) store_output<T>(o, at + x, v0);
+                if (x + 1 < o.Dv) store_output<T>(o, at + x + 1, v1);
+            }
+        }
+        if (online && t == 0) store_row_stats(p.lse, (int64_t)bh * p.M + i, m[r] / p.c, l[r]);
+    }
 }
 
 template <typename T, int E>
@@ -340,28 +373,7 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
         cp_async_wait<0>();
     }
 
-    // the quad's partial sums in a fixed order, then O (0 for a row that sees no key) and lse2
-#pragma unroll
-    for (int r = 0; r < 2; r++) {
-        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
-        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 2);
-        const int64_t i = row0 + r * 8;
-        if (i >= p.M) continue;
-        float inv;
-        if (online) inv = l[r] == 0.f ? 0.f : 1.f / l[r];
-        else inv = m[r] == -INFINITY ? 0.f : 1.f;
-        const int64_t at = ((int64_t)bh * p.M + i) * o.Dv;
-#pragma unroll
-        for (int n = 0; n < E / 8; n++)
-#pragma unroll
-            for (int e = 0; e < 2; e++) {
-                int x = n * 8 + 2 * t + e;
-                if (x < o.Dv) store_output<T>(o, at + x, inv == 0.f ? 0.f : oacc[n][2 * r + e] * inv);
-            }
-        // the row statistics (m, lg) for the column pass; m from the log2-domain max (m·c rounded:
-        // precise to an ulp of the logit, not exact as row_statistics' raw max is)
-        if (online && t == 0) store_row_stats(p.lse, (int64_t)bh * p.M + i, m[r] / p.c, l[r]);
-    }
+    write_output_rows<T, E>(p, o, bh, row0, oacc, m, l);
 }
 
 // F32 inputs on the FMA units (SPEC §11.1 asks 1e-5): one warp per query row, (m, lg) from

@@ -67,6 +67,20 @@ __device__ __forceinline__ void rescale_output(float (*oacc)[4], const float (&a
     }
 }
 
+// The largest (MAX) or smallest score of accumulator row r (0: g, 1: g + 8) over the quad's columns
+template <int BN, bool MAX>
+__device__ __forceinline__ float quad_extreme(const float (*acc)[4], int r) {
+    float x = MAX ? -INFINITY : INFINITY;
+#pragma unroll
+    for (int n = 0; n < BN / 8; n++) x = MAX ? fmaxf(x, fmaxf(acc[n][2 * r], acc[n][2 * r + 1])) : fminf(x, fminf(acc[n][2 * r], acc[n][2 * r + 1]));
+#pragma unroll
+    for (int lanes = 1; lanes <= 2; lanes *= 2) {
+        const float y = __shfl_xor_sync(0xffffffffu, x, lanes);
+        x = MAX ? fmaxf(x, y) : fminf(x, y);
+    }
+    return x;
+}
+
 // P (the S accumulators after the softmax) as wgmma A fragments: hi, and for BF16 the rounding
 // residue lo (P·V as (hi + lo)·V)
 template <typename T, int BN>
@@ -79,40 +93,6 @@ __device__ __forceinline__ void probability_fragments(uint32_t (*pa)[4], uint32_
             pa[kk][q] = pack2<T>(x0, x1);
             if constexpr (MmaType<T>::BF16) pl[kk][q] = residue2<T>(x0, x1, pa[kk][q]);
         }
-}
-
-// The end of a wgmma output pass for this thread's rows row0, row0 + 8 (accumulators in the m16n8
-// layout): the quad's partial sums in a fixed order, then O (0 for a row that sees no key) and,
-// online, the row statistics (m, lg) for the column pass; m from the log2-domain max (m·c
-// rounded: precise to an ulp of the logit, not exact as row_statistics' raw max is).
-template <typename T, int E>
-__device__ __forceinline__ void write_output_rows(const Problem& p, const OutputProblem& o, int bh, int64_t row0,
-                                                  const float (*oacc)[4], const float (&m)[2], float (&l)[2]) {
-    const int t = threadIdx.x & 3;
-    const bool online = o.online != 0;
-#pragma unroll
-    for (int r = 0; r < 2; r++) {
-        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
-        l[r] += __shfl_xor_sync(0xffffffffu, l[r], 2);
-        const int64_t i = row0 + r * 8;
-        if (i >= p.M) continue;
-        float inv;
-        if (online) inv = l[r] == 0.f ? 0.f : 1.f / l[r];
-        else inv = m[r] == -INFINITY ? 0.f : 1.f;
-        const int64_t at = ((int64_t)bh * p.M + i) * o.Dv;
-#pragma unroll
-        for (int n = 0; n < E / 8; n++) {
-            const int x = n * 8 + 2 * t;
-            const float v0 = inv == 0.f ? 0.f : nan_if_infinite(oacc[n][2 * r] * inv), v1 = inv == 0.f ? 0.f : nan_if_infinite(oacc[n][2 * r + 1] * inv);
-            if (!o.outF32 && x + 1 < o.Dv && (o.Dv & 1) == 0) {
-                *(uint32_t*)((T*)o.o + at + x) = pack2<T>(v0, v1);
-            } else {
-                if (x < o.Dv) store_output<T>(o, at + x, v0);
-                if (x + 1 < o.Dv) store_output<T>(o, at + x + 1, v1);
-            }
-        }
-        if (online && t == 0) store_row_stats(p.lse, (int64_t)bh * p.M + i, m[r] / p.c, l[r]);
-    }
 }
 
 template <typename T, int E, int STAGES = 4, int KEYS = 64>
@@ -214,11 +194,7 @@ __device__ void attention_output_pipelined(const Problem& p, const OutputProblem
             for (int r = 0; r < 2; r++) {
                 float base;
                 if (online) {
-                    float mx = -INFINITY;
-#pragma unroll
-                    for (int n = 0; n < BN / 8; n++) mx = fmaxf(mx, fmaxf(sacc[n][2 * r], sacc[n][2 * r + 1]));
-                    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-                    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+                    const float mx = quad_extreme<BN, true>(sacc, r);
                     float mn = fmaxf(m[r], mx);
                     base = mn == -INFINITY ? 0.f : mn;
                     alpha[r] = fast_exp2(m[r] - base);

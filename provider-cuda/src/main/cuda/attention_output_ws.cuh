@@ -154,20 +154,7 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
             for (int r = 0; r < 2; r++) {
                 float base;
                 if (online) {
-                    float mx;
-                    if (!FULL || cs >= 0.f) {
-                        mx = -INFINITY;
-#pragma unroll
-                        for (int n = 0; n < BN / 8; n++) mx = fmaxf(mx, fmaxf(sacc[n][2 * r], sacc[n][2 * r + 1]));
-                        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-                        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-                    } else {
-                        mx = INFINITY;
-#pragma unroll
-                        for (int n = 0; n < BN / 8; n++) mx = fminf(mx, fminf(sacc[n][2 * r], sacc[n][2 * r + 1]));
-                        mx = fminf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-                        mx = fminf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-                    }
+                    float mx = !FULL || cs >= 0.f ? quad_extreme<BN, true>(sacc, r) : quad_extreme<BN, false>(sacc, r);
                     if constexpr (FULL) mx *= cs;
                     float mn = fmaxf(m[r], mx);
                     base = mn == -INFINITY ? 0.f : mn;

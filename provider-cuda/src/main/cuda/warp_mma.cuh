@@ -66,10 +66,10 @@ __device__ __forceinline__ void mma16816(float* c, const uint32_t* a, uint32_t b
 // swizzled shared tile; THREADS threads take part.
 // A fixed trip count, so that the loop unrolls to straight-line cp.async (a loop from threadIdx.x
 // compiled to a counted loop with remainder handling: ~40 instructions a copy). A thread's rows
-// lie STEP apart; when STEP is a multiple of 8 they share their swizzle phase, so one shared
-// address and one global pointer serve every copy (immediate offsets, one 64-bit add each), and
-// a whole tile takes no zero-fill selects: the column pass spent ~200 instructions a warp per
-// 128-row tile here before (ncu, 2026-11-22), a third of its instructions.
+// lie STEP apart; when STEP is a multiple of 8 they share their swizzle phase, so on a whole tile
+// one shared address and one global pointer serve every copy (immediate offsets, one 64-bit add
+// each, no zero-fill selects; a partial, last tile takes the general loop): the column pass spent
+// ~200 instructions a warp per 128-row tile here before (ncu, 2026-11-22), a third of its own.
 template <int ROWS, int CHUNKS, int THREADS, typename T>
 __device__ __forceinline__ void load_tile(uint4* s, const T* g, int64_t stride, int64_t first, int64_t limit) {
     static_assert(ROWS * CHUNKS % THREADS == 0 && THREADS % CHUNKS == 0, "every thread copies the same number of chunks");
@@ -79,24 +79,18 @@ __device__ __forceinline__ void load_tile(uint4* s, const T* g, int64_t stride, 
     const T* src = g + (first + r0) * stride + c * 8;
     const int64_t step = (int64_t)STEP * stride;
     if constexpr (STEP % 8 == 0 && THREADS >= 256) {   // (the 4-warp decode kernels spilled on sm_80 with it)
-        const uint32_t dst = smem_u32(&s[swz<ROWS>(r0, c)]);
         if (valid >= ROWS) {
+            const uint32_t dst = smem_u32(&s[swz<ROWS>(r0, c)]);
 #pragma unroll
             for (int it = 0; it < IT; it++) cp_async16_at(dst + it * STEP * 128, src + it * step, 16);
-        } else {
-#pragma unroll
-            for (int it = 0; it < IT; it++) {
-                const bool ok = r0 + it * STEP < valid;
-                cp_async16_at(dst + it * STEP * 128, ok ? src + it * step : g, ok ? 16 : 0);
-            }
+            return;
         }
-    } else {
+    }
 #pragma unroll
-        for (int it = 0; it < IT; it++) {
-            const int r = r0 + it * STEP;
-            const bool ok = r < valid;
-            cp_async16(&s[swz<ROWS>(r, c)], ok ? src + it * step : g, ok ? 16 : 0);
-        }
+    for (int it = 0; it < IT; it++) {
+        const int r = r0 + it * STEP;
+        const bool ok = r < valid;
+        cp_async16(&s[swz<ROWS>(r, c)], ok ? src + it * step : g, ok ? 16 : 0);
     }
 }
 

@@ -14,10 +14,9 @@
 // barrier a tile); CSG (with CSM) is a second main on subgroup-scope 16×16 fragments, SGK keys a
 // subgroup, and SGM does its reductions by hand (see there). CPIPE (with CSM, CFULL, CBCAST) issues
 // the product of query tile t + 1 before the epilogue of tile t; CSST (with CPIPE) stages the query
-// statistics in shared memory with their tile; CDEF (with CPIPE) reduces over queries once at the
-// end; CKP makes a workgroup own CKP key tiles, the next one's load issued first; CLK loads key
-// tiles inside K without bounds checks. ShaderSet.Cm2.defaults is the measured choice;
-// docs/PERFORMANCE.md has the measurements.
+// statistics in shared memory with their tile; CKP makes a workgroup own CKP key tiles, the next
+// one's load issued first; CLK loads key tiles inside K without bounds checks.
+// ShaderSet.Cm2.defaults is the measured choice; docs/PERFORMANCE.md has the measurements.
 #extension GL_NV_cooperative_matrix2 : require
 #ifdef SGM
 #extension GL_KHR_shader_subgroup_clustered : require
@@ -58,14 +57,12 @@ layout(std430, binding = 2) readonly buffer RowStatsPlanar { float planar[]; };
 layout(std430, binding = 4) writeonly buffer Partial { float partial[]; };
 // CPIPE pipelines the CSM staging of full tiles with broadcast statistics: without them, off.
 // With CPIPE: CSST stages each query tile's (m, log2 l) in shared memory with the tile (read per
-// element, no broadcast matrices); CDEF sums (or maxes) p element-wise into a wide accumulator and
-// reduces over the queries once after the last tile instead of once a tile.
+// element, no broadcast matrices).
 #if defined(CPIPE) && !(defined(CSM) && defined(CFULL) && defined(CBCAST))
 #undef CPIPE
 #endif
 #if defined(CSG) || !defined(CPIPE)
 #undef CSST
-#undef CDEF
 #endif
 #ifdef CSM
 // CSM: query tiles staged by the shader itself: 16-byte loads from Q into registers one tile
@@ -102,7 +99,6 @@ uvec4 qWord(const uint base4, const uint row, const uint c) {
 
 float addOp(const in float a, const in float b) { return a + b; }
 float maxOp(const in float a, const in float b) { return stickyMax(a, b); }
-float maxPairC(const in uint32_t row, const in uint32_t col, const in float a, const in float b) { return stickyMax(a, b); }
 #ifdef CSST
 // three buffers: tile t at t % 3, so tile t + 2 is stored while tile t is being read
 shared vec2 statTile[3 * BQ];
@@ -233,9 +229,6 @@ void main() {
                 }
                 vec2 stPre = vec2(0.0);
 #endif
-#ifdef CDEF
-                ACC(BK, BQ) accW = ACC(BK, BQ)(isMax ? NEG_INF : 0.0);
-#endif
                 barrier();
                 coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BQ, gl_MatrixUseB> qt;
                 coopMatLoad(qt, qStage, 0u, QROW, gl_CooperativeMatrixLayoutColumnMajor);
@@ -251,14 +244,9 @@ void main() {
                 coopMatPerElementNV(S, S, fullTermB, mRow, lRow); }
 #endif
 #define COL_MASKED(S) coopMatPerElementNV(S, S, columnTerm, i0, j0, lq, lk, off, bh * P.M);
-#ifdef CDEF
-#define COL_SUM(S) accW += S;
-#define COL_MAX(S) coopMatPerElementNV(accW, accW, maxPairC, S);
-#else
 #define COL_SUM(S) { ACC(BK, NARROW) tile; coopMatReduceNV(tile, S, gl_CooperativeMatrixReduceRowNV, addOp); acc += tile; }
 #define COL_MAX(S) { ACC(BK, NARROW) tile; coopMatReduceNV(tile, S, gl_CooperativeMatrixReduceRowNV, maxOp); \
                 UNROLL for (uint e = 0; e < acc.length(); e++) acc[e] = stickyMax(acc[e], tile[e]); }
-#endif
 #define COL_PRODUCT(NXT) \
                 coopMatLoad(qt, qStage, nb, QROW, gl_CooperativeMatrixLayoutColumnMajor); \
                 NXT = coopMatMulAdd(kt, qt, ACC(BK, BQ)(0.0));
@@ -311,16 +299,6 @@ void main() {
                 else { COL_MASKED(sa) }
                 if (isMax) { COL_MAX(sa) }
                 else { COL_SUM(sa) }
-#ifdef CDEF
-                ACC(BK, NARROW) tile;
-                if (isMax) {
-                    coopMatReduceNV(tile, accW, gl_CooperativeMatrixReduceRowNV, maxOp);
-                    UNROLL for (uint e = 0; e < acc.length(); e++) acc[e] = stickyMax(acc[e], tile[e]);
-                } else {
-                    coopMatReduceNV(tile, accW, gl_CooperativeMatrixReduceRowNV, addOp);
-                    acc += tile;
-                }
-#endif
 #undef STAT_LOAD
 #undef STAT_STORE
 #undef COL_STEP

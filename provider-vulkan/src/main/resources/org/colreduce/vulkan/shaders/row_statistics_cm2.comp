@@ -13,11 +13,10 @@
 // (16-byte loads a tile ahead, two padded buffers, one barrier a tile); RSG (with RSM) is a second
 // main on subgroup-scope 16×16 fragments, SGR rows a subgroup, and SGM does its row reductions by
 // hand (see there), SGU unrolls every loop of fixed trip count, SGF (with SGM) uses NVIDIA's
-// accumulator layout as constants, SGP (with SGF) software-pipelines the subgroup loop. RPIPE (with
+// accumulator layout as constants. RPIPE (with
 // RSM, RWIDE) issues the product of key tile t + 1 before the epilogue of tile t; FMAX takes the row
-// max as a plain max; RLZ skips the rescale's exp2 while a row's max stands; RDEF (with RPIPE) keeps
-// per-element partial sums. ShaderSet.Cm2.defaults is the measured choice; docs/PERFORMANCE.md has
-// the measurements.
+// max as a plain max; RLZ skips the rescale's exp2 while a row's max stands. ShaderSet.Cm2.defaults
+// is the measured choice; docs/PERFORMANCE.md has the measurements.
 #extension GL_NV_cooperative_matrix2 : require
 #ifdef SGM
 #extension GL_KHR_shader_subgroup_clustered : require
@@ -42,12 +41,9 @@
 #define RWG 128
 #endif
 layout(local_size_x = RWG) in;
-// RPIPE pipelines the RSM staging with RWIDE statistics, SGP the SGF row reductions: without them, off
+// RPIPE pipelines the RSM staging with RWIDE statistics: without them, off
 #if defined(RPIPE) && !(defined(RSM) && defined(RWIDE))
 #undef RPIPE
-#endif
-#if defined(SGP) && !(defined(SGM) && defined(SGF))
-#undef SGP
 #endif
 #define BQ RBQ
 #define BK RBK
@@ -193,17 +189,6 @@ void main() {
             coopMatLoad(kb, kStage, 0u, KROW, gl_CooperativeMatrixLayoutColumnMajor);
             ACC(BQ, BK) sa = coopMatMulAdd(qa, kb, ACC(BQ, BK)(0.0)), sb;
             uint t = 0;
-#ifdef RDEF
-            // RDEF: l keeps per-element partial sums (each rescaled with its row's max), summed over the
-            // row once after the last tile: one row reduction a tile (the max) instead of two
-#define WG_EPI(S) { \
-            ACC(BQ, NARROW) tileMax, mNew; \
-            coopMatReduceNV(tileMax, S, gl_CooperativeMatrixReduceRowNV, maxOp); \
-            coopMatPerElementNV(mNew, m, maxPair, tileMax); \
-            coopMatPerElementNV(S, S, expBelow, mNew); \
-            coopMatPerElementNV(l, l, rescale, m, mNew, S); \
-            m = mNew; }
-#else
 #define WG_EPI(S) { \
             ACC(BQ, NARROW) tileMax, mNew; \
             coopMatReduceNV(tileMax, S, gl_CooperativeMatrixReduceRowNV, maxOp); \
@@ -213,7 +198,6 @@ void main() {
             coopMatReduceNV(tileSum, S, gl_CooperativeMatrixReduceRowNV, addOp); \
             coopMatPerElementNV(l, l, rescale, m, mNew, tileSum); \
             m = mNew; }
-#endif
 #define WG_STEP(CUR, NXT) { \
             bool more2 = j0 + 2 * BK < jEnd; \
             if (more2) { \
@@ -257,11 +241,6 @@ void main() {
             WG_EPI(sa)
 #undef WG_STEP
 #undef WG_EPI
-#ifdef RDEF
-            ACC(BQ, BK) rowSum;
-            coopMatReduceNV(rowSum, l, gl_CooperativeMatrixReduceRowNV, addOp);
-            l = rowSum;
-#endif
         }
 #else
 #if defined(RABL) && RABL == 1
@@ -460,102 +439,6 @@ void main() {
         jBegin = max(jBegin, split0);
         jEnd = min(jEnd, split0 + P.splitKeys);
 
-#ifdef SGP
-        // SGP (with SGF): software pipelined, as RPIPE: the products of key tile t + 1 are issued in the
-        // same basic block as the epilogue of tile t (one copy for tiles without the mask, one with),
-        // with every loop unrolled, so the compiler can interleave the tensor-core instructions with
-        // the epilogue's; row reductions as SGF, 2^(t − z) with z = 0 where the row is all −inf so far.
-        if (fixedRows) {
-            uint kBase4 = kBase / 8u, lane = gl_LocalInvocationIndex;
-            int j0 = (jBegin / BK) * BK;
-            if (j0 < jEnd) {
-                UNROLL for (uint e = 0; e < PER_THREAD; e++) {
-                    uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4;
-                    if (idx < TILE4) {
-                        kStage[r * KROW + c] = kWord(kBase4, uint(j0) + r, c);
-                        kStage[BK * KROW + r * KROW + c] = kWord(kBase4, uint(j0 + BK) + r, c);
-                    }
-                }
-                barrier();
-                uvec4 pre[PER_THREAD];
-                SACC sa[FR][FC], sb[FR][FC];
-#define SG_PRODUCTS(S, BOFF) \
-                UNROLL for (int r = 0; r < FR; r++) UNROLL for (int n = 0; n < FC; n++) S[r][n] = SACC(0.0); \
-                UNROLL for (int kc = 0; kc < FD; kc++) { \
-                    UNROLL for (int n = 0; n < FC; n++) { \
-                        coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseB> kb; \
-                        coopMatLoad(kb, kStage, (BOFF) + uint(16 * n) * KROW + uint(2 * kc), KROW, gl_CooperativeMatrixLayoutColumnMajor); \
-                        UNROLL for (int r = 0; r < FR; r++) S[r][n] = coopMatMulAdd(qa[r][kc], kb, S[r][n]); \
-                    } \
-                }
-#define SG_EPI(S, FULL) \
-                UNROLL for (int r = 0; r < FR; r++) { \
-                    int ir = iw + 16 * r; \
-                    float pA[FC], pB[FC]; \
-                    UNROLL for (int n = 0; n < FC; n++) { \
-                        pA[n] = NEG_INF; pB[n] = NEG_INF; \
-                        UNROLL for (int e = 0; e < S[r][n].length(); e++) { \
-                            float x = logit(S[r][n][e]); \
-                            if (!(FULL) && !visible(ir + int(ridx[e]), j0 + 16 * n + int(cidx[e]), lq, lk, off)) x = NEG_INF; \
-                            S[r][n][e] = x; \
-                            if (((e >> 1) & 1) == 0) pA[n] = MAXF(pA[n], x); else pB[n] = MAXF(pB[n], x); \
-                        } \
-                    } \
-                    UNROLL for (int n = 1; n < FC; n++) { pA[0] = MAXF(pA[0], pA[n]); pB[0] = MAXF(pB[0], pB[n]); } \
-                    float nA = MAXF(mA[r], CLMAX(pA[0])), nB = MAXF(mB[r], CLMAX(pB[0])); \
-                    float zA = nA == NEG_INF ? 0.0 : nA, zB = nB == NEG_INF ? 0.0 : nB; \
-                    UNROLL for (int n = 0; n < FC; n++) { \
-                        pA[n] = 0.0; pB[n] = 0.0; \
-                        UNROLL for (int e = 0; e < S[r][n].length(); e++) { \
-                            if (((e >> 1) & 1) == 0) pA[n] += exp2(S[r][n][e] - zA); else pB[n] += exp2(S[r][n][e] - zB); \
-                        } \
-                    } \
-                    UNROLL for (int n = 1; n < FC; n++) { pA[0] += pA[n]; pB[0] += pB[n]; } \
-                    float sA = subgroupClusteredAdd(pA[0], 4), sB = subgroupClusteredAdd(pB[0], 4); \
-                    lA[r] = (mA[r] == NEG_INF ? 0.0 : lA[r] * exp2(mA[r] - nA)) + sA; \
-                    lB[r] = (mB[r] == NEG_INF ? 0.0 : lB[r] * exp2(mB[r] - nB)) + sB; \
-                    mA[r] = nA; \
-                    mB[r] = nB; \
-                }
-#define SG_STEP(CUR, NXT) { \
-                bool more2 = j0 + 2 * BK < jEnd; \
-                if (more2) { \
-                    UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
-                        uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4; \
-                        pre[e] = uvec4(0); \
-                        if (idx < TILE4) pre[e] = kWord(kBase4, uint(j0 + 2 * BK) + r, c); \
-                    } \
-                } \
-                uint nb = ((t + 1u) & 1u) * uint(BK * KROW); \
-                if (tileVisible(iw, SGR, j0, BK, lq, lk, off)) { SG_PRODUCTS(NXT, nb) SG_EPI(CUR, true) } \
-                else { SG_PRODUCTS(NXT, nb) SG_EPI(CUR, false) } \
-                if (more2) { \
-                    UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
-                        uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4; \
-                        if (idx < TILE4) kStage[(t & 1u) * (BK * KROW) + r * KROW + c] = pre[e]; \
-                    } \
-                } \
-                barrier(); \
-                t++; \
-                j0 += BK; }
-                SG_PRODUCTS(sa, 0u)
-                uint t = 0;
-                bool inB = false;
-                for (;;) {
-                    if (j0 + BK >= jEnd) break;
-                    SG_STEP(sa, sb)
-                    if (j0 + BK >= jEnd) { inB = true; break; }
-                    SG_STEP(sb, sa)
-                }
-                if (inB) UNROLL for (int r = 0; r < FR; r++) UNROLL for (int n = 0; n < FC; n++) sa[r][n] = sb[r][n];
-                if (tileVisible(iw, SGR, j0, BK, lq, lk, off)) { SG_EPI(sa, true) }
-                else { SG_EPI(sa, false) }
-#undef SG_STEP
-#undef SG_EPI
-#undef SG_PRODUCTS
-            }
-        } else
-#endif
         {
         uvec4 pre[PER_THREAD];
         uint kBase4 = kBase / 8u, lane = gl_LocalInvocationIndex;
