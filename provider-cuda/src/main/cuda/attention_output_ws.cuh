@@ -23,13 +23,19 @@ struct SpecializedOutputTiles {
     static constexpr int CONSUMER_THREADS = CONSUMERS * 128;
     static constexpr int THREADS = CONSUMER_THREADS + 128; // and the producer warpgroup
     static constexpr int BM = 64 * CONSUMERS, BN = BN_, CH = E / 8, KS = KS_, VS = VS_;
-    static constexpr int BARRIERS = 1 + 2 * KS + 2 * VS;   // Q full; K and V full / empty
+    static constexpr int BARRIERS = 2 + 2 * KS + 2 * VS;   // Q full / empty; K and V full / empty
     static constexpr int smem() { return (BM + (KS + VS) * BN) * E * 2 + BARRIERS * 8 + 1024; }
 };
 
 // PINGPONG: the consumer warpgroups take turns issuing their tile's two products (named barriers
-// 2 and 3), so that one's softmax runs while the other's products occupy the tensor cores
-template <typename T, int E, int BN = 128, int KS = 2, int VS = 2, bool PINGPONG = false>
+// 2 and 3), so that one's softmax runs while the other's products occupy the tensor cores.
+// PERSIST: a grid of at most one block per multiprocessor walks the query tiles (items) in the
+// order the hardware would schedule them (block x takes items x, x + gridDim.x, ...), and the
+// rings and barrier phases run on from one item to the next: the producer loads the next item's
+// Q and first K and V tiles while the consumers finish this one (its last softmax, P·V and
+// output rows), which a new block would otherwise start from cold. For items of equal length
+// (no causal or window mask, no per-batch lengths: the host's choice).
+template <typename T, int E, int BN = 128, int KS = 2, int VS = 2, bool PINGPONG = false, bool PERSIST = false>
 __device__ void attention_output_specialized(const Problem& p, const OutputProblem& o, const CUtensorMap* tmQ,
                                              const CUtensorMap* tmK, const CUtensorMap* tmV) {
 #ifdef COLREDUCE_WGMMA
@@ -44,7 +50,8 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
     uint4* sK = sQ + BM * CH;
     uint4* sV = sK + KS * BN * CH;
     uint64_t* qFull = (uint64_t*)(sV + VS * BN * CH);
-    uint64_t* kFull = qFull + 1;
+    uint64_t* qEmpty = qFull + 1;
+    uint64_t* kFull = qFull + 2;
     uint64_t* kEmpty = kFull + KS;
     uint64_t* vFull = kEmpty + KS;
     uint64_t* vEmpty = vFull + VS;
@@ -52,20 +59,38 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
     auto vTile = [&](int n) { return sV + (n % VS) * BN * CH; };
 
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    const int qt = gridDim.x - 1 - blockIdx.x;   // longest (causal) tiles first
-    const int bh = blockIdx.y, b = bh / p.Hq, h = bh % p.Hq, kvh = h / (p.Hq / p.Hkv);
-    const BatchMask mask = BatchMask::of(p, b);
-    const int64_t i0 = (int64_t)qt * BM, i1 = min(i0 + BM, mask.lenQ);
-    int64_t jlo = 0, jhi = 0;
-    if (i0 < i1) {
-        jlo = mask.keyLo(i0);
-        jhi = mask.keyHi(i1);
-    }
-    const int64_t t0 = jlo / BN, t1 = jhi > jlo ? (jhi + BN - 1) / BN : t0;
-    const int tiles = (int)(t1 - t0);
+    // items: (query tile, batch·head) pairs; the longest (causal) query tiles of a head first
+    const int qtiles = PERSIST ? (p.M + BM - 1) / BM : gridDim.x;
+    const int items = PERSIST ? qtiles * p.B * p.Hq : 1;
+    const int first = PERSIST ? blockIdx.x : 0, step = PERSIST ? gridDim.x : 1;
+    struct Item {
+        int qt, bh, b, h, kvh, tiles;
+        int64_t i0, t0;
+    };
+    auto item = [&](int it) {
+        Item x;
+        x.qt = PERSIST ? qtiles - 1 - it % qtiles : gridDim.x - 1 - blockIdx.x;
+        x.bh = PERSIST ? it / qtiles : blockIdx.y;
+        x.b = x.bh / p.Hq;
+        x.h = x.bh % p.Hq;
+        x.kvh = x.h / (p.Hq / p.Hkv);
+        const BatchMask mask = BatchMask::of(p, x.b);
+        x.i0 = (int64_t)x.qt * BM;
+        const int64_t i1 = min(x.i0 + BM, mask.lenQ);
+        int64_t jlo = 0, jhi = 0;
+        if (x.i0 < i1) {
+            jlo = mask.keyLo(x.i0);
+            jhi = mask.keyHi(i1);
+        }
+        x.t0 = jlo / BN;
+        const int64_t t1 = jhi > jlo ? (jhi + BN - 1) / BN : x.t0;
+        x.tiles = (int)(t1 - x.t0);
+        return x;
+    };
 
     if (threadIdx.x == 0) {
         mbarrier_init(qFull, 1);
+        mbarrier_init(qEmpty, CT / 32);
         for (int s = 0; s < KS; s++) mbarrier_init(&kFull[s], 1), mbarrier_init(&kEmpty[s], CT / 32);
         for (int s = 0; s < VS; s++) mbarrier_init(&vFull[s], 1), mbarrier_init(&vEmpty[s], CT / 32);
         fence_barrier_init();
@@ -74,19 +99,27 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
 
     if (warp < 4) {   // the producer warpgroup: one thread issues every copy
         registers_release<WS_PRODUCER_REGS>();
-        if (warp == 0 && lane == 0 && tiles > 0) {
+        if (warp == 0 && lane == 0) {
             prefetch_tensor_map(tmK);
             prefetch_tensor_map(tmV);
-            mbarrier_expect_bytes(qFull, BM * E * 2);
-            tma_load_rows<BM, E>(sQ, tmQ, (int)i0, h, b, qFull);
-            for (int n = 0; n < tiles; n++) {
-                const int row = (int)((t0 + n) * BN);
-                if (n >= KS) mbarrier_wait(&kEmpty[n % KS], (n / KS - 1) & 1);
-                mbarrier_expect_bytes(&kFull[n % KS], BN * E * 2);
-                tma_load_rows<BN, E>(kTile(n), tmK, row, kvh, b, &kFull[n % KS]);
-                if (n >= VS) mbarrier_wait(&vEmpty[n % VS], (n / VS - 1) & 1);
-                mbarrier_expect_bytes(&vFull[n % VS], BN * E * 2);
-                tma_load_rows<BN, E>(vTile(n), tmV, row, kvh, b, &vFull[n % VS]);
+            int g = 0, qi = 0;   // K and V tiles, Q tiles loaded so far (ring positions, barrier phases)
+            for (int it = first; it < items; it += step) {
+                const Item job = item(it);
+                if (job.tiles == 0) continue;
+                if (qi > 0) mbarrier_wait(qEmpty, (qi - 1) & 1);
+                mbarrier_expect_bytes(qFull, BM * E * 2);
+                tma_load_rows<BM, E>(sQ, tmQ, (int)job.i0, job.h, job.b, qFull);
+                qi++;
+                for (int n = g; n < g + job.tiles; n++) {
+                    const int row = (int)((job.t0 + n - g) * BN);
+                    if (n >= KS) mbarrier_wait(&kEmpty[n % KS], (n / KS - 1) & 1);
+                    mbarrier_expect_bytes(&kFull[n % KS], BN * E * 2);
+                    tma_load_rows<BN, E>(kTile(n), tmK, row, job.kvh, job.b, &kFull[n % KS]);
+                    if (n >= VS) mbarrier_wait(&vEmpty[n % VS], (n / VS - 1) & 1);
+                    mbarrier_expect_bytes(&vFull[n % VS], BN * E * 2);
+                    tma_load_rows<BN, E>(vTile(n), tmV, row, job.kvh, job.b, &vFull[n % VS]);
+                }
+                g += job.tiles;
             }
         }
         return;
@@ -96,14 +129,21 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
     // wg read from lane 0: the compiler then knows it is warp-uniform, and the wgmma descriptors
     // built from it stay in uniform registers (no R2UR per descriptor)
     const int ctid = threadIdx.x - 128, wg = __shfl_sync(0xffffffffu, ctid >> 7, 0), cw = (ctid >> 5) & 3, g = lane >> 2, t = lane & 3;
+    const bool online = o.online != 0;
+    int ring = 0, qi = 0;   // as the producer's: K and V tiles and Q tiles consumed so far
+    for (int it = first; it < items; it += step) {
+    const Item job = item(it);
+    const int bh = job.bh, b = job.b, kvh = job.kvh, tiles = job.tiles;
+    const int64_t i0 = job.i0, t0 = job.t0;
+    const BatchMask mask = BatchMask::of(p, b);
     const int64_t w0 = i0 + wg * 64 + cw * 16;   // this warp's 16 rows
     const int64_t row0 = w0 + g;                  // this thread's rows: row0, row0 + 8
-    const bool online = o.online != 0;
 
     float m[2], l[2] = {0.f, 0.f}, oacc[E / 8][4];
     start_output_rows<E>(p, o, bh, row0, m, oacc);
 
     if (tiles > 0) {
+        const int rb = ring;   // this item's n-th key tile is the ring's (rb + n)-th
         const BatchMask::Narrow narrow = mask.narrow();
         const float cs = p.c * p.sgn;
         const int r0 = (int)row0;
@@ -114,7 +154,7 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
         // the ring stage read from lane 0, as wg: the descriptors of its tile stay uniform
         auto stage = [](int n) { return __shfl_sync(0xffffffffu, n, 0); };
         auto issue_scores = [&](int n) {
-            warpgroup_mma_issue_ss<T, BN, CH / 2, BM>(sacc, sQ, wg * 64, kTile(stage(n)));
+            warpgroup_mma_issue_ss<T, BN, CH / 2, BM>(sacc, sQ, wg * 64, kTile(stage(rb + n)));
         };
         // the stage's last reader in this warp is done: one arrival per consumer warp
         auto release = [&](uint64_t* bar) {
@@ -125,7 +165,7 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
             asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
             // all E value columns in one instruction per k step (the 64-column blocks LBO apart):
             // 3-5 % faster than one m64n64k16 per block at E = 128 (attend_lab, H200)
-            const uint4* vt = vTile(stage(n));
+            const uint4* vt = vTile(stage(rb + n));
 #pragma unroll
             for (int kk = 0; kk < BN / 16; kk++) {
                 const uint64_t d = n_major_descriptor<BN>(vt, kk);
@@ -184,8 +224,8 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
         // rows that see them get them from global memory after the loop, when P is dead
         auto nonfinite_values = [&](int64_t u, int n) {
             if (mask.full(i0, i0 + BM, u * BN, u * BN + BN)) return;
-            mbarrier_wait(&vFull[n % VS], (n / VS) & 1);
-            uint4* vt = vTile(n);
+            mbarrier_wait(&vFull[(rb + n) % VS], ((rb + n) / VS) & 1);
+            uint4* vt = vTile(rb + n);
             bool bad = false;
             for (int e = ctid; e < BN * CH; e += CT) bad |= nonfinite_any<T>(vt[e]);
             if (!consumers_any<CT>(bad)) return;
@@ -205,35 +245,39 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
         };
         if (wg == 1 && tiles > 1) your_turn();   // warpgroup 0 goes first
 
-        mbarrier_wait(qFull, 0);
-        mbarrier_wait(&kFull[0], 0);
+        mbarrier_wait(qFull, qi & 1);
+        mbarrier_wait(&kFull[rb % KS], (rb / KS) & 1);
         issue_scores(0);
         warpgroup_wait<0, BN>(sacc);
-        release(&kEmpty[0]);
+        release(&kEmpty[rb % KS]);
+        if (tiles == 1) release(qEmpty);   // the item's last read of Q
         softmax_tile(t0);
         probability_fragments<T, BN>(pa, pl, sacc);
         nonfinite_values(t0, 0);
         for (int n = 1; n < tiles; n++) {
             const int64_t u = t0 + n;
-            mbarrier_wait(&kFull[n % KS], (n / KS) & 1);
-            mbarrier_wait(&vFull[(n - 1) % VS], ((n - 1) / VS) & 1);
+            const int k = rb + n;   // ring position of K_u (V_{u-1} is at k - 1)
+            mbarrier_wait(&kFull[k % KS], (k / KS) & 1);
+            mbarrier_wait(&vFull[(k - 1) % VS], ((k - 1) / VS) & 1);
             my_turn();
             issue_scores(n);
             issue_values(n - 1);
             if (wg == 0 || n < tiles - 1) your_turn();
             warpgroup_wait<1, BN>(sacc);   // S_u landed; P_{u-1}·V_{u-1} may still run
-            release(&kEmpty[n % KS]);
+            release(&kEmpty[k % KS]);
+            if (n == tiles - 1) release(qEmpty);
             softmax_tile(u);
             warpgroup_wait<0, E>(oacc);
-            release(&vEmpty[(n - 1) % VS]);
+            release(&vEmpty[(k - 1) % VS]);
             if (online) rescale_output<E>(oacc, alpha);
             probability_fragments<T, BN>(pa, pl, sacc);
             nonfinite_values(u, n);
         }
-        mbarrier_wait(&vFull[(tiles - 1) % VS], ((tiles - 1) / VS) & 1);
+        const int last = rb + tiles - 1;
+        mbarrier_wait(&vFull[last % VS], (last / VS) & 1);
         issue_values(tiles - 1);
         warpgroup_wait<0, E>(oacc);
-        release(&vEmpty[(tiles - 1) % VS]);
+        release(&vEmpty[last % VS]);
 
         // the non-finite V values of the noted tiles, for the rows that see their keys
         const T* V = (const T*)o.v + b * o.vsb + kvh * o.vsh;
@@ -258,21 +302,26 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
     }
 
     write_output_rows<T, E>(p, o, bh, row0, oacc, m, l);
+    if (tiles > 0) ring += tiles, qi++;
+    }
 #endif
 }
 
 }  // namespace colreduce
 
-// the shipped configuration: 3 stages of K, 2 of V, ping-pong (attend_lab on the H200: 2-7 % faster
-// than 2 + 2 without ping-pong; OutputPlan mirrors its shared memory)
-#define ATTENTION_OUTPUT_SPECIALIZED_KERNEL(TN, T, E)                                                             \
+// the shipped configuration: 2 stages of K and of V, ping-pong (attend_lab on the H200: 2 + 2 is
+// 0.5-1 % faster than 3 + 2 with ping-pong, 2-7 % slower without; OutputPlan mirrors its shared
+// memory); _wsp, persistent, for F16 (BF16's second P fragment spills it)
+#define ATTENTION_OUTPUT_SPECIALIZED_KERNEL(TN, T, E, SUFFIX, PERSIST)                                           \
     extern "C" __global__ void __launch_bounds__(384, 1)                                                          \
-        attention_output_##TN##_e##E##_ws(const colreduce::Problem p, const colreduce::OutputProblem o,          \
+        attention_output_##TN##_e##E##_##SUFFIX(const colreduce::Problem p, const colreduce::OutputProblem o,    \
                                           const __grid_constant__ CUtensorMap tmQ, const __grid_constant__ CUtensorMap tmK, \
                                           const __grid_constant__ CUtensorMap tmV) {                             \
-        TMA_KERNEL_BODY((colreduce::attention_output_specialized<T, E, 128, 3, 2, true>(p, o, &tmQ, &tmK, &tmV)))          \
+        TMA_KERNEL_BODY((colreduce::attention_output_specialized<T, E, 128, 2, 2, true, PERSIST>(p, o, &tmQ, &tmK, &tmV))) \
     }
-ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 64)
-ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 128)
-ATTENTION_OUTPUT_SPECIALIZED_KERNEL(bf16, __nv_bfloat16, 64)
-ATTENTION_OUTPUT_SPECIALIZED_KERNEL(bf16, __nv_bfloat16, 128)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 64, ws, false)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 128, ws, false)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(bf16, __nv_bfloat16, 64, ws, false)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(bf16, __nv_bfloat16, 128, ws, false)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 64, wsp, true)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 128, wsp, true)

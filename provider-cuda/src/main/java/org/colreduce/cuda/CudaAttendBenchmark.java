@@ -17,7 +17,8 @@ import org.colreduce.spi.ReduceProblem;
  * Times {@code attend} (O = P·V and the column sums of P, V of K's shape, O in the inputs' type)
  * on the CUDA provider the way {@link CudaBenchmark} times {@code columnReduce}: operands drawn on
  * the device, L2 flushed before each run, CUDA events around the kernels, warm-up, median. Beside
- * it, the same call's scores alone ({@code columnReduce}), attend with the row statistics as a
+ * it, the same call's scores alone ({@code columnReduce}), attend with the output pass at one block
+ * a query tile where it would run persistent ({@code tile_ms}), attend with the row statistics as a
  * pass of their own (not fused into the output pass), and attend on the earlier output kernels:
  * the 8-warp wgmma kernel (attention_output_wg.cuh; sm_90, where the first column runs the
  * warp-specialised TMA kernel, attention_output_ws.cuh) and mma.sync (the default off sm_90).
@@ -71,6 +72,9 @@ public final class CudaAttendBenchmark {
                     double[] hostAndBatched = hostAndBatched(s, () -> s.enqueue(p, a), start, end);
                     double[] split = split(s, () -> s.enqueue(p, a), flush, start, end);
                     double scoresOnly = median(s, () -> s.enqueue(p), flush, start, end, budgetMs);
+                    System.setProperty(OutputPlan.PERSISTENT, "false");   // one block a query tile (where the default is persistent)
+                    double perTile = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
+                    System.clearProperty(OutputPlan.PERSISTENT);
                     System.setProperty(OutputPlan.ONLINE, "false");
                     double unfused = median(s, () -> s.enqueue(p, a), flush, start, end, budgetMs);
                     System.clearProperty(OutputPlan.ONLINE);
@@ -81,9 +85,9 @@ public final class CudaAttendBenchmark {
                     if (kernel == null) System.clearProperty(OutputPlan.KERNEL);
                     else System.setProperty(OutputPlan.KERNEL, kernel);
                     double flops = 4.0 * b * h * (causal ? visible(m, n) : (double) m * n) * d;   // QK^T and PV
-                    System.out.printf(Locale.ROOT, "{\"shape\":\"%s\",\"dtype\":\"%s\",\"attend_ms\":%.4f,\"attend_host_us\":%.1f,\"attend_batched_ms\":%.4f,\"output_pass_ms\":%.4f,\"after_output_ms\":%.4f,\"attend_unfused_ms\":%.4f,\"attend_wg_ms\":%.4f,\"attend_mma_ms\":%.4f,\"scores_only_ms\":%.4f,\"attend_tflops\":%.1f}%n",
-                            shape, dtype.name().toLowerCase(Locale.ROOT), fused, hostAndBatched[0], hostAndBatched[1], split[0], split[1], unfused, wg, mma, scoresOnly, flops / fused / 1e9);
-                    table.add(String.format(Locale.ROOT, "%-34s %10.3f %8.1f %10.3f %12.3f %10.3f %10.3f %10.3f", shape, fused, hostAndBatched[0], hostAndBatched[1], split[0], split[1], unfused, wg, mma, scoresOnly));
+                    System.out.printf(Locale.ROOT, "{\"shape\":\"%s\",\"dtype\":\"%s\",\"attend_ms\":%.4f,\"attend_host_us\":%.1f,\"attend_batched_ms\":%.4f,\"output_pass_ms\":%.4f,\"after_output_ms\":%.4f,\"attend_per_tile_ms\":%.4f,\"attend_unfused_ms\":%.4f,\"attend_wg_ms\":%.4f,\"attend_mma_ms\":%.4f,\"scores_only_ms\":%.4f,\"attend_tflops\":%.1f}%n",
+                            shape, dtype.name().toLowerCase(Locale.ROOT), fused, hostAndBatched[0], hostAndBatched[1], split[0], split[1], perTile, unfused, wg, mma, scoresOnly, flops / fused / 1e9);
+                    table.add(String.format(Locale.ROOT, "%-34s %10.3f %8.1f %10.3f %9.3f %9.3f %10.3f %12.3f %10.3f %10.3f %10.3f", shape, fused, hostAndBatched[0], hostAndBatched[1], split[0], split[1], perTile, unfused, wg, mma, scoresOnly));
                 } catch (RuntimeException e) {
                     System.out.println("{\"shape\":\"" + shape + "\",\"error\":\"" + String.valueOf(e.getMessage()).replace('"', '\'') + "\"}");
                     table.add(String.format(Locale.ROOT, "%-34s error: %s", shape, e.getMessage()));
@@ -93,7 +97,7 @@ public final class CudaAttendBenchmark {
             cuEventDestroy(end);
             flush.close();
         }
-        System.out.printf(Locale.ROOT, "%-34s %10s %8s %10s %9s %9s %12s %10s %10s %10s%n", "shape", "attend_ms", "host_us", "batched_ms", "output_ms", "after_ms", "unfused_ms", "wg_ms", "mma_ms", "scores_ms");
+        System.out.printf(Locale.ROOT, "%-34s %10s %8s %10s %9s %9s %10s %12s %10s %10s %10s%n", "shape", "attend_ms", "host_us", "batched_ms", "output_ms", "after_ms", "tile_ms", "unfused_ms", "wg_ms", "mma_ms", "scores_ms");
         table.forEach(System.out::println);
     }
 

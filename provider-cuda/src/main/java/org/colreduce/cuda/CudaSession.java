@@ -190,7 +190,7 @@ final class CudaSession implements BackendSession {
      */
     Runnable enqueue(ReduceProblem p, AttendProblem a) {
         LaunchPlan plan = LaunchPlan.of(p, multiprocessors, hopper);
-        OutputPlan op = a == null ? null : OutputPlan.of(a, plan, hopper);
+        OutputPlan op = a == null ? null : OutputPlan.of(a, plan, hopper, multiprocessors);
         int ld = plan.paddedDim();
         long rows = (long) p.batch() * p.queryHeads() * p.queries();
         long outElems = (long) p.batch() * p.outputHeads() * p.keys();
@@ -249,7 +249,7 @@ final class CudaSession implements BackendSession {
                     && outputMaps.rows(1, k, p.batch(), p.kvHeads(), p.keys(), ld, OutputPlan.KEY_TILE)
                     && outputMaps.rows(2, v, p.batch(), p.kvHeads(), p.keys(), op.valueLd(), OutputPlan.KEY_TILE)))
                 run = op.withoutTma();
-            launch(run.kernel(), run.blocksX(), run.blocksY(), 1, run.threads(), run.smem(), run.specialized() ? outputMaps.params : outputBlock.params);
+            launch(run.kernel(), run.gridX(), run.gridY(), 1, run.threads(), run.smem(), run.specialized() ? outputMaps.params : outputBlock.params);
         }
         if (rowsDone != null) CudaDriver.check(cuEventRecord(rowsDone, stream), "cuEventRecord");
         if (plan.stream()) block.i32(ProblemBlock.KEYS_PER_SPLIT, plan.columnKeysPerBlock());

@@ -1,6 +1,7 @@
 package org.colreduce.cuda;
 
 import org.colreduce.DType;
+import org.colreduce.Mask;
 import org.colreduce.spi.AttendProblem;
 import org.colreduce.spi.ReduceProblem;
 
@@ -10,7 +11,10 @@ import org.colreduce.spi.ReduceProblem;
  * pass computes the row statistics itself ({@code online}) and the row-statistics launch is
  * skipped, unless {@code -Dcolreduce.cuda.attendOnline=false}. On sm_90 with E ≤ 128 the pass runs
  * warp-specialised on wgmma with TMA loads (attention_output_ws.cuh: a producer warpgroup and
- * two consumer warpgroups, 128 query rows a block, tiles of 128 keys, {@code _ws}); under
+ * two consumer warpgroups, 128 query rows a block, tiles of 128 keys, {@code _ws}; for F16 where
+ * every query tile sees as many keys as every other (no causal or window mask, one length for all
+ * batches) and there are more tiles than multiprocessors, persistent: one block per multiprocessor
+ * walks the tiles, loading the next tile while it finishes this one, {@code _wsp}); under
  * {@code -Dcolreduce.cuda.attendKernel=wg}, or where the TMA cannot address the tensors, on the
  * 8-warp wgmma kernel (attention_output_wg.cuh, {@code _wg8}); elsewhere, and on sm_90 under
  * {@code -Dcolreduce.cuda.attendKernel=mma}, on mma.sync (attention_output.cuh: 4 warps, 64 rows).
@@ -18,28 +22,35 @@ import org.colreduce.spi.ReduceProblem;
  * @param valueLd the row length V is staged with: Dv padded for F16/BF16, Dv for F32
  * @param wgmma an sm_90a kernel
  * @param specialized the TMA kernel: launched with {@link TensorMaps}, or else {@link #withoutTma}
+ * @param blocksX query tiles (the grid unless persistent)
+ * @param persistentBlocks the grid of the persistent kernel ({@code _wsp}), 0 for one block a query tile
  */
 record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int smem, int valueLd, boolean online, boolean wgmma,
-                  boolean specialized) {
+                  boolean specialized, int persistentBlocks) {
 
     /** Rows of Q and keys of K and V a TMA box holds in the specialised kernel (SpecializedOutputTiles). */
     static final int QUERY_TILE = 128, KEY_TILE = 128;
-    /** Its ring depths (K, V) and mbarriers (Q; K and V full and empty). */
-    private static final int KEY_STAGES = 3, VALUE_STAGES = 2, BARRIERS = 1 + 2 * KEY_STAGES + 2 * VALUE_STAGES;
+    /** Its ring depths (K, V) and mbarriers (Q, K and V full and empty). */
+    private static final int KEY_STAGES = 2, VALUE_STAGES = 2, BARRIERS = 2 + 2 * KEY_STAGES + 2 * VALUE_STAGES;
 
     /** System property: "false" keeps the row statistics as a pass of their own (benchmarks compare). */
     static final String ONLINE = "colreduce.cuda.attendOnline";
     /** System property: "mma" keeps sm_90 on the mma.sync kernel, "wg" on the 8-warp wgmma kernel (tests and benchmarks compare). */
     static final String KERNEL = "colreduce.cuda.attendKernel";
+    /**
+     * System property: "false" keeps the TMA kernel at one block a query tile; a number caps the
+     * persistent kernel's grid below the multiprocessors (tests: several tiles a block on small problems).
+     */
+    static final String PERSISTENT = "colreduce.cuda.attendPersistent";
 
-    static OutputPlan of(AttendProblem a, LaunchPlan rows) { return of(a, rows, false); }
+    static OutputPlan of(AttendProblem a, LaunchPlan rows) { return of(a, rows, false, 1); }
 
     /** {@code hopper}: the device is sm_90, where the fatbin has the wgmma kernels. */
-    static OutputPlan of(AttendProblem a, LaunchPlan rows, boolean hopper) {
+    static OutputPlan of(AttendProblem a, LaunchPlan rows, boolean hopper, int multiprocessors) {
         ReduceProblem p = a.scores();
         long bh = (long) p.batch() * p.queryHeads();
         if (p.dtype() == DType.F32)
-            return new OutputPlan("attention_output_f32_k", LaunchPlan.ceilDiv(p.queries(), 8), bh, 256, 0, a.valueDim(), false, false, false);
+            return new OutputPlan("attention_output_f32_k", LaunchPlan.ceilDiv(p.queries(), 8), bh, 256, 0, a.valueDim(), false, false, false, 0);
         int ldv = LaunchPlan.paddedDim(a.valueDim());
         int e = Math.max(rows.paddedDim(), ldv);
         // online whatever the row statistics' split: the output pass reads every key of its rows
@@ -47,25 +58,49 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
         boolean online = !"false".equals(System.getProperty(ONLINE));
         String name = "attention_output_" + (p.dtype() == DType.F16 ? "f16" : "bf16") + "_e" + e;
         String kernel = System.getProperty(KERNEL, "ws");
-        if (hopper && e <= 128 && kernel.equals("ws"))
-            // SpecializedOutputTiles<E, 128, 3, 2>::smem(): Q tile of 128 rows, the K and V stages of 128 keys, the barriers, 1 KB for alignment
-            return new OutputPlan(name + "_ws", LaunchPlan.ceilDiv(p.queries(), QUERY_TILE), bh, 384,
-                    (QUERY_TILE + (KEY_STAGES + VALUE_STAGES) * KEY_TILE) * e * 2 + BARRIERS * 8 + 1024, ldv, online, true, true);
+        if (hopper && e <= 128 && kernel.equals("ws")) {
+            // SpecializedOutputTiles<E, 128, 2, 2>::smem(): Q tile of 128 rows, the K and V stages of 128 keys, the barriers, 1 KB for alignment
+            int smem = (QUERY_TILE + (KEY_STAGES + VALUE_STAGES) * KEY_TILE) * e * 2 + BARRIERS * 8 + 1024;
+            long tiles = LaunchPlan.ceilDiv(p.queries(), QUERY_TILE);
+            int blocks = persistentBlocks(p, multiprocessors);
+            if (blocks > 0 && tiles * bh > blocks)
+                return new OutputPlan(name + "_wsp", tiles, bh, 384, smem, ldv, online, true, true, blocks);
+            return new OutputPlan(name + "_ws", tiles, bh, 384, smem, ldv, online, true, true, 0);
+        }
         if (hopper && e <= 128 && !kernel.equals("mma")) return pipelined(name, p.queries(), bh, e, ldv, online);
         // OutputTiles<E>::smem(): Q tile, two stages of K and V, 1 KB for alignment
         int keyTile = e <= 128 ? 64 : 32;
-        return new OutputPlan(name, LaunchPlan.ceilDiv(p.queries(), 64), bh, 128, (64 + 4 * keyTile) * e * 2 + 1024, ldv, online, false, false);
+        return new OutputPlan(name, LaunchPlan.ceilDiv(p.queries(), 64), bh, 128, (64 + 4 * keyTile) * e * 2 + 1024, ldv, online, false, false, 0);
     }
+
+    /**
+     * The persistent kernel's grid, or 0 where it does not apply: F16 only (BF16's second P
+     * fragment spills it), and tiles of equal work (static assignment: causal tiles differ by up
+     * to 2x, and 1,32,16384² causal ran 11 % slower persistent on the H200, attend_lab).
+     */
+    private static int persistentBlocks(ReduceProblem p, int multiprocessors) {
+        String cap = System.getProperty(PERSISTENT, "");
+        if (cap.equals("false") || p.dtype() != DType.F16 || p.mask().kind() != Mask.Kind.NONE) return 0;
+        int[] lq = p.queryLengths(), lk = p.keyLengths();
+        for (int b = 1; b < lq.length; b++)
+            if (lq[b] != lq[0] || lk[b] != lk[0]) return 0;
+        return cap.isEmpty() ? multiprocessors : Math.min(multiprocessors, Integer.parseInt(cap));
+    }
+
+    /** The launch grid. */
+    long gridX() { return persistentBlocks > 0 ? persistentBlocks : blocksX; }
+
+    long gridY() { return persistentBlocks > 0 ? 1 : blocksY; }
 
     /** The 8-warp kernel of the same pass, where the TMA cannot address the tensors. */
     OutputPlan withoutTma() {
         if (!specialized) return this;
         int e = (smem - BARRIERS * 8 - 1024) / (2 * (QUERY_TILE + (KEY_STAGES + VALUE_STAGES) * KEY_TILE));
-        return pipelined(kernel.substring(0, kernel.length() - "_ws".length()), blocksX * QUERY_TILE, blocksY, e, valueLd, online);
+        return pipelined(kernel.substring(0, kernel.lastIndexOf('_')), blocksX * QUERY_TILE, blocksY, e, valueLd, online);
     }
 
     // PipelinedOutputTiles<E>::smem(): Q tile of 128 rows, 4 stages of K and V tiles of 64 keys, 1 KB for alignment
     private static OutputPlan pipelined(String name, long queries, long bh, int e, int ldv, boolean online) {
-        return new OutputPlan(name + "_wg8", LaunchPlan.ceilDiv(queries, 128), bh, 256, (128 + 4 * 2 * 64) * e * 2 + 1024, ldv, online, true, false);
+        return new OutputPlan(name + "_wg8", LaunchPlan.ceilDiv(queries, 128), bh, 256, (128 + 4 * 2 * 64) * e * 2 + 1024, ldv, online, true, false, 0);
     }
 }

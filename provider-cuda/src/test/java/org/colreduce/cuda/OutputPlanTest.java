@@ -17,7 +17,11 @@ class OutputPlanTest {
     }
 
     private static AttendProblem problem(DType t, int b, int h, int m, int n, int d, int dv) {
-        ReduceProblem p = ReduceProblem.of(view(t, b, h, m, d), view(t, b, h, n, d), ColumnReduction.sum(),
+        return problem(t, b, h, m, n, d, dv, ColumnReduction.sum());
+    }
+
+    private static AttendProblem problem(DType t, int b, int h, int m, int n, int d, int dv, ColumnReduction r) {
+        ReduceProblem p = ReduceProblem.of(view(t, b, h, m, d), view(t, b, h, n, d), r,
                 Tensor.of(MemorySegment.ofArray(new float[2]), DType.F32, 0, new long[]{b, h, n}, new long[3]), null, null);
         return AttendProblem.of(p, view(t, b, h, n, dv), Tensor.of(MemorySegment.ofArray(new float[2]), DType.F32, 0, new long[]{b, h, m, dv}, new long[4]));
     }
@@ -35,28 +39,63 @@ class OutputPlanTest {
 
     @Test void warpSpecializedOnHopperUpToE128() {
         AttendProblem a = problem(DType.F16, 1, 32, 4096, 5000, 128, 128);
-        OutputPlan ws = OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true);
-        assertEquals("attention_output_f16_e128_ws", ws.kernel());
+        OutputPlan ws = OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true, 132);
+        assertEquals("attention_output_f16_e128_wsp", ws.kernel(), "1024 equal query tiles: persistent");
         assertTrue(ws.wgmma() && ws.specialized());
-        assertEquals(32, ws.blocksX(), "128 query rows a block");
+        assertEquals(32, ws.blocksX(), "128 query rows a tile");
+        assertEquals(132, ws.gridX(), "one block a multiprocessor");
+        assertEquals(1, ws.gridY());
         assertEquals(384, ws.threads(), "a producer and two consumer warpgroups");
-        assertEquals((128 + 5 * 128) * 128 * 2 + 11 * 8 + 1024, ws.smem(), "3 stages of K, 2 of V, 11 mbarriers");
+        assertEquals((128 + 4 * 128) * 128 * 2 + 10 * 8 + 1024, ws.smem(), "2 stages of K, 2 of V, 10 mbarriers");
         assertTrue(ws.smem() <= 227 * 1024, "fits sm_90 shared memory");
         OutputPlan fallback = ws.withoutTma();
         assertEquals("attention_output_f16_e128_wg8", fallback.kernel());
-        assertEquals(OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true).blocksX(), fallback.blocksX());
+        assertEquals(OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true, 132).blocksX(), fallback.blocksX());
         assertEquals((128 + 8 * 64) * 128 * 2 + 1024, fallback.smem());
         AttendProblem narrow = problem(DType.BF16, 3, 4, 100, 70, 64, 40);
-        assertEquals("attention_output_bf16_e64_wg8", OutputPlan.of(narrow, LaunchPlan.of(narrow.scores(), 132, true), true).withoutTma().kernel());
-        assertEquals((128 + 8 * 64) * 64 * 2 + 1024, OutputPlan.of(narrow, LaunchPlan.of(narrow.scores(), 132, true), true).withoutTma().smem());
+        OutputPlan perTile = OutputPlan.of(narrow, LaunchPlan.of(narrow.scores(), 132, true), true, 132);
+        assertEquals("attention_output_bf16_e64_ws", perTile.kernel());
+        assertEquals(1, perTile.gridX(), "one block a query tile");
+        assertEquals(12, perTile.gridY());
+        assertEquals("attention_output_bf16_e64_wg8", OutputPlan.of(narrow, LaunchPlan.of(narrow.scores(), 132, true), true, 132).withoutTma().kernel());
+        assertEquals((128 + 8 * 64) * 64 * 2 + 1024, OutputPlan.of(narrow, LaunchPlan.of(narrow.scores(), 132, true), true, 132).withoutTma().smem());
     }
+
+    @Test void persistentOnlyWhereTilesAreEqualWork() {
+        AttendProblem full = problem(DType.F16, 2, 32, 4096, 4096, 128, 128);
+        assertEquals("attention_output_f16_e128_wsp", hopper(full).kernel());
+        AttendProblem causal = problem(DType.F16, 2, 32, 4096, 4096, 128, 128,
+                ColumnReduction.builder().mask(org.colreduce.Mask.causal()).build());
+        assertEquals("attention_output_f16_e128_ws", hopper(causal).kernel(), "causal tiles differ in work");
+        assertEquals("attention_output_bf16_e128_ws", hopper(problem(DType.BF16, 2, 32, 4096, 4096, 128, 128)).kernel(), "BF16 spills it");
+        assertEquals("attention_output_f16_e128_ws", hopper(problem(DType.F16, 1, 32, 512, 4096, 128, 128)).kernel(), "128 tiles: one wave");
+        System.setProperty(OutputPlan.PERSISTENT, "false");
+        try {
+            assertEquals("attention_output_f16_e128_ws", hopper(full).kernel());
+        } finally {
+            System.clearProperty(OutputPlan.PERSISTENT);
+        }
+        System.setProperty(OutputPlan.PERSISTENT, "3");
+        try {
+            OutputPlan three = hopper(problem(DType.F16, 1, 2, 300, 70, 64, 64));
+            assertEquals("attention_output_f16_e64_wsp", three.kernel(), "6 tiles on 3 blocks");
+            assertEquals(3, three.gridX());
+            assertEquals("attention_output_f16_e64_wg8", three.withoutTma().kernel());
+            assertEquals(3, three.withoutTma().blocksX());
+            assertEquals(2, three.withoutTma().blocksY());
+        } finally {
+            System.clearProperty(OutputPlan.PERSISTENT);
+        }
+    }
+
+    private static OutputPlan hopper(AttendProblem a) { return OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true, 132); }
 
     @Test void wgmmaOnHopperUpToE128() {
         AttendProblem a = problem(DType.F16, 1, 32, 4096, 5000, 128, 128);
         System.setProperty(OutputPlan.KERNEL, "wg");
         OutputPlan wg;
         try {
-            wg = OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true);
+            wg = OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true, 132);
         } finally {
             System.clearProperty(OutputPlan.KERNEL);
         }
@@ -68,11 +107,11 @@ class OutputPlanTest {
         assertEquals((128 + 8 * 64) * 128 * 2 + 1024, wg.smem());
         assertTrue(wg.smem() <= 227 * 1024, "fits sm_90 shared memory");
         AttendProblem wide = problem(DType.BF16, 1, 2, 40, 40, 256, 64);
-        assertEquals("attention_output_bf16_e256", OutputPlan.of(wide, LaunchPlan.of(wide.scores(), 132, true), true).kernel());
+        assertEquals("attention_output_bf16_e256", OutputPlan.of(wide, LaunchPlan.of(wide.scores(), 132, true), true, 132).kernel());
         assertFalse(plan(a).wgmma(), "not off sm_90");
         System.setProperty(OutputPlan.KERNEL, "mma");
         try {
-            assertEquals("attention_output_f16_e128", OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true).kernel(), "mma.sync on request");
+            assertEquals("attention_output_f16_e128", OutputPlan.of(a, LaunchPlan.of(a.scores(), 132, true), true, 132).kernel(), "mma.sync on request");
         } finally {
             System.clearProperty(OutputPlan.KERNEL);
         }
