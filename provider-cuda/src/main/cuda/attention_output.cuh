@@ -30,6 +30,7 @@ struct OutputProblem {
     int Dv, ldv;        // value dimension and the row length of v in elements
     int outF32;         // 1: O in F32; 0: in the inputs' type
     int online;         // 1: running (max, sum) here, lse written; 0: p.lse read
+    int* scheduler;     // the persistent kernel's counters (next item, blocks done), zero between launches
 };
 
 // The start of an output pass for this thread's rows row0, row0 + 8: m is the running max
@@ -422,7 +423,7 @@ __device__ void attention_output_f32(const Problem& p, const OutputProblem& o) {
 
 }  // namespace colreduce
 
-static_assert(sizeof(colreduce::OutputProblem) == 56, "OutputProblem layout changed: update org.colreduce.cuda.OutputBlock");
+static_assert(sizeof(colreduce::OutputProblem) == 64, "OutputProblem layout changed: update org.colreduce.cuda.OutputBlock");
 
 #define ATTENTION_OUTPUT_KERNEL(TN, T, E)                                                                         \
     extern "C" __global__ void __launch_bounds__(128) attention_output_##TN##_e##E(const colreduce::Problem p,   \

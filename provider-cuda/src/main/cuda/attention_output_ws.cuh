@@ -24,17 +24,23 @@ struct SpecializedOutputTiles {
     static constexpr int THREADS = CONSUMER_THREADS + 128; // and the producer warpgroup
     static constexpr int BM = 64 * CONSUMERS, BN = BN_, CH = E / 8, KS = KS_, VS = VS_;
     static constexpr int BARRIERS = 2 + 2 * KS + 2 * VS;   // Q full / empty; K and V full / empty
-    static constexpr int smem() { return (BM + (KS + VS) * BN) * E * 2 + BARRIERS * 8 + 1024; }
+    // registers a thread after the producer's hand-over (128·P + 256·C ≤ 384·168): the persistent
+    // producer takes items from the counter and spills at 24; BF16's consumers spill at 232
+    template <bool PERSIST> static constexpr int PRODUCER_REGS = PERSIST ? 32 : 24;
+    template <bool PERSIST> static constexpr int CONSUMER_REGS = PERSIST ? 232 : 240;
+    static constexpr int smem() { return (BM + (KS + VS) * BN) * E * 2 + BARRIERS * 8 + 8 + 1024; }   // and the item
 };
 
 // PINGPONG: the consumer warpgroups take turns issuing their tile's two products (named barriers
 // 2 and 3), so that one's softmax runs while the other's products occupy the tensor cores.
-// PERSIST: a grid of at most one block per multiprocessor walks the query tiles (items) in the
-// order the hardware would schedule them (block x takes items x, x + gridDim.x, ...), and the
-// rings and barrier phases run on from one item to the next: the producer loads the next item's
-// Q and first K and V tiles while the consumers finish this one (its last softmax, P·V and
-// output rows), which a new block would otherwise start from cold. For items of equal length
-// (no causal or window mask, no per-batch lengths: the host's choice).
+// PERSIST: a grid of at most one block per multiprocessor walks the query tiles (items), each
+// block taking the next item from a counter in global memory (o.scheduler) as it runs out (in the
+// order the hardware would schedule blocks: head by head, a head's longest causal tiles first, so
+// that the short ones even out the end), and the rings and barrier phases run on from one item
+// to the next: the producer loads the next item's Q and first K and V tiles while the consumers
+// finish this one (its last softmax, P·V and output rows), which a new block would start cold.
+// The producer hands the item to the consumers in shared memory with the Q tile's barrier; the
+// last block to stop taking items sets the counters back to zero for the next launch.
 template <typename T, int E, int BN = 128, int KS = 2, int VS = 2, bool PINGPONG = false, bool PERSIST = false>
 __device__ void attention_output_specialized(const Problem& p, const OutputProblem& o, const CUtensorMap* tmQ,
                                              const CUtensorMap* tmK, const CUtensorMap* tmV) {
@@ -55,6 +61,7 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
     uint64_t* kEmpty = kFull + KS;
     uint64_t* vFull = kEmpty + KS;
     uint64_t* vEmpty = vFull + VS;
+    volatile int* sItem = (volatile int*)(vEmpty + VS);   // PERSIST: the item of the Q tile in flight
     auto kTile = [&](int n) { return sK + (n % KS) * BN * CH; };
     auto vTile = [&](int n) { return sV + (n % VS) * BN * CH; };
 
@@ -62,7 +69,6 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
     // items: (query tile, batch·head) pairs; the longest (causal) query tiles of a head first
     const int qtiles = PERSIST ? (p.M + BM - 1) / BM : gridDim.x;
     const int items = PERSIST ? qtiles * p.B * p.Hq : 1;
-    const int first = PERSIST ? blockIdx.x : 0, step = PERSIST ? gridDim.x : 1;
     struct Item {
         int qt, bh, b, h, kvh, tiles;
         int64_t i0, t0;
@@ -98,18 +104,29 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
     __syncthreads();
 
     if (warp < 4) {   // the producer warpgroup: one thread issues every copy
-        registers_release<WS_PRODUCER_REGS>();
+        registers_release<TL::template PRODUCER_REGS<PERSIST>>();
         if (warp == 0 && lane == 0) {
             prefetch_tensor_map(tmK);
             prefetch_tensor_map(tmV);
-            int g = 0, qi = 0;   // K and V tiles, Q tiles loaded so far (ring positions, barrier phases)
-            for (int it = first; it < items; it += step) {
-                const Item job = item(it);
-                if (job.tiles == 0) continue;
+            int g = 0, qi = 0;   // K and V tiles, items handed over so far (ring positions, barrier phases)
+            for (;; qi++) {
+                if (!PERSIST && qi > 0) break;   // one item: the block's own query tile
+                const int it = PERSIST ? atomicAdd(&o.scheduler[0], 1) : 0;
                 if (qi > 0) mbarrier_wait(qEmpty, (qi - 1) & 1);
+                if constexpr (PERSIST) {
+                    *sItem = it;   // published by the arrival on qFull (release), read after its wait (acquire)
+                    if (it >= items) {
+                        mbarrier_arrive(qFull);   // no more items
+                        break;
+                    }
+                }
+                const Item job = item(it);
+                if (job.tiles == 0) {
+                    if constexpr (PERSIST) mbarrier_arrive(qFull);
+                    continue;
+                }
                 mbarrier_expect_bytes(qFull, BM * E * 2);
                 tma_load_rows<BM, E>(sQ, tmQ, (int)job.i0, job.h, job.b, qFull);
-                qi++;
                 for (int n = g; n < g + job.tiles; n++) {
                     const int row = (int)((job.t0 + n - g) * BN);
                     if (n >= KS) mbarrier_wait(&kEmpty[n % KS], (n / KS - 1) & 1);
@@ -121,17 +138,34 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
                 }
                 g += job.tiles;
             }
+            if constexpr (PERSIST) {
+                // the last block to stop taking items: every other block's last atomicAdd on the
+                // counter came before its arrival here (the fence), so none reads it again
+                __threadfence();
+                if (atomicAdd(&o.scheduler[1], 1) == (int)gridDim.x - 1) {
+                    o.scheduler[0] = 0;
+                    o.scheduler[1] = 0;
+                }
+            }
         }
         return;
     }
-    registers_claim<WS_CONSUMER_REGS>();
+    registers_claim<TL::template CONSUMER_REGS<PERSIST>>();
 
     // wg read from lane 0: the compiler then knows it is warp-uniform, and the wgmma descriptors
     // built from it stay in uniform registers (no R2UR per descriptor)
     const int ctid = threadIdx.x - 128, wg = __shfl_sync(0xffffffffu, ctid >> 7, 0), cw = (ctid >> 5) & 3, g = lane >> 2, t = lane & 3;
     const bool online = o.online != 0;
-    int ring = 0, qi = 0;   // as the producer's: K and V tiles and Q tiles consumed so far
-    for (int it = first; it < items; it += step) {
+    int ring = 0;   // as the producer's: K and V tiles consumed so far
+    for (int qi = 0;; qi++) {
+    int it = 0;
+    if constexpr (PERSIST) {
+        mbarrier_wait(qFull, qi & 1);
+        it = *sItem;
+        if (it >= items) break;
+    } else if (qi > 0) {
+        break;
+    }
     const Item job = item(it);
     const int bh = job.bh, b = job.b, kvh = job.kvh, tiles = job.tiles;
     const int64_t i0 = job.i0, t0 = job.t0;
@@ -245,7 +279,7 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
         };
         if (wg == 1 && tiles > 1) your_turn();   // warpgroup 0 goes first
 
-        mbarrier_wait(qFull, qi & 1);
+        if constexpr (!PERSIST) mbarrier_wait(qFull, 0);
         mbarrier_wait(&kFull[rb % KS], (rb / KS) & 1);
         issue_scores(0);
         warpgroup_wait<0, BN>(sacc);
@@ -301,8 +335,12 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
         }
     }
 
+    else if (PERSIST) {
+        if (lane == 0) mbarrier_arrive(qEmpty);   // an item with no keys: its (empty) Q tile is done
+    }
+
     write_output_rows<T, E>(p, o, bh, row0, oacc, m, l);
-    if (tiles > 0) ring += tiles, qi++;
+    ring += tiles;
     }
 #endif
 }

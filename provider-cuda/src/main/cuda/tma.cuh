@@ -59,13 +59,8 @@ __device__ __forceinline__ void tma_load_rows(uint4* tile, const CUtensorMap* ma
     for (int c = 0; c < E / 64; c++) tma_load_4d(tile + c * ROWS * 8, map, c * 64, row, h, b, bar);
 }
 
-// warp-specialised kernels hand registers from the producer warpgroup to the consumers: per
-// thread after the hand-over, 128·P + 256·C = 384·168, what a block of three warpgroups was given
-// (24 / 240 as FlashAttention-3: the persistent output kernel's item loop spilled at 232)
-#ifndef WS_PRODUCER_REGS
-#define WS_PRODUCER_REGS 24
-#define WS_CONSUMER_REGS 240
-#endif
+// warp-specialised kernels hand registers from the producer warpgroup to the consumers (per
+// thread; 128·P + 256·C ≤ 384·168, what a block of three warpgroups is given)
 template <int REGS>
 __device__ __forceinline__ void registers_release() { asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(REGS)); }
 template <int REGS>

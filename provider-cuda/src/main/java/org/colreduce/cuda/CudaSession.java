@@ -37,7 +37,7 @@ import org.colreduce.spi.ReduceProblem;
  */
 final class CudaSession implements BackendSession {
     // device scratch slots
-    private static final int S_Q = 0, S_K = 1, S_QPAD = 2, S_KPAD = 3, S_LENS = 4, S_LSE = 5, S_PARTIAL = 6, S_COLVAL = 7, S_OUT = 8, S_PREV = 9, S_V = 10, S_VPAD = 11, S_O = 12, S_SLOTS = 13;
+    private static final int S_Q = 0, S_K = 1, S_QPAD = 2, S_KPAD = 3, S_LENS = 4, S_LSE = 5, S_PARTIAL = 6, S_COLVAL = 7, S_OUT = 8, S_PREV = 9, S_V = 10, S_VPAD = 11, S_O = 12, S_SCHED = 13, S_SLOTS = 14;
     // pinned host staging slots
     private static final int P_Q = 0, P_K = 1, P_LENS = 2, P_PREV = 3, P_OUT = 4, P_V = 5, P_O = 6, P_SLOTS = 7;
 
@@ -205,6 +205,8 @@ final class CudaSession implements BackendSession {
         long oElems = a == null ? 0 : rows * a.valueDim(), oBytes = a == null ? 0 : oElems * a.output().dtype().byteSize();
         boolean hostO = a != null && !(a.output() instanceof CudaResidentTensor);
         long o = a == null ? 0 : hostO ? scratch(S_O, oBytes, "attention output") : ((CudaResidentTensor) a.output()).pointer();
+        // the persistent output kernel's counters: zeroed when allocated, set back to zero by each launch
+        long scheduler = a == null ? 0 : scratch(S_SCHED, 8, "output pass scheduler");
 
         // 2. operands: resident ones in place (padded on the device when D is not a tile width), host ones staged
         long q = operand(p.q(), ld, S_Q, S_QPAD, P_Q, "q");
@@ -243,7 +245,7 @@ final class CudaSession implements BackendSession {
         if (plan.splits() > 1 && (op == null || !op.online())) launch("row_statistics_combine_k", LaunchPlan.ceilDiv(rows, 256), 1, 1, 256, 0);
         if (op != null) {
             long vsn = op.valueLd(), vsh = (long) p.keys() * vsn, vsb = vsh * p.kvHeads();
-            outputBlock.set(v, o, vsb, vsh, vsn, a.valueDim(), op.valueLd(), a.output().dtype() == DType.F32, op.online());
+            outputBlock.set(v, o, vsb, vsh, vsn, a.valueDim(), op.valueLd(), a.output().dtype() == DType.F32, op.online(), scheduler);
             OutputPlan run = op;
             if (op.specialized() && !(outputMaps.rows(0, q, p.batch(), p.queryHeads(), p.queries(), ld, OutputPlan.QUERY_TILE)
                     && outputMaps.rows(1, k, p.batch(), p.kvHeads(), p.keys(), ld, OutputPlan.KEY_TILE)
@@ -384,6 +386,7 @@ final class CudaSession implements BackendSession {
             if (slot == S_LENS) uploadedLensAt = 0;   // a new buffer (maybe at the old address) holds no lengths
             scratch[slot] = alloc(bytes, what);
             scratchBytes[slot] = bytes;
+            if (slot == S_SCHED) CudaDriver.check(cuMemsetD8Async(scratch[slot], (byte) 0, bytes, stream), "cuMemsetD8Async(scheduler)");
         }
         return scratch[slot];
     }

@@ -10,8 +10,8 @@ import org.bytedeco.javacpp.PointerPointer;
  * both parameters of a launch: the session's {@link ProblemBlock} and this block.
  */
 final class OutputBlock implements AutoCloseable {
-    static final int SIZE = 56;
-    static final int V = 0, O = 8, VSB = 16, VSH = 24, VSN = 32, DV = 40, LDV = 44, OUT_F32 = 48, ONLINE = 52;
+    static final int SIZE = 64;
+    static final int V = 0, O = 8, VSB = 16, VSH = 24, VSN = 32, DV = 40, LDV = 44, OUT_F32 = 48, ONLINE = 52, SCHEDULER = 56;
 
     final BytePointer bytes = new BytePointer(SIZE);
     final PointerPointer<BytePointer> params = new PointerPointer<>(2);
@@ -22,10 +22,11 @@ final class OutputBlock implements AutoCloseable {
         bytes.zero();
     }
 
-    OutputBlock set(long v, long o, long vsb, long vsh, long vsn, int dv, int ldv, boolean outF32, boolean online) {
+    OutputBlock set(long v, long o, long vsb, long vsh, long vsn, int dv, int ldv, boolean outF32, boolean online, long scheduler) {
         var b = bytes.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(V, v).putLong(O, o).putLong(VSB, vsb).putLong(VSH, vsh).putLong(VSN, vsn)
-                .putInt(DV, dv).putInt(LDV, ldv).putInt(OUT_F32, outF32 ? 1 : 0).putInt(ONLINE, online ? 1 : 0);
+                .putInt(DV, dv).putInt(LDV, ldv).putInt(OUT_F32, outF32 ? 1 : 0).putInt(ONLINE, online ? 1 : 0)
+                .putLong(SCHEDULER, scheduler);
         return this;
     }
 

@@ -1,7 +1,6 @@
 package org.colreduce.cuda;
 
 import org.colreduce.DType;
-import org.colreduce.Mask;
 import org.colreduce.spi.AttendProblem;
 import org.colreduce.spi.ReduceProblem;
 
@@ -12,9 +11,9 @@ import org.colreduce.spi.ReduceProblem;
  * skipped, unless {@code -Dcolreduce.cuda.attendOnline=false}. On sm_90 with E ≤ 128 the pass runs
  * warp-specialised on wgmma with TMA loads (attention_output_ws.cuh: a producer warpgroup and
  * two consumer warpgroups, 128 query rows a block, tiles of 128 keys, {@code _ws}; for F16 where
- * every query tile sees as many keys as every other (no causal or window mask, one length for all
- * batches) and there are more tiles than multiprocessors, persistent: one block per multiprocessor
- * walks the tiles, loading the next tile while it finishes this one, {@code _wsp}); under
+ * there are more query tiles than multiprocessors, persistent: one block per multiprocessor takes
+ * the tiles one after another from a counter, loading the next while it finishes this one,
+ * {@code _wsp}); under
  * {@code -Dcolreduce.cuda.attendKernel=wg}, or where the TMA cannot address the tensors, on the
  * 8-warp wgmma kernel (attention_output_wg.cuh, {@code _wg8}); elsewhere, and on sm_90 under
  * {@code -Dcolreduce.cuda.attendKernel=mma}, on mma.sync (attention_output.cuh: 4 warps, 64 rows).
@@ -73,17 +72,10 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
         return new OutputPlan(name, LaunchPlan.ceilDiv(p.queries(), 64), bh, 128, (64 + 4 * keyTile) * e * 2 + 1024, ldv, online, false, false, 0);
     }
 
-    /**
-     * The persistent kernel's grid, or 0 where it does not apply: F16 only (BF16's second P
-     * fragment spills it), and tiles of equal work (static assignment: causal tiles differ by up
-     * to 2x, and 1,32,16384² causal ran 11 % slower persistent on the H200, attend_lab).
-     */
+    /** The persistent kernel's grid, or 0 where it does not apply: F16 only (BF16's second P fragment spills it). */
     private static int persistentBlocks(ReduceProblem p, int multiprocessors) {
         String cap = System.getProperty(PERSISTENT, "");
-        if (cap.equals("false") || p.dtype() != DType.F16 || p.mask().kind() != Mask.Kind.NONE) return 0;
-        int[] lq = p.queryLengths(), lk = p.keyLengths();
-        for (int b = 1; b < lq.length; b++)
-            if (lq[b] != lq[0] || lk[b] != lk[0]) return 0;
+        if (cap.equals("false") || p.dtype() != DType.F16) return 0;
         return cap.isEmpty() ? multiprocessors : Math.min(multiprocessors, Integer.parseInt(cap));
     }
 

@@ -61,12 +61,12 @@ class OutputPlanTest {
         assertEquals((128 + 8 * 64) * 64 * 2 + 1024, OutputPlan.of(narrow, LaunchPlan.of(narrow.scores(), 132, true), true, 132).withoutTma().smem());
     }
 
-    @Test void persistentOnlyWhereTilesAreEqualWork() {
+    @Test void persistentForF16WithMoreTilesThanMultiprocessors() {
         AttendProblem full = problem(DType.F16, 2, 32, 4096, 4096, 128, 128);
         assertEquals("attention_output_f16_e128_wsp", hopper(full).kernel());
         AttendProblem causal = problem(DType.F16, 2, 32, 4096, 4096, 128, 128,
                 ColumnReduction.builder().mask(org.colreduce.Mask.causal()).build());
-        assertEquals("attention_output_f16_e128_ws", hopper(causal).kernel(), "causal tiles differ in work");
+        assertEquals("attention_output_f16_e128_wsp", hopper(causal).kernel(), "tiles taken from a counter: uneven work evens out");
         assertEquals("attention_output_bf16_e128_ws", hopper(problem(DType.BF16, 2, 32, 4096, 4096, 128, 128)).kernel(), "BF16 spills it");
         assertEquals("attention_output_f16_e128_ws", hopper(problem(DType.F16, 1, 32, 512, 4096, 128, 128)).kernel(), "128 tiles: one wave");
         System.setProperty(OutputPlan.PERSISTENT, "false");
