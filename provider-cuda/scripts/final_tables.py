@@ -49,10 +49,12 @@ print(f"| geometric mean | | | | | {gmean(ratios):.2f} |")
 print()
 
 att, ap = jsonl(os.path.join(d, "attend.txt")), jsonl(os.path.join(d, "attend_peers.txt"))
-print("| shape | sdpa_fwd ms | attend ms | attend / sdpa | eager O + P ms | eager / attend | attend on the 8-warp kernel ms | on mma.sync ms | unfused ms | scores alone ms |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| shape | sdpa_fwd ms | attend ms | attend / sdpa | eager O + P ms | eager / attend | output pass ms | after it ms | one block a tile ms | attend on the 8-warp kernel ms | on mma.sync ms | unfused ms | scores alone ms |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for s, a in att.items():
     p = ap.get(s, {})
     sd, ea = p.get("sdpa_fwd_ms", float("nan")), p.get("eager_o_p_ms", float("nan"))
+    nan = float("nan")
     print(f"| {s} | {sd:.3f} | {a['attend_ms']:.3f} | {a['attend_ms'] / sd:.2f} | {ea:.2f} | {ea / a['attend_ms']:.1f}× | "
-          f"{a.get('attend_wg_ms', float('nan')):.3f} | {a['attend_mma_ms']:.3f} | {a['attend_unfused_ms']:.3f} | {a['scores_only_ms']:.3f} |")
+          f"{a.get('output_pass_ms', nan):.3f} | {a.get('after_output_ms', nan):.3f} | {a.get('attend_per_tile_ms', nan):.3f} | "
+          f"{a.get('attend_wg_ms', nan):.3f} | {a['attend_mma_ms']:.3f} | {a['attend_unfused_ms']:.3f} | {a['scores_only_ms']:.3f} |")
