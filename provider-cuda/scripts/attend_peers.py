@@ -13,7 +13,13 @@ import argparse, json
 import torch, triton
 import torch.nn.functional as F
 
-SHAPES = ["1,32,4096,4096,128", "1,32,4096,4096,128,causal", "1,32,16384,16384,128,causal"]
+# the anchor shapes (CudaBenchmark.ANCHOR), as CudaAttendBenchmark's default
+SHAPES = ["1,32,1024,1024,128", "16,32,1024,1024,128", "64,32,1024,1024,128",
+          "1,32,4096,4096,128", "1,32,16384,16384,128",
+          "1,32,4096,4096,128,causal", "1,32,16384,16384,128,causal",
+          "1,32,64,16384,128,causal", "16,32,64,16384,128,causal", "64,32,64,16384,128,causal",
+          "1,32,512,32768,128,causal", "1,32,512,131072,128,causal",
+          "1,32,4096,4096,64"]
 
 
 def eager(q, k, v, causal):

@@ -26,7 +26,8 @@ import org.colreduce.spi.ReduceProblem;
  * <pre>run_java org.colreduce.cuda.CudaAttendBenchmark [--shape B,H,M,N,D[,causal]]... [--dtype f16|bf16]</pre>
  */
 public final class CudaAttendBenchmark {
-    static final String[] SHAPES = {"1,32,4096,4096,128", "1,32,4096,4096,128,causal", "1,32,16384,16384,128,causal"};
+    /** Issue 5 benchmarks attend on the anchor shapes of columnReduce, V of K's shape. */
+    static final String[] SHAPES = CudaBenchmark.ANCHOR;
 
     public static void main(String[] args) {
         List<String> shapes = new ArrayList<>();
