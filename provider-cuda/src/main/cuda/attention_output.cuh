@@ -9,6 +9,9 @@
 //  - online: this pass replaces the row statistics: a running (max, sum) per row rescales O as
 //    the tiles go by, and the pass writes the row statistics for the column pass. One pass over K saved.
 // On sm_90a, E ≤ 128, attention_output_wg.cuh does the same work on wgmma, 128 rows a block.
+// With OutputProblem.splits > 1 (online, few query tiles: decoding) blockIdx.z takes one slice of
+// the keys and writes its O unnormalised with its (max, sum); attention_output_combine folds the
+// slices in a fixed order, as FlashDecoding does.
 // Every sum runs in a fixed order (mma, then fixed quad shuffles): same bits on every run.
 // A masked key has p = 0, but 0·NaN is NaN: a tile that is not fully visible and holds a
 // non-finite V is multiplied on the FMA units over the visible keys only (SPEC §7.3).
@@ -31,6 +34,9 @@ struct OutputProblem {
     int outF32;         // 1: O in F32; 0: in the inputs' type
     int online;         // 1: running (max, sum) here, lse written; 0: p.lse read
     int* scheduler;     // the persistent kernel's counters (next item, blocks done), zero between launches
+    float* partialO;    // splits > 1: [splits][B*Hq*M][Dv] O of each key slice, unnormalised
+    float* partialStats;  // splits > 1: [splits][B*Hq*M][2] (max in the log2 domain, sum) of each slice
+    int splits, keysPerSplit;  // key slices of the mma.sync kernel (keysPerSplit a multiple of 128)
 };
 
 // The start of an output pass for this thread's rows row0, row0 + 8: m is the running max
@@ -134,7 +140,9 @@ __device__ __forceinline__ void store_output(const OutputProblem& o, int64_t at,
 // layout): the quad's partial sums in a fixed order, then O (0 for a row that sees no key) and,
 // online, the row statistics (m, lg) for the column pass; m from the log2-domain max (m·c
 // rounded: precise to an ulp of the logit, not exact as row_statistics' raw max is).
-template <typename T, int E>
+// SPLITS (the mma.sync kernel): where o.splits > 1, this block's key slice's O, unnormalised, and
+// (m, l) go to the partial buffers instead.
+template <typename T, int E, bool SPLITS = false>
 __device__ __forceinline__ void write_output_rows(const Problem& p, const OutputProblem& o, int bh, int64_t row0,
                                                   const float (*oacc)[4], const float (&m)[2], float (&l)[2]) {
     const int t = threadIdx.x & 3;
@@ -145,6 +153,21 @@ __device__ __forceinline__ void write_output_rows(const Problem& p, const Output
         l[r] += __shfl_xor_sync(0xffffffffu, l[r], 2);
         const int64_t i = row0 + r * 8;
         if (i >= p.M) continue;
+        if (SPLITS && o.splits > 1) {
+            const int64_t rows = (int64_t)p.B * p.Hq * p.M, at = (int64_t)blockIdx.z * rows + (int64_t)bh * p.M + i;
+            float* dst = o.partialO + at * o.Dv;
+#pragma unroll
+            for (int n = 0; n < E / 8; n++) {
+                const int x = n * 8 + 2 * t;
+                if (x < o.Dv) dst[x] = oacc[n][2 * r];
+                if (x + 1 < o.Dv) dst[x + 1] = oacc[n][2 * r + 1];
+            }
+            if (t == 0) {
+                o.partialStats[at * 2] = m[r];
+                o.partialStats[at * 2 + 1] = l[r];
+            }
+            continue;
+        }
         float inv;
         if (online) inv = l[r] == 0.f ? 0.f : 1.f / l[r];
         else inv = m[r] == -INFINITY ? 0.f : 1.f;
@@ -188,6 +211,10 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
     if (i0 < i1) {
         jlo = mask.keyLo(i0);
         jhi = mask.keyHi(i1);
+    }
+    if (o.splits > 1) {   // this block's slice of the keys (tile-aligned: each key in one slice)
+        jlo = max(jlo, (int64_t)blockIdx.z * o.keysPerSplit);
+        jhi = min(jhi, (int64_t)(blockIdx.z + 1) * o.keysPerSplit);
     }
     const int64_t t0 = jlo / BN, t1 = jhi > jlo ? (jhi + BN - 1) / BN : t0;
 
@@ -374,7 +401,35 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
         cp_async_wait<0>();
     }
 
-    write_output_rows<T, E>(p, o, bh, row0, oacc, m, l);
+    write_output_rows<T, E, true>(p, o, bh, row0, oacc, m, l);
+}
+
+// O and the row statistics of each row from its key slices (splits > 1): m the largest slice
+// maximum, l and O the slices' sums rescaled to it, added in slice order (the same bits on every
+// run); then as write_output_rows: O = 0 for a row that sees no key, NaN for an infinite O (SPEC
+// 7.3: an infinite value the row sees). One warp per row, lanes over Dv.
+template <typename T>
+__device__ void attention_output_combine(const Problem& p, const OutputProblem& o) {
+    const int64_t rows = (int64_t)p.B * p.Hq * p.M;
+    const int64_t row = (int64_t)blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
+    const int lane = threadIdx.x & 31;
+    if (row >= rows) return;
+    float m = -INFINITY, l = 0.f;
+    for (int s = 0; s < o.splits; s++) m = fmaxf(m, o.partialStats[(s * rows + row) * 2]);
+    for (int s = 0; s < o.splits; s++) {
+        const float ms = o.partialStats[(s * rows + row) * 2];
+        if (ms != -INFINITY) l += o.partialStats[(s * rows + row) * 2 + 1] * exp2f(ms - m);
+    }
+    const float inv = l == 0.f ? 0.f : 1.f / l;
+    for (int x = lane; x < o.Dv; x += 32) {
+        float acc = 0.f;
+        for (int s = 0; s < o.splits; s++) {
+            const float ms = o.partialStats[(s * rows + row) * 2];
+            if (ms != -INFINITY) acc += o.partialO[(s * rows + row) * o.Dv + x] * exp2f(ms - m);
+        }
+        store_output<T>(o, row * o.Dv + x, inv == 0.f ? 0.f : nan_if_infinite(acc * inv));
+    }
+    if (lane == 0) store_row_stats(p.lse, row, m / p.c, l);
 }
 
 // F32 inputs on the FMA units (SPEC §11.1 asks 1e-5): one warp per query row, (m, lg) from
@@ -423,7 +478,7 @@ __device__ void attention_output_f32(const Problem& p, const OutputProblem& o) {
 
 }  // namespace colreduce
 
-static_assert(sizeof(colreduce::OutputProblem) == 64, "OutputProblem layout changed: update org.colreduce.cuda.OutputBlock");
+static_assert(sizeof(colreduce::OutputProblem) == 88, "OutputProblem layout changed: update org.colreduce.cuda.OutputBlock");
 
 #define ATTENTION_OUTPUT_KERNEL(TN, T, E)                                                                         \
     extern "C" __global__ void __launch_bounds__(128) attention_output_##TN##_e##E(const colreduce::Problem p,   \
@@ -436,6 +491,12 @@ ATTENTION_OUTPUT_KERNEL(f16, __half, 256)
 ATTENTION_OUTPUT_KERNEL(bf16, __nv_bfloat16, 64)
 ATTENTION_OUTPUT_KERNEL(bf16, __nv_bfloat16, 128)
 ATTENTION_OUTPUT_KERNEL(bf16, __nv_bfloat16, 256)
+extern "C" __global__ void __launch_bounds__(256) attention_output_combine_f16_k(const colreduce::Problem p, const colreduce::OutputProblem o) {
+    colreduce::attention_output_combine<__half>(p, o);
+}
+extern "C" __global__ void __launch_bounds__(256) attention_output_combine_bf16_k(const colreduce::Problem p, const colreduce::OutputProblem o) {
+    colreduce::attention_output_combine<__nv_bfloat16>(p, o);
+}
 extern "C" __global__ void __launch_bounds__(256) attention_output_f32_k(const colreduce::Problem p, const colreduce::OutputProblem o) {
     colreduce::attention_output_f32(p, o);
 }

@@ -37,7 +37,7 @@ import org.colreduce.spi.ReduceProblem;
  */
 final class CudaSession implements BackendSession {
     // device scratch slots
-    private static final int S_Q = 0, S_K = 1, S_QPAD = 2, S_KPAD = 3, S_LENS = 4, S_LSE = 5, S_PARTIAL = 6, S_COLVAL = 7, S_OUT = 8, S_PREV = 9, S_V = 10, S_VPAD = 11, S_O = 12, S_SCHED = 13, S_SLOTS = 14;
+    private static final int S_Q = 0, S_K = 1, S_QPAD = 2, S_KPAD = 3, S_LENS = 4, S_LSE = 5, S_PARTIAL = 6, S_COLVAL = 7, S_OUT = 8, S_PREV = 9, S_V = 10, S_VPAD = 11, S_O = 12, S_SCHED = 13, S_OPART = 14, S_SLOTS = 15;
     // pinned host staging slots
     private static final int P_Q = 0, P_K = 1, P_LENS = 2, P_PREV = 3, P_OUT = 4, P_V = 5, P_O = 6, P_SLOTS = 7;
 
@@ -207,6 +207,9 @@ final class CudaSession implements BackendSession {
         long o = a == null ? 0 : hostO ? scratch(S_O, oBytes, "attention output") : ((CudaResidentTensor) a.output()).pointer();
         // the persistent output kernel's counters: zeroed when allocated, set back to zero by each launch
         long scheduler = a == null ? 0 : scratch(S_SCHED, 8, "output pass scheduler");
+        // the output pass's key slices (decoding): O of each slice, then its (max, sum)
+        long slicedO = op == null || op.splits() < 2 ? 0
+                : scratch(S_OPART, (long) op.splits() * rows * (a.valueDim() + 2) * 4, "attention output slices");
 
         // 2. operands: resident ones in place (padded on the device when D is not a tile width), host ones staged
         long q = operand(p.q(), ld, S_Q, S_QPAD, P_Q, "q");
@@ -251,7 +254,10 @@ final class CudaSession implements BackendSession {
                     && outputMaps.rows(1, k, p.batch(), p.kvHeads(), p.keys(), ld, OutputPlan.KEY_TILE)
                     && outputMaps.rows(2, v, p.batch(), p.kvHeads(), p.keys(), op.valueLd(), OutputPlan.KEY_TILE)))
                 run = op.withoutTma();
-            launch(run.kernel(), run.gridX(), run.gridY(), 1, run.threads(), run.smem(), run.specialized() ? outputMaps.params : outputBlock.params);
+            if (run.splits() > 1)
+                outputBlock.splits(run.splits(), run.keysPerSplit(), slicedO, slicedO + (long) run.splits() * rows * a.valueDim() * 4);
+            launch(run.kernel(), run.gridX(), run.gridY(), run.gridZ(), run.threads(), run.smem(), run.specialized() ? outputMaps.params : outputBlock.params);
+            if (run.splits() > 1) launch(run.combineKernel(), LaunchPlan.ceilDiv(rows, 8), 1, 1, 256, 0, outputBlock.params);
         }
         if (rowsDone != null) CudaDriver.check(cuEventRecord(rowsDone, stream), "cuEventRecord");
         if (plan.stream()) block.i32(ProblemBlock.KEYS_PER_SPLIT, plan.columnKeysPerBlock());

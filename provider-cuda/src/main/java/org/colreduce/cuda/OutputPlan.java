@@ -23,9 +23,11 @@ import org.colreduce.spi.ReduceProblem;
  * @param specialized the TMA kernel: launched with {@link TensorMaps}, or else {@link #withoutTma}
  * @param blocksX query tiles (the grid unless persistent)
  * @param persistentBlocks the grid of the persistent kernel ({@code _wsp}), 0 for one block a query tile
+ * @param splits key slices of the mma.sync kernel (grid z), folded by {@code attention_output_combine}; 1 for none
+ * @param keysPerSplit keys a slice, a multiple of 128
  */
 record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int smem, int valueLd, boolean online, boolean wgmma,
-                  boolean specialized, int persistentBlocks) {
+                  boolean specialized, int persistentBlocks, int splits, int keysPerSplit) {
 
     /** Rows of Q and keys of K and V a TMA box holds in the specialised kernel (SpecializedOutputTiles). */
     static final int QUERY_TILE = 128, KEY_TILE = 128;
@@ -42,14 +44,12 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
      */
     static final String PERSISTENT = "colreduce.cuda.attendPersistent";
 
-    static OutputPlan of(AttendProblem a, LaunchPlan rows) { return of(a, rows, false, 1); }
-
     /** {@code hopper}: the device is sm_90, where the fatbin has the wgmma kernels. */
     static OutputPlan of(AttendProblem a, LaunchPlan rows, boolean hopper, int multiprocessors) {
         ReduceProblem p = a.scores();
         long bh = (long) p.batch() * p.queryHeads();
         if (p.dtype() == DType.F32)
-            return new OutputPlan("attention_output_f32_k", LaunchPlan.ceilDiv(p.queries(), 8), bh, 256, 0, a.valueDim(), false, false, false, 0);
+            return new OutputPlan("attention_output_f32_k", LaunchPlan.ceilDiv(p.queries(), 8), bh, 256, 0, a.valueDim(), false, false, false, 0, 1, 0);
         int ldv = LaunchPlan.paddedDim(a.valueDim());
         int e = Math.max(rows.paddedDim(), ldv);
         // online whatever the row statistics' split: the output pass reads every key of its rows
@@ -57,20 +57,39 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
         boolean online = !"false".equals(System.getProperty(ONLINE));
         String name = "attention_output_" + (p.dtype() == DType.F16 ? "f16" : "bf16") + "_e" + e;
         String kernel = System.getProperty(KERNEL, "ws");
-        if (hopper && e <= 128 && kernel.equals("ws")) {
+        // few query rows (decoding) on sm_90 too: the mma.sync kernel's 64-row tiles waste half of
+        // what the 128-row TMA kernel computes there, and its key slices fill the GPU
+        if (hopper && e <= 128 && kernel.equals("ws") && p.queries() > 64) {
             // SpecializedOutputTiles<E, 128, 2, 2>::smem(): Q tile of 128 rows, the K and V stages of 128 keys, the barriers, 1 KB for alignment
             int smem = (QUERY_TILE + (KEY_STAGES + VALUE_STAGES) * KEY_TILE) * e * 2 + BARRIERS * 8 + 1024;
             long tiles = LaunchPlan.ceilDiv(p.queries(), QUERY_TILE);
             int blocks = persistentBlocks(p, multiprocessors);
             if (blocks > 0 && tiles * bh > blocks)
-                return new OutputPlan(name + "_wsp", tiles, bh, 384, smem, ldv, online, true, true, blocks);
-            return new OutputPlan(name + "_ws", tiles, bh, 384, smem, ldv, online, true, true, 0);
+                return new OutputPlan(name + "_wsp", tiles, bh, 384, smem, ldv, online, true, true, blocks, 1, 0);
+            return new OutputPlan(name + "_ws", tiles, bh, 384, smem, ldv, online, true, true, 0, 1, 0);
         }
-        if (hopper && e <= 128 && !kernel.equals("mma")) return pipelined(name, p.queries(), bh, e, ldv, online);
+        if (hopper && e <= 128 && kernel.equals("wg")) return pipelined(name, p.queries(), bh, e, ldv, online);
         // OutputTiles<E>::smem(): Q tile, two stages of K and V, 1 KB for alignment
         int keyTile = e <= 128 ? 64 : 32;
-        return new OutputPlan(name, LaunchPlan.ceilDiv(p.queries(), 64), bh, 128, (64 + 4 * keyTile) * e * 2 + 1024, ldv, online, false, false, 0);
+        long blocks = LaunchPlan.ceilDiv(p.queries(), 64) * bh;
+        // key slices where the blocks would not fill the GPU twice over (2 blocks a multiprocessor):
+        // online only (the slices' (max, sum) are folded with their O); slices of whole 128-key tiles
+        int splits = 1, keysPerSplit = 0;
+        if (online && blocks < 2L * multiprocessors && p.keys() > 128) {
+            long want = Math.min(LaunchPlan.ceilDiv(2L * multiprocessors, blocks), LaunchPlan.ceilDiv(p.keys(), 128));
+            keysPerSplit = (int) (LaunchPlan.ceilDiv(LaunchPlan.ceilDiv(p.keys(), want), 128) * 128);
+            splits = (int) LaunchPlan.ceilDiv(p.keys(), keysPerSplit);
+            if (splits < 2) {
+                splits = 1;
+                keysPerSplit = 0;
+            }
+        }
+        return new OutputPlan(name, LaunchPlan.ceilDiv(p.queries(), 64), bh, 128, (64 + 4 * keyTile) * e * 2 + 1024, ldv, online, false, false, 0,
+                splits, keysPerSplit);
     }
+
+    /** The combine kernel of key slices (splits > 1). */
+    String combineKernel() { return kernel.startsWith("attention_output_f16") ? "attention_output_combine_f16_k" : "attention_output_combine_bf16_k"; }
 
     /** The persistent kernel's grid, or 0 where it does not apply: F16 only (BF16's second P fragment spills it). */
     private static int persistentBlocks(ReduceProblem p, int multiprocessors) {
@@ -84,6 +103,8 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
 
     long gridY() { return persistentBlocks > 0 ? 1 : blocksY; }
 
+    long gridZ() { return splits; }
+
     /** The 8-warp kernel of the same pass, where the TMA cannot address the tensors. */
     OutputPlan withoutTma() {
         if (!specialized) return this;
@@ -93,6 +114,6 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
 
     // PipelinedOutputTiles<E>::smem(): Q tile of 128 rows, 4 stages of K and V tiles of 64 keys, 1 KB for alignment
     private static OutputPlan pipelined(String name, long queries, long bh, int e, int ldv, boolean online) {
-        return new OutputPlan(name + "_wg8", LaunchPlan.ceilDiv(queries, 128), bh, 256, (128 + 4 * 2 * 64) * e * 2 + 1024, ldv, online, true, false, 0);
+        return new OutputPlan(name + "_wg8", LaunchPlan.ceilDiv(queries, 128), bh, 256, (128 + 4 * 2 * 64) * e * 2 + 1024, ldv, online, true, false, 0, 1, 0);
     }
 }

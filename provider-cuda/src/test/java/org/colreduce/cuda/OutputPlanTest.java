@@ -26,7 +26,7 @@ class OutputPlanTest {
         return AttendProblem.of(p, view(t, b, h, n, dv), Tensor.of(MemorySegment.ofArray(new float[2]), DType.F32, 0, new long[]{b, h, m, dv}, new long[4]));
     }
 
-    private static OutputPlan plan(AttendProblem a) { return OutputPlan.of(a, LaunchPlan.of(a.scores(), 132)); }
+    private static OutputPlan plan(AttendProblem a) { return OutputPlan.of(a, LaunchPlan.of(a.scores(), 132), false, 132); }
 
     @Test void oneWidthForDAndDv() {
         assertEquals("attention_output_f16_e128", plan(problem(DType.F16, 1, 32, 4096, 4096, 128, 128)).kernel());
@@ -85,6 +85,26 @@ class OutputPlanTest {
             assertEquals(2, three.withoutTma().blocksY());
         } finally {
             System.clearProperty(OutputPlan.PERSISTENT);
+        }
+    }
+
+    @Test void decodingOnMmaSyncWithKeySlices() {
+        OutputPlan one = hopper(problem(DType.F16, 1, 32, 1, 16384, 128, 128));
+        assertEquals("attention_output_f16_e128", one.kernel(), "64-row tiles for few query rows, also on sm_90");
+        assertEquals(9, one.splits(), "32 blocks: 9 slices fill 2 blocks a multiprocessor");
+        assertEquals(1920, one.keysPerSplit(), "whole 128-key tiles");
+        assertEquals(9, one.gridZ());
+        assertTrue((long) one.splits() * one.keysPerSplit() >= 16384 && (long) (one.splits() - 1) * one.keysPerSplit() < 16384, "every key in one slice");
+        assertEquals("attention_output_combine_f16_k", one.combineKernel());
+        assertEquals("attention_output_combine_bf16_k", hopper(problem(DType.BF16, 1, 32, 1, 16384, 128, 128)).combineKernel());
+        assertEquals(1, hopper(problem(DType.F16, 64, 32, 64, 16384, 128, 128)).splits(), "2048 blocks fill the GPU");
+        assertEquals(1, hopper(problem(DType.F16, 1, 2, 5, 100, 64, 64)).splits(), "one key tile");
+        assertEquals(3, hopper(problem(DType.F16, 1, 2, 5, 300, 64, 64)).splits(), "300 keys: slices of 128");
+        System.setProperty(OutputPlan.ONLINE, "false");
+        try {
+            assertEquals(1, hopper(problem(DType.F16, 1, 32, 1, 16384, 128, 128)).splits(), "given row statistics: no slices");
+        } finally {
+            System.clearProperty(OutputPlan.ONLINE);
         }
     }
 
