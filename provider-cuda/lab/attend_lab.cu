@@ -66,15 +66,15 @@ static void launch(const Variant& v, const Problem& p, const OutputProblem& o) {
     // cached across launches (encoding between the timing events would be timed): keyed by
     // everything the maps hold, since a freed buffer's address comes back for the next case
     static const void* key[3] = {nullptr, nullptr, nullptr};
-    static int keyBn = 0, keyShape[6] = {};
+    static int keyBn = 0, keyRows = 0, keyShape[6] = {};
     static CUtensorMap tq, tk, tv;
     const int shape[6] = {p.B, p.Hq, p.Hkv, p.M, p.N, p.ld * 1000 + o.ldv};
-    if (key[0] != p.q || key[1] != p.k || key[2] != o.v || keyBn != v.bn || memcmp(shape, keyShape, sizeof shape) != 0) {
+    if (key[0] != p.q || key[1] != p.k || key[2] != o.v || keyBn != v.bn || keyRows != v.rows || memcmp(shape, keyShape, sizeof shape) != 0) {
         memcpy(keyShape, shape, sizeof shape);
-        tq = tensorMap(p.q, p.B, p.Hq, p.M, p.ld, 128);
+        tq = tensorMap(p.q, p.B, p.Hq, p.M, p.ld, v.rows);
         tk = tensorMap(p.k, p.B, p.Hkv, p.N, p.ld, v.bn);
         tv = tensorMap(o.v, p.B, p.Hkv, p.N, o.ldv, v.bn);
-        key[0] = p.q; key[1] = p.k; key[2] = o.v; keyBn = v.bn;
+        key[0] = p.q; key[1] = p.k; key[2] = o.v; keyBn = v.bn; keyRows = v.rows;
     }
     v.ws<<<grid, v.threads, v.smem>>>(p, o, tq, tk, tv);
 }
@@ -125,6 +125,9 @@ int main(int argc, char** argv) {
         {"1,32,16384,16384,128c", 1, 32, 32, 16384, 16384, 128, 128, true, -1, 0, false, false, true},
         {"16,32,1024,1024,128", 16, 32, 32, 1024, 1024, 128, 128, false, -1, 0, false, false, true},
         {"1,32,4096,4096,64", 1, 32, 32, 4096, 4096, 64, 64, false, -1, 0, false, false, true},
+        {"16,32,64,16384,128c", 16, 32, 32, 64, 16384, 128, 128, true, -1, 0, false, false, true},
+        {"64,32,64,16384,128c", 64, 32, 32, 64, 16384, 128, 128, true, -1, 0, false, false, true},
+        {"1,32,64,16384,128c", 1, 32, 32, 64, 16384, 128, 128, true, -1, 0, false, false, true},
     };
     for (size_t ci = 0; ci < cases.size(); ci++) {
         const Case& c = cases[ci];
@@ -138,15 +141,18 @@ int main(int argc, char** argv) {
                                        {"ws32", nullptr, 128, 384, SpecializedOutputTiles<128, 128, 3, 2>::smem(), ws32_f16_e128, 128},
                                        {"wsp", nullptr, 128, 384, SpecializedOutputTiles<128, 128, 2, 2>::smem(), attention_output_f16_e128_wsp, 128, true},
                                        {"wsp32", nullptr, 128, 384, SpecializedOutputTiles<128, 128, 3, 2>::smem(), wsp32_f16_e128, 128, true},
+                                       {"wskp", nullptr, 64, 384, SpecializedOutputTiles<128, 128, 2, 2, true>::smem(), attention_output_f16_e128_wskp, 128, true},
 };
         else if (!c.bf16) vs = {{"mma", attention_output_f16_e64, 64, 128, OutputTiles<64>::smem()},
                                 {"wg8", attention_output_f16_e64_wg8, 128, 256, PipelinedOutputTiles<64>::smem()},
                                 {"ws", nullptr, 128, 384, SpecializedOutputTiles<64, 128, 2, 2>::smem(), attention_output_f16_e64_ws, 128},
-                                {"wsp", nullptr, 128, 384, SpecializedOutputTiles<64, 128, 2, 2>::smem(), attention_output_f16_e64_wsp, 128, true}};
+                                {"wsp", nullptr, 128, 384, SpecializedOutputTiles<64, 128, 2, 2>::smem(), attention_output_f16_e64_wsp, 128, true},
+                                {"wskp", nullptr, 64, 384, SpecializedOutputTiles<64, 128, 2, 2, true>::smem(), attention_output_f16_e64_wskp, 128, true}};
         else if (E == 128) vs = {{"mma", attention_output_bf16_e128, 64, 128, OutputTiles<128>::smem()},
                                  {"wg8", attention_output_bf16_e128_wg8, 128, 256, PipelinedOutputTiles<128>::smem()},
                                  {"ws", nullptr, 128, 384, SpecializedOutputTiles<128, 128, 2, 2>::smem(), attention_output_bf16_e128_ws, 128},
-                                 {"wsp", nullptr, 128, 384, SpecializedOutputTiles<128, 128, 2, 2>::smem(), wsp22_bf16_e128, 128, true}};
+                                 {"wsp", nullptr, 128, 384, SpecializedOutputTiles<128, 128, 2, 2>::smem(), wsp22_bf16_e128, 128, true},
+                                 {"wsk", nullptr, 64, 384, SpecializedOutputTiles<128, 128, 2, 2, true>::smem(), attention_output_bf16_e128_wsk, 128}};
         else vs = {{"mma", attention_output_bf16_e64, 64, 128, OutputTiles<64>::smem()},
                    {"wg8", attention_output_bf16_e64_wg8, 128, 256, PipelinedOutputTiles<64>::smem()},
                    {"ws", nullptr, 128, 384, SpecializedOutputTiles<64, 128, 2, 2>::smem(), attention_output_bf16_e64_ws, 128}};

@@ -17,18 +17,21 @@
 
 namespace colreduce {
 
-template <int E, int BN_ = 128, int KS_ = 2, int VS_ = 2>
+// KSPLIT_: both consumer warpgroups on the same 64 query rows, taking alternate key tiles (few
+// query rows: decoding), their (max, sum, O) merged through shared memory at the end
+template <int E, int BN_ = 128, int KS_ = 2, int VS_ = 2, bool KSPLIT_ = false>
 struct SpecializedOutputTiles {
     static constexpr int CONSUMERS = 2;                    // warpgroups of 64 query rows
     static constexpr int CONSUMER_THREADS = CONSUMERS * 128;
     static constexpr int THREADS = CONSUMER_THREADS + 128; // and the producer warpgroup
-    static constexpr int BM = 64 * CONSUMERS, BN = BN_, CH = E / 8, KS = KS_, VS = VS_;
+    static constexpr int BM = KSPLIT_ ? 64 : 64 * CONSUMERS, BN = BN_, CH = E / 8, KS = KS_, VS = VS_;
     static constexpr int BARRIERS = 2 + 2 * KS + 2 * VS;   // Q full / empty; K and V full / empty
+    static constexpr int MERGE = KSPLIT_ ? (E / 2 + 4) * 128 * 4 : 0;   // a warpgroup's O, m and l
     // registers a thread after the producer's hand-over (128·P + 256·C ≤ 384·168): the persistent
     // producer takes items from the counter and spills at 24; BF16's consumers spill at 232
     template <bool PERSIST> static constexpr int PRODUCER_REGS = PERSIST ? 32 : 24;
     template <bool PERSIST> static constexpr int CONSUMER_REGS = PERSIST ? 232 : 240;
-    static constexpr int smem() { return (BM + (KS + VS) * BN) * E * 2 + BARRIERS * 8 + 8 + 1024; }   // and the item
+    static constexpr int smem() { return (BM + (KS + VS) * BN) * E * 2 + MERGE + BARRIERS * 8 + 8 + 1024; }   // and the item
 };
 
 // PINGPONG: the consumer warpgroups take turns issuing their tile's two products (named barriers
@@ -41,12 +44,15 @@ struct SpecializedOutputTiles {
 // finish this one (its last softmax, P·V and output rows), which a new block would start cold.
 // The producer hands the item to the consumers in shared memory with the Q tile's barrier; the
 // last block to stop taking items sets the counters back to zero for the next launch.
-template <typename T, int E, int BN = 128, int KS = 2, int VS = 2, bool PINGPONG = false, bool PERSIST = false>
+// KSPLIT: 64 query rows a block, the consumer warpgroups on alternate key tiles (no ping-pong).
+template <typename T, int E, int BN = 128, int KS = 2, int VS = 2, bool PINGPONG = false, bool PERSIST = false, bool KSPLIT = false>
 __device__ void attention_output_specialized(const Problem& p, const OutputProblem& o, const CUtensorMap* tmQ,
                                              const CUtensorMap* tmK, const CUtensorMap* tmV) {
 #ifdef COLREDUCE_WGMMA
-    using TL = SpecializedOutputTiles<E, BN, KS, VS>;
+    using TL = SpecializedOutputTiles<E, BN, KS, VS, KSPLIT>;
     constexpr int BM = TL::BM, CH = TL::CH, CT = TL::CONSUMER_THREADS;
+    static_assert(!(KSPLIT && PINGPONG), "the warpgroups of a key split take turns on nothing: no ping-pong");
+    constexpr int TILE_READERS = KSPLIT ? 4 : 8;   // consumer warps that read a K or V tile
     static_assert(E <= 128 && (BN == 64 || BN == 128), "E <= 128; key tiles of 64 or 128");
     constexpr bool PSPLIT = MmaType<T>::BF16;   // P·V as (hi + lo)·V for BF16, as attention_output.cuh
     using True = std::integral_constant<bool, true>;
@@ -62,6 +68,7 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
     uint64_t* vFull = kEmpty + KS;
     uint64_t* vEmpty = vFull + VS;
     volatile int* sItem = (volatile int*)(vEmpty + VS);   // PERSIST: the item of the Q tile in flight
+    float* sMerge = (float*)(sV + VS * BN * CH) + (TL::BARRIERS * 8 + 8) / 4;   // KSPLIT: [E/2 + 4][128]
     auto kTile = [&](int n) { return sK + (n % KS) * BN * CH; };
     auto vTile = [&](int n) { return sV + (n % VS) * BN * CH; };
 
@@ -97,8 +104,8 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
     if (threadIdx.x == 0) {
         mbarrier_init(qFull, 1);
         mbarrier_init(qEmpty, CT / 32);
-        for (int s = 0; s < KS; s++) mbarrier_init(&kFull[s], 1), mbarrier_init(&kEmpty[s], CT / 32);
-        for (int s = 0; s < VS; s++) mbarrier_init(&vFull[s], 1), mbarrier_init(&vEmpty[s], CT / 32);
+        for (int s = 0; s < KS; s++) mbarrier_init(&kFull[s], 1), mbarrier_init(&kEmpty[s], TILE_READERS);
+        for (int s = 0; s < VS; s++) mbarrier_init(&vFull[s], 1), mbarrier_init(&vEmpty[s], TILE_READERS);
         fence_barrier_init();
     }
     __syncthreads();
@@ -170,7 +177,7 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
     const int bh = job.bh, b = job.b, kvh = job.kvh, tiles = job.tiles;
     const int64_t i0 = job.i0, t0 = job.t0;
     const BatchMask mask = BatchMask::of(p, b);
-    const int64_t w0 = i0 + wg * 64 + cw * 16;   // this warp's 16 rows
+    const int64_t w0 = i0 + (KSPLIT ? 0 : wg * 64) + cw * 16;   // this warp's 16 rows
     const int64_t row0 = w0 + g;                  // this thread's rows: row0, row0 + 8
 
     float m[2], l[2] = {0.f, 0.f}, oacc[E / 8][4];
@@ -188,7 +195,7 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
         // the ring stage read from lane 0, as wg: the descriptors of its tile stay uniform
         auto stage = [](int n) { return __shfl_sync(0xffffffffu, n, 0); };
         auto issue_scores = [&](int n) {
-            warpgroup_mma_issue_ss<T, BN, CH / 2, BM>(sacc, sQ, wg * 64, kTile(stage(rb + n)));
+            warpgroup_mma_issue_ss<T, BN, CH / 2, BM>(sacc, sQ, KSPLIT ? 0 : wg * 64, kTile(stage(rb + n)));
         };
         // the stage's last reader in this warp is done: one arrival per consumer warp
         auto release = [&](uint64_t* bar) {
@@ -260,14 +267,17 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
             if (mask.full(i0, i0 + BM, u * BN, u * BN + BN)) return;
             mbarrier_wait(&vFull[(rb + n) % VS], ((rb + n) / VS) & 1);
             uint4* vt = vTile(rb + n);
+            // the tile's readers: both consumer warpgroups (barrier 1), or with KSPLIT this one (2 + wg)
+            constexpr int R = KSPLIT ? 128 : CT;
+            const int rt = KSPLIT ? ctid & 127 : ctid, bar = KSPLIT ? 2 + wg : 1;
             bool bad = false;
-            for (int e = ctid; e < BN * CH; e += CT) bad |= nonfinite_any<T>(vt[e]);
-            if (!consumers_any<CT>(bad)) return;
+            for (int e = rt; e < BN * CH; e += R) bad |= nonfinite_any<T>(vt[e]);
+            if (!consumers_any<R>(bad, bar)) return;
             badLo = min(badLo, u);
             badHi = u;
-            sanitize_values<T, BN * CH, CT>(vt, ctid);
+            sanitize_values<T, BN * CH, R>(vt, rt);
             fence_async_shared();
-            consumers_sync<CT>();
+            consumers_sync<R>(bar);
         };
 
         // ping-pong: warpgroup w waits at barrier 2 + w for the other's products of the same step
@@ -279,43 +289,53 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
         };
         if (wg == 1 && tiles > 1) your_turn();   // warpgroup 0 goes first
 
+        // this warpgroup's tiles: every one, or with KSPLIT every other (n = 2k + wg)
+        const int mine = KSPLIT ? (tiles - wg + 1) / 2 : tiles;
+        auto nth = [&](int k) { return KSPLIT ? 2 * k + wg : k; };
         if constexpr (!PERSIST) mbarrier_wait(qFull, 0);
-        mbarrier_wait(&kFull[rb % KS], (rb / KS) & 1);
-        issue_scores(0);
-        warpgroup_wait<0, BN>(sacc);
-        release(&kEmpty[rb % KS]);
-        if (tiles == 1) release(qEmpty);   // the item's last read of Q
-        softmax_tile(t0);
-        probability_fragments<T, BN>(pa, pl, sacc);
-        nonfinite_values(t0, 0);
-        for (int n = 1; n < tiles; n++) {
-            const int64_t u = t0 + n;
-            const int k = rb + n;   // ring position of K_u (V_{u-1} is at k - 1)
-            mbarrier_wait(&kFull[k % KS], (k / KS) & 1);
-            mbarrier_wait(&vFull[(k - 1) % VS], ((k - 1) / VS) & 1);
-            my_turn();
-            issue_scores(n);
-            issue_values(n - 1);
-            if (wg == 0 || n < tiles - 1) your_turn();
-            warpgroup_wait<1, BN>(sacc);   // S_u landed; P_{u-1}·V_{u-1} may still run
-            release(&kEmpty[k % KS]);
-            if (n == tiles - 1) release(qEmpty);
-            softmax_tile(u);
-            warpgroup_wait<0, E>(oacc);
-            release(&vEmpty[(k - 1) % VS]);
-            if (online) rescale_output<E>(oacc, alpha);
+        if (mine > 0) {
+            const int n0 = nth(0);
+            mbarrier_wait(&kFull[(rb + n0) % KS], ((rb + n0) / KS) & 1);
+            issue_scores(n0);
+            warpgroup_wait<0, BN>(sacc);
+            release(&kEmpty[(rb + n0) % KS]);
+            if (mine == 1) release(qEmpty);   // the item's last read of Q
+            softmax_tile(t0 + n0);
             probability_fragments<T, BN>(pa, pl, sacc);
-            nonfinite_values(u, n);
+            nonfinite_values(t0 + n0, n0);
+            for (int kk = 1; kk < mine; kk++) {
+                const int n = nth(kk), np = nth(kk - 1);
+                const int64_t u = t0 + n;
+                const int k = rb + n, kp = rb + np;   // ring positions of K_u and of the previous V
+                mbarrier_wait(&kFull[k % KS], (k / KS) & 1);
+                mbarrier_wait(&vFull[kp % VS], (kp / VS) & 1);
+                my_turn();
+                issue_scores(n);
+                issue_values(np);
+                if (wg == 0 || kk < mine - 1) your_turn();
+                warpgroup_wait<1, BN>(sacc);   // S_u landed; the previous P·V may still run
+                release(&kEmpty[k % KS]);
+                if (kk == mine - 1) release(qEmpty);
+                softmax_tile(u);
+                warpgroup_wait<0, E>(oacc);
+                release(&vEmpty[kp % VS]);
+                if (online) rescale_output<E>(oacc, alpha);
+                probability_fragments<T, BN>(pa, pl, sacc);
+                nonfinite_values(u, n);
+            }
+            const int nl = nth(mine - 1), last = rb + nl;
+            mbarrier_wait(&vFull[last % VS], (last / VS) & 1);
+            issue_values(nl);
+            warpgroup_wait<0, E>(oacc);
+            release(&vEmpty[last % VS]);
+        } else {
+            release(qEmpty);   // KSPLIT, one tile: the other warpgroup's
         }
-        const int last = rb + tiles - 1;
-        mbarrier_wait(&vFull[last % VS], (last / VS) & 1);
-        issue_values(tiles - 1);
-        warpgroup_wait<0, E>(oacc);
-        release(&vEmpty[last % VS]);
 
-        // the non-finite V values of the noted tiles, for the rows that see their keys
+        // the non-finite V values of the noted tiles (this warpgroup's), for the rows that see their keys
         const T* V = (const T*)o.v + b * o.vsb + kvh * o.vsh;
         for (int64_t u = badLo; u <= badHi; u++) {
+            if (KSPLIT && ((u - t0) & 1) != wg) continue;
             if (mask.full(i0, i0 + BM, u * BN, u * BN + BN)) continue;
             for (int j = 0; j < BN && u * BN + j < p.N; j++)
 #pragma unroll
@@ -338,9 +358,41 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
     else if (PERSIST) {
         if (lane == 0) mbarrier_arrive(qEmpty);   // an item with no keys: its (empty) Q tile is done
     }
+    ring += tiles;
+
+    if constexpr (KSPLIT) {
+        // warpgroup 1's (m, l, O) into warpgroup 0's: the same rows and columns per thread, so
+        // thread by thread, through shared memory ([value][thread]: no bank conflicts)
+        const int me = ctid & 127;
+        if (wg == 1) {
+#pragma unroll
+            for (int n = 0; n < E / 8; n++)
+#pragma unroll
+                for (int e = 0; e < 4; e++) sMerge[(n * 4 + e) * 128 + me] = oacc[n][e];
+#pragma unroll
+            for (int r = 0; r < 2; r++) sMerge[(E / 2 + r) * 128 + me] = m[r], sMerge[(E / 2 + 2 + r) * 128 + me] = l[r];
+        }
+        consumers_sync<CT>();
+        if (wg == 0) {
+            float a0[2], a1[2];
+#pragma unroll
+            for (int r = 0; r < 2; r++) {
+                const float m1 = sMerge[(E / 2 + r) * 128 + me], mn = fmaxf(m[r], m1), base = mn == -INFINITY ? 0.f : mn;
+                a0[r] = fast_exp2(m[r] - base);
+                a1[r] = fast_exp2(m1 - base);
+                l[r] = l[r] * a0[r] + sMerge[(E / 2 + 2 + r) * 128 + me] * a1[r];
+                m[r] = mn;
+            }
+#pragma unroll
+            for (int n = 0; n < E / 8; n++)
+#pragma unroll
+                for (int e = 0; e < 4; e++) oacc[n][e] = oacc[n][e] * a0[e >> 1] + sMerge[(n * 4 + e) * 128 + me] * a1[e >> 1];
+        }
+        consumers_sync<CT>();   // read before warpgroup 1 writes the next item's
+        if (wg == 1) continue;
+    }
 
     write_output_rows<T, E>(p, o, bh, row0, oacc, m, l);
-    ring += tiles;
     }
 #endif
 }
@@ -349,17 +401,25 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
 
 // the shipped configuration: 2 stages of K and of V, ping-pong (attend_lab on the H200: 2 + 2 is
 // 0.5-1 % faster than 3 + 2 with ping-pong, 2-7 % slower without; OutputPlan mirrors its shared
-// memory); _wsp, persistent, for F16 (BF16's second P fragment spills it)
-#define ATTENTION_OUTPUT_SPECIALIZED_KERNEL(TN, T, E, SUFFIX, PERSIST)                                           \
+// memory); _wsp persistent, for F16 (BF16's second P fragment spills it); for few query rows
+// (decoding) _wsk, 64 rows a block with the key tiles split between the consumers, persistent
+// for F16 (_wskp)
+#define ATTENTION_OUTPUT_SPECIALIZED_KERNEL(TN, T, E, SUFFIX, PINGPONG, PERSIST, KSPLIT)                        \
     extern "C" __global__ void __launch_bounds__(384, 1)                                                          \
         attention_output_##TN##_e##E##_##SUFFIX(const colreduce::Problem p, const colreduce::OutputProblem o,    \
                                           const __grid_constant__ CUtensorMap tmQ, const __grid_constant__ CUtensorMap tmK, \
                                           const __grid_constant__ CUtensorMap tmV) {                             \
-        TMA_KERNEL_BODY((colreduce::attention_output_specialized<T, E, 128, 2, 2, true, PERSIST>(p, o, &tmQ, &tmK, &tmV))) \
+        TMA_KERNEL_BODY((colreduce::attention_output_specialized<T, E, 128, 2, 2, PINGPONG, PERSIST, KSPLIT>(p, o, &tmQ, &tmK, &tmV))) \
     }
-ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 64, ws, false)
-ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 128, ws, false)
-ATTENTION_OUTPUT_SPECIALIZED_KERNEL(bf16, __nv_bfloat16, 64, ws, false)
-ATTENTION_OUTPUT_SPECIALIZED_KERNEL(bf16, __nv_bfloat16, 128, ws, false)
-ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 64, wsp, true)
-ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 128, wsp, true)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 64, ws, true, false, false)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 128, ws, true, false, false)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(bf16, __nv_bfloat16, 64, ws, true, false, false)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(bf16, __nv_bfloat16, 128, ws, true, false, false)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 64, wsp, true, true, false)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 128, wsp, true, true, false)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 64, wskp, false, true, true)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 128, wskp, false, true, true)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 64, wsk, false, false, true)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 128, wsk, false, false, true)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(bf16, __nv_bfloat16, 64, wsk, false, false, true)
+ATTENTION_OUTPUT_SPECIALIZED_KERNEL(bf16, __nv_bfloat16, 128, wsk, false, false, true)

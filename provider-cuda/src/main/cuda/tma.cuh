@@ -66,18 +66,19 @@ __device__ __forceinline__ void registers_release() { asm volatile("setmaxnreg.d
 template <int REGS>
 __device__ __forceinline__ void registers_claim() { asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(REGS)); }
 
-// a barrier of the consumer warpgroups alone (id 0 is __syncthreads)
+// a barrier of the consumer warpgroups alone (id 0 is __syncthreads; 1 both consumer
+// warpgroups, or another id for one of them)
 template <int THREADS>
-__device__ __forceinline__ void consumers_sync() { asm volatile("bar.sync 1, %0;\n" ::"n"(THREADS) : "memory"); }
+__device__ __forceinline__ void consumers_sync(int id = 1) { asm volatile("bar.sync %0, %1;\n" ::"r"(id), "n"(THREADS) : "memory"); }
 template <int THREADS>
-__device__ __forceinline__ bool consumers_any(bool x) {
+__device__ __forceinline__ bool consumers_any(bool x, int id = 1) {
     int r;
     asm volatile(
         "{\n.reg .pred p, q;\nsetp.ne.b32 p, %1, 0;\n"
-        "bar.red.or.pred q, 1, %2, p;\n"
+        "bar.red.or.pred q, %3, %2, p;\n"
         "selp.b32 %0, 1, 0, q;\n}\n"
         : "=r"(r)
-        : "r"((int)x), "n"(THREADS)
+        : "r"((int)x), "n"(THREADS), "r"(id)
         : "memory");
     return r != 0;
 }

@@ -250,7 +250,7 @@ final class CudaSession implements BackendSession {
             long vsn = op.valueLd(), vsh = (long) p.keys() * vsn, vsb = vsh * p.kvHeads();
             outputBlock.set(v, o, vsb, vsh, vsn, a.valueDim(), op.valueLd(), a.output().dtype() == DType.F32, op.online(), scheduler);
             OutputPlan run = op;
-            if (op.specialized() && !(outputMaps.rows(0, q, p.batch(), p.queryHeads(), p.queries(), ld, OutputPlan.QUERY_TILE)
+            if (op.specialized() && !(outputMaps.rows(0, q, p.batch(), p.queryHeads(), p.queries(), ld, op.queryTile())
                     && outputMaps.rows(1, k, p.batch(), p.kvHeads(), p.keys(), ld, OutputPlan.KEY_TILE)
                     && outputMaps.rows(2, v, p.batch(), p.kvHeads(), p.keys(), op.valueLd(), OutputPlan.KEY_TILE)))
                 run = op.withoutTma();

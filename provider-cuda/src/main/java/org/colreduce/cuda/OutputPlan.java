@@ -43,6 +43,12 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
      * persistent kernel's grid below the multiprocessors (tests: several tiles a block on small problems).
      */
     static final String PERSISTENT = "colreduce.cuda.attendPersistent";
+    /**
+     * System property for few query rows (M ≤ 64) on sm_90: "wsk" the TMA kernel of 64-row blocks
+     * whose consumers split the key tiles, "mma" the mma.sync kernel with key slices; by default
+     * the first where the (batch, head) pairs fill the multiprocessors, else the second.
+     */
+    static final String DECODE = "colreduce.cuda.attendDecode";
 
     /** {@code hopper}: the device is sm_90, where the fatbin has the wgmma kernels. */
     static OutputPlan of(AttendProblem a, LaunchPlan rows, boolean hopper, int multiprocessors) {
@@ -57,16 +63,27 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
         boolean online = !"false".equals(System.getProperty(ONLINE));
         String name = "attention_output_" + (p.dtype() == DType.F16 ? "f16" : "bf16") + "_e" + e;
         String kernel = System.getProperty(KERNEL, "ws");
-        // few query rows (decoding) on sm_90 too: the mma.sync kernel's 64-row tiles waste half of
-        // what the 128-row TMA kernel computes there, and its key slices fill the GPU
-        if (hopper && e <= 128 && kernel.equals("ws") && p.queries() > 64) {
-            // SpecializedOutputTiles<E, 128, 2, 2>::smem(): Q tile of 128 rows, the K and V stages of 128 keys, the barriers, 1 KB for alignment
-            int smem = (QUERY_TILE + (KEY_STAGES + VALUE_STAGES) * KEY_TILE) * e * 2 + BARRIERS * 8 + 1024;
-            long tiles = LaunchPlan.ceilDiv(p.queries(), QUERY_TILE);
+        if (hopper && e <= 128 && kernel.equals("ws")) {
             int blocks = persistentBlocks(p, multiprocessors);
-            if (blocks > 0 && tiles * bh > blocks)
-                return new OutputPlan(name + "_wsp", tiles, bh, 384, smem, ldv, online, true, true, blocks, 1, 0);
-            return new OutputPlan(name + "_ws", tiles, bh, 384, smem, ldv, online, true, true, 0, 1, 0);
+            if (p.queries() > 64) {
+                long tiles = LaunchPlan.ceilDiv(p.queries(), QUERY_TILE);
+                int smem = specializedSmem(QUERY_TILE, e, false);
+                if (blocks > 0 && tiles * bh > blocks)
+                    return new OutputPlan(name + "_wsp", tiles, bh, 384, smem, ldv, online, true, true, blocks, 1, 0);
+                return new OutputPlan(name + "_ws", tiles, bh, 384, smem, ldv, online, true, true, 0, 1, 0);
+            }
+            // few query rows (decoding): the 128-row kernel would compute half its rows for
+            // nothing. Where the (batch, head) pairs fill the multiprocessors, 64-row blocks whose
+            // consumer warpgroups take alternate key tiles (attend_lab, H200: 16,32,64,16384 1.27 ms
+            // against mma.sync's 1.44 and the 128-row kernel's 2.18); else mma.sync with key slices
+            String decode = System.getProperty(DECODE, "");
+            if (decode.equals("wsk") || (!decode.equals("mma") && bh >= multiprocessors)) {
+                long tiles = LaunchPlan.ceilDiv(p.queries(), 64);
+                int smem = specializedSmem(64, e, true);
+                if (blocks > 0 && tiles * bh > blocks)
+                    return new OutputPlan(name + "_wskp", tiles, bh, 384, smem, ldv, online, true, true, blocks, 1, 0);
+                return new OutputPlan(name + "_wsk", tiles, bh, 384, smem, ldv, online, true, true, 0, 1, 0);
+            }
         }
         if (hopper && e <= 128 && kernel.equals("wg")) return pipelined(name, p.queries(), bh, e, ldv, online);
         // OutputTiles<E>::smem(): Q tile, two stages of K and V, 1 KB for alignment
@@ -98,6 +115,17 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
         return cap.isEmpty() ? multiprocessors : Math.min(multiprocessors, Integer.parseInt(cap));
     }
 
+    /**
+     * SpecializedOutputTiles&lt;E, 128, 2, 2, KSPLIT&gt;::smem(): Q tile, the K and V stages of 128
+     * keys, KSPLIT's merge area (a warpgroup's O, m and l in F32), the barriers and the item, 1 KB for alignment.
+     */
+    private static int specializedSmem(int rows, int e, boolean keySplit) {
+        return (rows + (KEY_STAGES + VALUE_STAGES) * KEY_TILE) * e * 2 + (keySplit ? (e / 2 + 4) * 128 * 4 : 0) + BARRIERS * 8 + 8 + 1024;
+    }
+
+    /** Query rows a block (and a TMA box of Q) of the specialised kernels. */
+    int queryTile() { return kernel.endsWith("_wsk") || kernel.endsWith("_wskp") ? 64 : QUERY_TILE; }
+
     /** The launch grid. */
     long gridX() { return persistentBlocks > 0 ? persistentBlocks : blocksX; }
 
@@ -108,8 +136,9 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
     /** The 8-warp kernel of the same pass, where the TMA cannot address the tensors. */
     OutputPlan withoutTma() {
         if (!specialized) return this;
-        int e = (smem - BARRIERS * 8 - 1024) / (2 * (QUERY_TILE + (KEY_STAGES + VALUE_STAGES) * KEY_TILE));
-        return pipelined(kernel.substring(0, kernel.lastIndexOf('_')), blocksX * QUERY_TILE, blocksY, e, valueLd, online);
+        String name = kernel.substring(0, kernel.lastIndexOf('_'));
+        int e = Integer.parseInt(name.substring(name.lastIndexOf("_e") + 2));
+        return pipelined(name, blocksX * queryTile(), blocksY, e, valueLd, online);
     }
 
     // PipelinedOutputTiles<E>::smem(): Q tile of 128 rows, 4 stages of K and V tiles of 64 keys, 1 KB for alignment

@@ -46,7 +46,7 @@ class OutputPlanTest {
         assertEquals(132, ws.gridX(), "one block a multiprocessor");
         assertEquals(1, ws.gridY());
         assertEquals(384, ws.threads(), "a producer and two consumer warpgroups");
-        assertEquals((128 + 4 * 128) * 128 * 2 + 10 * 8 + 1024, ws.smem(), "2 stages of K, 2 of V, 10 mbarriers");
+        assertEquals((128 + 4 * 128) * 128 * 2 + 10 * 8 + 8 + 1024, ws.smem(), "2 stages of K, 2 of V, 10 mbarriers, the item");
         assertTrue(ws.smem() <= 227 * 1024, "fits sm_90 shared memory");
         OutputPlan fallback = ws.withoutTma();
         assertEquals("attention_output_f16_e128_wg8", fallback.kernel());
@@ -105,6 +105,38 @@ class OutputPlanTest {
             assertEquals(1, hopper(problem(DType.F16, 1, 32, 1, 16384, 128, 128)).splits(), "given row statistics: no slices");
         } finally {
             System.clearProperty(OutputPlan.ONLINE);
+        }
+    }
+
+    @Test void decodingWithManyHeadsOnKeySplitBlocks() {
+        OutputPlan many = hopper(problem(DType.F16, 64, 32, 64, 16384, 128, 128));
+        assertEquals("attention_output_f16_e128_wskp", many.kernel(), "2048 (batch, head) pairs: 64-row TMA blocks, persistent");
+        assertEquals(64, many.queryTile());
+        assertEquals(132, many.gridX());
+        assertEquals(1, many.splits());
+        assertEquals((64 + 4 * 128) * 128 * 2 + (64 + 4) * 128 * 4 + 10 * 8 + 8 + 1024, many.smem(), "Q, 2 + 2 stages, the merge area");
+        assertTrue(many.smem() <= 227 * 1024);
+        OutputPlan bf = hopper(problem(DType.BF16, 16, 32, 64, 16384, 128, 128));
+        assertEquals("attention_output_bf16_e128_wsk", bf.kernel(), "BF16: one block a query tile");
+        assertEquals(1, bf.gridX());
+        assertEquals(512, bf.gridY());
+        assertEquals("attention_output_bf16_e128_wg8", bf.withoutTma().kernel());
+        assertEquals(1, bf.withoutTma().blocksX());
+        assertEquals("attention_output_f16_e128_ws", hopper(problem(DType.F16, 64, 32, 65, 16384, 128, 128)).kernel().replace("_wsp", "_ws"),
+                "more than 64 rows: 128-row blocks");
+        System.setProperty(OutputPlan.DECODE, "wsk");
+        try {
+            OutputPlan forced = hopper(problem(DType.F16, 1, 2, 5, 300, 64, 64));
+            assertEquals("attention_output_f16_e64_wsk", forced.kernel(), "2 tiles: one block each");
+            assertEquals(1, forced.splits());
+        } finally {
+            System.clearProperty(OutputPlan.DECODE);
+        }
+        System.setProperty(OutputPlan.DECODE, "mma");
+        try {
+            assertEquals("attention_output_f16_e128", hopper(problem(DType.F16, 64, 32, 64, 16384, 128, 128)).kernel());
+        } finally {
+            System.clearProperty(OutputPlan.DECODE);
         }
     }
 
