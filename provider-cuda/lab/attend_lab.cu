@@ -28,6 +28,14 @@ extern "C" __global__ void fill_bf16(const Problem p) { fill_normal<__nv_bfloat1
 LAB_WS(ws32_f16_e128, __half, 128, 128, 3, 2)
 LAB_WS(wsp32_f16_e128, __half, 128, 128, 3, 2, , true)
 LAB_WS(wsp22_bf16_e128, __nv_bfloat16, 128, 128, 2, 2, , true)
+// the key-split kernel (few query rows) with deeper rings
+#define LAB_WSK(NAME, KS, VS) \
+    extern "C" __global__ void __launch_bounds__(384, 1) NAME(const Problem p, const OutputProblem o, const __grid_constant__ CUtensorMap tmQ, \
+                                                         const __grid_constant__ CUtensorMap tmK, const __grid_constant__ CUtensorMap tmV) { \
+        TMA_KERNEL_BODY((attention_output_specialized<__half, 128, 128, KS, VS, false, true, true>(p, o, &tmQ, &tmK, &tmV))) }
+LAB_WSK(wskp22_f16_e128, 2, 2)
+LAB_WS(ws23_f16_e128, __half, 128, 128, 2, 3)
+LAB_WS(wsp23_f16_e128, __half, 128, 128, 2, 3, , true)
 extern "C" __global__ void poke(void* v, int64_t at, unsigned short bits) { ((unsigned short*)v)[at] = bits; }
 
 
@@ -141,18 +149,21 @@ int main(int argc, char** argv) {
                                        {"ws32", nullptr, 128, 384, SpecializedOutputTiles<128, 128, 3, 2>::smem(), ws32_f16_e128, 128},
                                        {"wsp", nullptr, 128, 384, SpecializedOutputTiles<128, 128, 2, 2>::smem(), attention_output_f16_e128_wsp, 128, true},
                                        {"wsp32", nullptr, 128, 384, SpecializedOutputTiles<128, 128, 3, 2>::smem(), wsp32_f16_e128, 128, true},
-                                       {"wskp", nullptr, 64, 384, SpecializedOutputTiles<128, 128, 2, 2, true>::smem(), attention_output_f16_e128_wskp, 128, true},
+                                       {"wskp", nullptr, 64, 384, SpecializedOutputTiles<128, 128, 2, 3, true>::smem(), attention_output_f16_e128_wskp, 128, true},
+                                       {"wskp22", nullptr, 64, 384, SpecializedOutputTiles<128, 128, 2, 2, true>::smem(), wskp22_f16_e128, 128, true},
+                                       {"ws23", nullptr, 128, 384, SpecializedOutputTiles<128, 128, 2, 3>::smem(), ws23_f16_e128, 128},
+                                       {"wsp23", nullptr, 128, 384, SpecializedOutputTiles<128, 128, 2, 3>::smem(), wsp23_f16_e128, 128, true},
 };
         else if (!c.bf16) vs = {{"mma", attention_output_f16_e64, 64, 128, OutputTiles<64>::smem()},
                                 {"wg8", attention_output_f16_e64_wg8, 128, 256, PipelinedOutputTiles<64>::smem()},
                                 {"ws", nullptr, 128, 384, SpecializedOutputTiles<64, 128, 2, 2>::smem(), attention_output_f16_e64_ws, 128},
                                 {"wsp", nullptr, 128, 384, SpecializedOutputTiles<64, 128, 2, 2>::smem(), attention_output_f16_e64_wsp, 128, true},
-                                {"wskp", nullptr, 64, 384, SpecializedOutputTiles<64, 128, 2, 2, true>::smem(), attention_output_f16_e64_wskp, 128, true}};
+                                {"wskp", nullptr, 64, 384, SpecializedOutputTiles<64, 128, 2, 3, true>::smem(), attention_output_f16_e64_wskp, 128, true}};
         else if (E == 128) vs = {{"mma", attention_output_bf16_e128, 64, 128, OutputTiles<128>::smem()},
                                  {"wg8", attention_output_bf16_e128_wg8, 128, 256, PipelinedOutputTiles<128>::smem()},
                                  {"ws", nullptr, 128, 384, SpecializedOutputTiles<128, 128, 2, 2>::smem(), attention_output_bf16_e128_ws, 128},
                                  {"wsp", nullptr, 128, 384, SpecializedOutputTiles<128, 128, 2, 2>::smem(), wsp22_bf16_e128, 128, true},
-                                 {"wsk", nullptr, 64, 384, SpecializedOutputTiles<128, 128, 2, 2, true>::smem(), attention_output_bf16_e128_wsk, 128}};
+                                 {"wsk", nullptr, 64, 384, SpecializedOutputTiles<128, 128, 2, 3, true>::smem(), attention_output_bf16_e128_wsk, 128}};
         else vs = {{"mma", attention_output_bf16_e64, 64, 128, OutputTiles<64>::smem()},
                    {"wg8", attention_output_bf16_e64_wg8, 128, 256, PipelinedOutputTiles<64>::smem()},
                    {"ws", nullptr, 128, 384, SpecializedOutputTiles<64, 128, 2, 2>::smem(), attention_output_bf16_e64_ws, 128}};

@@ -402,14 +402,15 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
 // the shipped configuration: 2 stages of K and of V, ping-pong (attend_lab on the H200: 2 + 2 is
 // 0.5-1 % faster than 3 + 2 with ping-pong, 2-7 % slower without; OutputPlan mirrors its shared
 // memory); _wsp persistent, for F16 (BF16's second P fragment spills it); for few query rows
-// (decoding) _wsk, 64 rows a block with the key tiles split between the consumers, persistent
-// for F16 (_wskp)
+// (decoding) _wsk, 64 rows a block with the key tiles split between the consumers, 3 stages of V
+// (with 2 the producer's in-order loads wait on one warpgroup's V while the other starves: 18 %
+// slower at 16,32,64,16384, attend_lab), persistent for F16 (_wskp)
 #define ATTENTION_OUTPUT_SPECIALIZED_KERNEL(TN, T, E, SUFFIX, PINGPONG, PERSIST, KSPLIT)                        \
     extern "C" __global__ void __launch_bounds__(384, 1)                                                          \
         attention_output_##TN##_e##E##_##SUFFIX(const colreduce::Problem p, const colreduce::OutputProblem o,    \
                                           const __grid_constant__ CUtensorMap tmQ, const __grid_constant__ CUtensorMap tmK, \
                                           const __grid_constant__ CUtensorMap tmV) {                             \
-        TMA_KERNEL_BODY((colreduce::attention_output_specialized<T, E, 128, 2, 2, PINGPONG, PERSIST, KSPLIT>(p, o, &tmQ, &tmK, &tmV))) \
+        TMA_KERNEL_BODY((colreduce::attention_output_specialized<T, E, 128, 2, KSPLIT ? 3 : 2, PINGPONG, PERSIST, KSPLIT>(p, o, &tmQ, &tmK, &tmV))) \
     }
 ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 64, ws, true, false, false)
 ATTENTION_OUTPUT_SPECIALIZED_KERNEL(f16, __half, 128, ws, true, false, false)

@@ -31,8 +31,8 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
 
     /** Rows of Q and keys of K and V a TMA box holds in the specialised kernel (SpecializedOutputTiles). */
     static final int QUERY_TILE = 128, KEY_TILE = 128;
-    /** Its ring depths (K, V) and mbarriers (Q, K and V full and empty). */
-    private static final int KEY_STAGES = 2, VALUE_STAGES = 2, BARRIERS = 2 + 2 * KEY_STAGES + 2 * VALUE_STAGES;
+    /** Its ring depths (K, V; V of the key-split kernel) and mbarriers (Q, K and V full and empty). */
+    private static final int KEY_STAGES = 2, VALUE_STAGES = 2, SPLIT_VALUE_STAGES = 3;
 
     /** System property: "false" keeps the row statistics as a pass of their own (benchmarks compare). */
     static final String ONLINE = "colreduce.cuda.attendOnline";
@@ -116,11 +116,12 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
     }
 
     /**
-     * SpecializedOutputTiles&lt;E, 128, 2, 2, KSPLIT&gt;::smem(): Q tile, the K and V stages of 128
+     * SpecializedOutputTiles&lt;E, 128, 2, VS, KSPLIT&gt;::smem(): Q tile, the K and V stages of 128
      * keys, KSPLIT's merge area (a warpgroup's O, m and l in F32), the barriers and the item, 1 KB for alignment.
      */
     private static int specializedSmem(int rows, int e, boolean keySplit) {
-        return (rows + (KEY_STAGES + VALUE_STAGES) * KEY_TILE) * e * 2 + (keySplit ? (e / 2 + 4) * 128 * 4 : 0) + BARRIERS * 8 + 8 + 1024;
+        int vs = keySplit ? SPLIT_VALUE_STAGES : VALUE_STAGES, barriers = 2 + 2 * KEY_STAGES + 2 * vs;
+        return (rows + (KEY_STAGES + vs) * KEY_TILE) * e * 2 + (keySplit ? (e / 2 + 4) * 128 * 4 : 0) + barriers * 8 + 8 + 1024;
     }
 
     /** Query rows a block (and a TMA box of Q) of the specialised kernels. */

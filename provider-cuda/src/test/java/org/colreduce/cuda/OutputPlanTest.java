@@ -114,7 +114,7 @@ class OutputPlanTest {
         assertEquals(64, many.queryTile());
         assertEquals(132, many.gridX());
         assertEquals(1, many.splits());
-        assertEquals((64 + 4 * 128) * 128 * 2 + (64 + 4) * 128 * 4 + 10 * 8 + 8 + 1024, many.smem(), "Q, 2 + 2 stages, the merge area");
+        assertEquals((64 + 5 * 128) * 128 * 2 + (64 + 4) * 128 * 4 + 12 * 8 + 8 + 1024, many.smem(), "Q, 2 + 3 stages, the merge area");
         assertTrue(many.smem() <= 227 * 1024);
         OutputPlan bf = hopper(problem(DType.BF16, 16, 32, 64, 16384, 128, 128));
         assertEquals("attention_output_bf16_e128_wsk", bf.kernel(), "BF16: one block a query tile");
