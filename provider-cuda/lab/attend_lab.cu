@@ -87,11 +87,14 @@ static void launch(const Variant& v, const Problem& p, const OutputProblem& o) {
     v.ws<<<grid, v.threads, v.smem>>>(p, o, tq, tk, tv);
 }
 
+static void* flushBuf = nullptr;   // argv[3] "flush": 256 MB cleared before each timed run (L2 cold, as the benchmarks)
+
 static float timeIt(const Variant& v, const Problem& p, const OutputProblem& o, int iters) {
     cudaEvent_t a, b;
     CK(cudaEventCreate(&a)); CK(cudaEventCreate(&b));
     std::vector<float> t;
     for (int i = 0; i < iters + 3; i++) {
+        if (flushBuf) CK(cudaMemsetAsync(flushBuf, 0, 256u << 20));
         CK(cudaEventRecord(a));
         launch(v, p, o);
         CK(cudaEventRecord(b));
@@ -114,6 +117,7 @@ int main(int argc, char** argv) {
     int iters = argc > 1 ? atoi(argv[1]) : 20;
     int only = argc > 2 ? atoi(argv[2]) : -1;   // one case (profiling)
     CK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, 0));
+    if (argc > 3 && strcmp(argv[3], "flush") == 0) CK(cudaMalloc(&flushBuf, 256u << 20));
     std::vector<Case> cases = {
         {"gqa N70", 1, 4, 2, 100, 70, 128, 128, false, -1, 0, false, false, false},
         {"gqa N70 causal", 1, 4, 2, 100, 70, 128, 128, true, -1, 0, false, false, false},
