@@ -96,6 +96,7 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
                         : base + (headDim == 128 ? ",RSM,RPIPE" : "") + ",CLK,CKP=4";
                 case "WG4" -> headDim > 128 ? base : profile("WG3", headDim, queries) + ",RTARGET=256";
                 case "WG5" -> headDim > 128 ? base : profile("WG3", headDim, queries) + ",RTARGET=128" + (queries >= 256 ? "" : ",CKP=8");
+                case "WG6" -> headDim > 128 ? base : profile("WG5", headDim, queries) + (queries >= 256 && headDim >= 64 ? ",CSPAN,CKP=4" : "");
                 default -> null;
             };
         }

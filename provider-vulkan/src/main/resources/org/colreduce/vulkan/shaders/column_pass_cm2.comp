@@ -149,7 +149,215 @@ float storeColumn0(const in uint32_t row, const in uint32_t col, const in float 
     return v;
 }
 
-#ifndef CSG
+#if defined(CSPAN) && !defined(CSST)
+#undef CSPAN
+#endif
+#if defined(CSPAN) && !defined(CSG)
+// CSPAN (with CPIPE, CSST; the staged big class): ONE software pipeline over every step of the
+// workgroup, i.e. its CKP key tiles × the group's query heads × their query tiles, in that order,
+// so that neither the staging nor the product restarts at a key tile or a head: while the last
+// query tile of key tile k is reduced, the first one of key tile k + 1 is already staged and its
+// product issued, and the next key tile's K load was issued a whole key tile ahead (ktNext; CSPNK:
+// loaded at the switch instead). Each partial row is finished and stored (or summed over the
+// group) where its segment ends, in the same order as the plain loop: bit-identical results.
+// Key tiles with no visible query get their zeros up front and are skipped by the pipeline.
+int spanFirst(const int j0, const int off) { return ((P.maskKind == 0 ? 0 : max(0, j0 - off)) / BQ) * BQ; }
+int spanEnd(const int j0, const int lq, const int lk, const int off) {
+    int jLast = min(j0 + BK, lk) - 1;
+    return P.maskKind == 2 ? min(lq, jLast - off + P.window) : lq;
+}
+bool spanEmpty(const int j0, const int lq, const int lk, const int off) {
+    return !(j0 < lk && lq > 0) || spanFirst(j0, off) >= spanEnd(j0, lq, lk, off);
+}
+// the next key tile after kk with visible queries, CKP if none
+int spanNextKey(int kk, const int jWG, const int lq, const int lk, const int off) {
+    for (kk++; kk < CKP; kk++) {
+        int j0 = jWG + kk * BK;
+        if (j0 >= int(P.N)) return CKP;
+        if (!spanEmpty(j0, lq, lk, off)) return kk;
+    }
+    return CKP;
+}
+// one step on: the next query tile, else the next head of the group, else the next key tile
+void spanAdvance(inout int kk, inout uint hg, inout int i0, const uint group, const int jWG, const int lq, const int lk, const int off) {
+    if (kk >= CKP) return;
+    int j0 = jWG + kk * BK;
+    i0 += BQ;
+    if (i0 < spanEnd(j0, lq, lk, off)) return;
+    hg++;
+    if (hg < group) { i0 = spanFirst(j0, off); return; }
+    hg = 0;
+    kk = spanNextKey(kk, jWG, lq, lk, off);
+    if (kk < CKP) i0 = spanFirst(jWG + kk * BK, off);
+}
+
+void main() {
+    uint bkv = gl_WorkGroupID.y, b = bkv / P.Hkv, kvh = bkv % P.Hkv;
+    uint group = P.Hq / P.Hkv;
+    int lq = lengths[b], lk = lengths[P.B + b], off = causalOffset(lq, lk);
+    int jWG = int(gl_WorkGroupID.x) * (BK * CKP);
+    bool isMax = P.reduction == 2;
+    uint lane = gl_LocalInvocationIndex;
+    uint headBase = b * P.Hq + kvh * group;          // bh = headBase + hg
+
+    // key tiles no query sees: finish() of an empty reduction is 0 for every reduction
+    for (int kk = 0; kk < CKP; kk++) {
+        int j0 = jWG + kk * BK;
+        if (j0 >= int(P.N)) break;
+        if (!spanEmpty(j0, lq, lk, off)) continue;
+        for (uint e = lane; e < uint(BK); e += uint(CWG)) {
+            uint j = uint(j0) + e;
+            if (j >= P.N) continue;
+            if (P.groupHeads != 0) partial[bkv * P.N + j] = 0.0;
+            else for (uint hg = 0; hg < group; hg++) partial[(headBase + hg) * P.N + j] = 0.0;
+        }
+    }
+    // the three cursors: step n (c), n + 1 (1), n + 2 (2)
+    int ck = spanNextKey(-1, jWG, lq, lk, off);
+    if (ck >= CKP) return;
+    uint ch = 0;
+    int ci = spanFirst(jWG + ck * BK, off);
+    int k1 = ck; uint h1 = ch; int i1 = ci;
+    spanAdvance(k1, h1, i1, group, jWG, lq, lk, off);
+    int k2 = k1; uint h2 = h1; int i2 = i1;
+    spanAdvance(k2, h2, i2, group, jWG, lq, lk, off);
+
+    tensorLayoutNV<2, gl_CooperativeMatrixClampModeConstantNV> layoutK = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeConstantNV);
+    layoutK = setTensorLayoutDimensionNV(layoutK, P.N, HEAD_DIM);
+#ifdef CLK
+    tensorLayoutNV<2, gl_CooperativeMatrixClampModeUndefinedNV> layoutKIn = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeUndefinedNV);
+    layoutKIn = setTensorLayoutDimensionNV(layoutKIn, P.N, HEAD_DIM);
+#define LOAD_K(MAT, J) \
+    if ((J) + BK <= int(P.N)) coopMatLoadTensorNV(MAT, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutKIn, (J), BK, 0, HEAD_DIM)); \
+    else coopMatLoadTensorNV(MAT, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, (J), BK, 0, HEAD_DIM));
+#else
+#define LOAD_K(MAT, J) coopMatLoadTensorNV(MAT, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, (J), BK, 0, HEAD_DIM));
+#endif
+    coopmat<float16_t, gl_ScopeWorkgroup, BK, HEAD_DIM, gl_MatrixUseA> kt;
+    LOAD_K(kt, jWG + ck * BK)
+#ifndef CSPNK
+    coopmat<float16_t, gl_ScopeWorkgroup, BK, HEAD_DIM, gl_MatrixUseA> ktNext;
+    {
+        int kn = spanNextKey(ck, jWG, lq, lk, off);
+        if (kn < CKP) { LOAD_K(ktNext, jWG + kn * BK) }
+    }
+#endif
+
+    // steps 0 and 1 into buffers 0 and 1 (step 1 may belong to another head or key tile)
+    uvec4 pre[PER_THREAD];
+    uint qRow4 = P.M * uint(ROW4);
+    UNROLL for (uint e = 0; e < PER_THREAD; e++) {
+        uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4;
+        if (idx < TILE4) {
+            qStage[r * QROW + c] = qWord((headBase + ch) * qRow4, uint(ci) + r, c);
+            if (k1 < CKP) qStage[BQ * QROW + r * QROW + c] = qWord((headBase + h1) * qRow4, uint(i1) + r, c);
+        }
+    }
+    if (lane < uint(BQ)) {
+        uint ia = uint(ci) + lane, ib = uint(i1) + lane;
+        statTile[lane] = ia < P.M ? rowStats[(headBase + ch) * P.M + ia] : vec2(0.0);
+        statTile[BQ + lane] = k1 < CKP && ib < P.M ? rowStats[(headBase + h1) * P.M + ib] : vec2(0.0);
+    }
+    vec2 stPre = vec2(0.0);
+    barrier();
+    coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BQ, gl_MatrixUseB> qt;
+    coopMatLoad(qt, qStage, 0u, QROW, gl_CooperativeMatrixLayoutColumnMajor);
+    ACC(BK, BQ) sa = coopMatMulAdd(kt, qt, ACC(BK, BQ)(0.0)), sb;
+    ACC(BK, NARROW) acc = ACC(BK, NARROW)(isMax ? NEG_INF : 0.0);
+    ACC(BK, NARROW) groupAcc = ACC(BK, NARROW)(0.0);
+    uint t = 0;
+    // the epilogue of step n: cursor c, tile t in buffer t & 1, statistics at (t % 3) · BQ
+#define COL_FULL(S) coopMatPerElementNV(S, S, fullTermS, (t % 3u) * uint(BQ));
+#define COL_MASKED(S) coopMatPerElementNV(S, S, columnTerm, ci, j0, lq, lk, off, bh * P.M);
+#define COL_SUM(S) { ACC(BK, NARROW) tile; coopMatReduceNV(tile, S, gl_CooperativeMatrixReduceRowNV, addOp); acc += tile; }
+#define COL_MAX(S) { ACC(BK, NARROW) tile; coopMatReduceNV(tile, S, gl_CooperativeMatrixReduceRowNV, maxOp); \
+            UNROLL for (uint e = 0; e < acc.length(); e++) acc[e] = stickyMax(acc[e], tile[e]); }
+#define COL_PRODUCT(NXT) \
+            coopMatLoad(qt, qStage, nb, QROW, gl_CooperativeMatrixLayoutColumnMajor); \
+            NXT = coopMatMulAdd(kt, qt, ACC(BK, BQ)(0.0));
+    // where a segment (key tile, head) ends: its partial row finished and stored, or summed over the group
+#define SPAN_FINISH { \
+            coopMatPerElementNV(acc, acc, finish, j0, lq, lk, off); \
+            if (P.groupHeads == 0) coopMatPerElementNV(acc, acc, storeColumn0, bh * P.N, j0); \
+            else { \
+                groupAcc += acc; \
+                if (k1 != ck) { coopMatPerElementNV(groupAcc, groupAcc, storeColumn0, bkv * P.N, j0); groupAcc = ACC(BK, NARROW)(0.0); } \
+            } \
+            acc = ACC(BK, NARROW)(isMax ? NEG_INF : 0.0); }
+#ifdef CSPNK
+#define SPAN_SWITCH_K LOAD_K(kt, jWG + k1 * BK)
+#else
+    // the product of step n + 1 is the first of key tile k1: ktNext holds it; the one after is loaded now
+#define SPAN_SWITCH_K \
+            kt = ktNext; \
+            { int kn = spanNextKey(k1, jWG, lq, lk, off); if (kn < CKP) { LOAD_K(ktNext, jWG + kn * BK) } }
+#endif
+#define COL_STEP(CUR, NXT) { \
+            bool more2 = k2 < CKP; \
+            if (more2) { \
+                uint base2 = (headBase + h2) * qRow4; \
+                UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
+                    uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4; \
+                    pre[e] = uvec4(0); \
+                    if (idx < TILE4) pre[e] = qWord(base2, uint(i2) + r, c); \
+                } \
+                if (lane < uint(BQ)) { uint ic = uint(i2) + lane; stPre = ic < P.M ? rowStats[(headBase + h2) * P.M + ic] : vec2(0.0); } \
+            } \
+            if (k1 != ck) { SPAN_SWITCH_K } \
+            uint nb = ((t + 1u) & 1u) * uint(BQ * QROW); \
+            int j0 = jWG + ck * BK; \
+            uint bh = headBase + ch; \
+            bool full = tileVisible(ci, BQ, j0, BK, lq, lk, off); \
+            if (isMax) { \
+                if (full) { COL_PRODUCT(NXT) COL_FULL(CUR) COL_MAX(CUR) } \
+                else { COL_PRODUCT(NXT) COL_MASKED(CUR) COL_MAX(CUR) } \
+            } else { \
+                if (full) { COL_PRODUCT(NXT) COL_FULL(CUR) COL_SUM(CUR) } \
+                else { COL_PRODUCT(NXT) COL_MASKED(CUR) COL_SUM(CUR) } \
+            } \
+            if (k1 != ck || h1 != ch) SPAN_FINISH \
+            if (more2) { \
+                UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
+                    uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4; \
+                    if (idx < TILE4) qStage[(t & 1u) * (BQ * QROW) + r * QROW + c] = pre[e]; \
+                } \
+                if (lane < uint(BQ)) statTile[((t + 2u) % 3u) * uint(BQ) + lane] = stPre; \
+            } \
+            barrier(); \
+            t++; \
+            ck = k1; ch = h1; ci = i1; k1 = k2; h1 = h2; i1 = i2; \
+            spanAdvance(k2, h2, i2, group, jWG, lq, lk, off); }
+    bool inB = false;
+    for (;;) {
+        if (k1 >= CKP) break;
+        COL_STEP(sa, sb)
+        if (k1 >= CKP) { inB = true; break; }
+        COL_STEP(sb, sa)
+    }
+    if (inB) sa = sb;
+    {
+        int j0 = jWG + ck * BK;
+        uint bh = headBase + ch;
+        bool full = tileVisible(ci, BQ, j0, BK, lq, lk, off);
+        if (full) { COL_FULL(sa) }
+        else { COL_MASKED(sa) }
+        if (isMax) { COL_MAX(sa) }
+        else { COL_SUM(sa) }
+        SPAN_FINISH
+    }
+#undef COL_STEP
+#undef SPAN_FINISH
+#undef SPAN_SWITCH_K
+#undef COL_PRODUCT
+#undef COL_MAX
+#undef COL_SUM
+#undef COL_MASKED
+#undef COL_FULL
+#undef LOAD_K
+}
+#endif // CSPAN
+
+#if !defined(CSG) && !defined(CSPAN)
 void main() {
     uint bkv = gl_WorkGroupID.y, b = bkv / P.Hkv, kvh = bkv % P.Hkv;
     uint group = P.Hq / P.Hkv;
