@@ -292,7 +292,8 @@ void main() {
             kt = ktNext; \
             { int kn = spanNextKey(k1, jWG, lq, lk, off); if (kn < CKP) { LOAD_K(ktNext, jWG + kn * BK) } }
 #endif
-#define COL_STEP(CUR, NXT) { \
+// one step: PRE before the product of step n + 1, POST after the epilogue of step n
+#define COL_STEP(CUR, NXT, PRE, POST) { \
             bool more2 = k2 < CKP; \
             if (more2) { \
                 uint base2 = (headBase + h2) * qRow4; \
@@ -303,7 +304,7 @@ void main() {
                 } \
                 if (lane < uint(BQ)) { uint ic = uint(i2) + lane; stPre = ic < P.M ? rowStats[(headBase + h2) * P.M + ic] : vec2(0.0); } \
             } \
-            if (k1 != ck) { SPAN_SWITCH_K } \
+            PRE \
             uint nb = ((t + 1u) & 1u) * uint(BQ * QROW); \
             int j0 = jWG + ck * BK; \
             uint bh = headBase + ch; \
@@ -315,7 +316,7 @@ void main() {
                 if (full) { COL_PRODUCT(NXT) COL_FULL(CUR) COL_SUM(CUR) } \
                 else { COL_PRODUCT(NXT) COL_MASKED(CUR) COL_SUM(CUR) } \
             } \
-            if (k1 != ck || h1 != ch) SPAN_FINISH \
+            POST \
             if (more2) { \
                 UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
                     uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4; \
@@ -327,14 +328,24 @@ void main() {
             t++; \
             ck = k1; ch = h1; ci = i1; k1 = k2; h1 = h2; i1 = i2; \
             spanAdvance(k2, h2, i2, group, jWG, lq, lk, off); }
-    bool inB = false;
+#define NOTHING
+    // Per segment (key tile, head): the inner loop runs the steps whose successor is in the same
+    // segment, with kt invariant (a key tile switch inside it cost 20 %); the segment's last step,
+    // peeled, switches the key tile where the next segment has another, issues the next segment's
+    // first product and finishes the partial row.
     for (;;) {
+        bool inB = false;
+        for (;;) {
+            if (k1 != ck || h1 != ch) break;
+            COL_STEP(sa, sb, NOTHING, NOTHING)
+            if (k1 != ck || h1 != ch) { inB = true; break; }
+            COL_STEP(sb, sa, NOTHING, NOTHING)
+        }
+        if (inB) sa = sb;
         if (k1 >= CKP) break;
-        COL_STEP(sa, sb)
-        if (k1 >= CKP) { inB = true; break; }
-        COL_STEP(sb, sa)
+        COL_STEP(sa, sb, if (k1 != ck) { SPAN_SWITCH_K }, if (true) SPAN_FINISH)
+        sa = sb;
     }
-    if (inB) sa = sb;
     {
         int j0 = jWG + ck * BK;
         uint bh = headBase + ch;
@@ -345,6 +356,7 @@ void main() {
         else { COL_SUM(sa) }
         SPAN_FINISH
     }
+#undef NOTHING
 #undef COL_STEP
 #undef SPAN_FINISH
 #undef SPAN_SWITCH_K
