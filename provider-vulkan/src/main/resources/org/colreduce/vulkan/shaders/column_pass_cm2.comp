@@ -224,7 +224,12 @@ void main() {
 
     tensorLayoutNV<2, gl_CooperativeMatrixClampModeConstantNV> layoutK = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeConstantNV);
     layoutK = setTensorLayoutDimensionNV(layoutK, P.N, HEAD_DIM);
-#ifdef CLK
+#ifdef CKLD
+    // CKLD: a key tile wholly inside K as a plain (non-tensor) matrix load
+#define LOAD_K(MAT, J) \
+    if ((J) + BK <= int(P.N)) coopMatLoad(MAT, kData, (bkv * P.N + uint(J)) * HEAD_DIM, HEAD_DIM, gl_CooperativeMatrixLayoutRowMajor); \
+    else coopMatLoadTensorNV(MAT, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, (J), BK, 0, HEAD_DIM));
+#elif defined(CLK)
     tensorLayoutNV<2, gl_CooperativeMatrixClampModeUndefinedNV> layoutKIn = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeUndefinedNV);
     layoutKIn = setTensorLayoutDimensionNV(layoutKIn, P.N, HEAD_DIM);
 #define LOAD_K(MAT, J) \
@@ -328,23 +333,63 @@ void main() {
             t++; \
             ck = k1; ch = h1; ci = i1; k1 = k2; h1 = h2; i1 = i2; \
             spanAdvance(k2, h2, i2, group, jWG, lq, lk, off); }
-#define NOTHING
-    // Per segment (key tile, head): the inner loop runs the steps whose successor is in the same
-    // segment, with kt invariant (a key tile switch inside it cost 20 %); the segment's last step,
-    // peeled, switches the key tile where the next segment has another, issues the next segment's
-    // first product and finishes the partial row.
+    // a step whose successors n + 1 and n + 2 are both in this segment (j0, bh, qB fixed): the plain
+    // pipelined step, no cursors
+#define FAST_STEP(CUR, NXT) { \
+            UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
+                uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4; \
+                pre[e] = uvec4(0); \
+                if (idx < TILE4) pre[e] = qWord(qB, uint(ci + 2 * BQ) + r, c); \
+            } \
+            if (lane < uint(BQ)) { uint ic = uint(ci + 2 * BQ) + lane; stPre = ic < P.M ? rowStats[bh * P.M + ic] : vec2(0.0); } \
+            uint nb = ((t + 1u) & 1u) * uint(BQ * QROW); \
+            bool full = tileVisible(ci, BQ, j0, BK, lq, lk, off); \
+            if (isMax) { \
+                if (full) { COL_PRODUCT(NXT) COL_FULL(CUR) COL_MAX(CUR) } \
+                else { COL_PRODUCT(NXT) COL_MASKED(CUR) COL_MAX(CUR) } \
+            } else { \
+                if (full) { COL_PRODUCT(NXT) COL_FULL(CUR) COL_SUM(CUR) } \
+                else { COL_PRODUCT(NXT) COL_MASKED(CUR) COL_SUM(CUR) } \
+            } \
+            UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
+                uint idx = e * CWG + lane, r = idx / ROW4, c = idx % ROW4; \
+                if (idx < TILE4) qStage[(t & 1u) * (BQ * QROW) + r * QROW + c] = pre[e]; \
+            } \
+            if (lane < uint(BQ)) statTile[((t + 2u) % 3u) * uint(BQ) + lane] = stPre; \
+            barrier(); \
+            t++; \
+            ci += BQ; }
+    // Per segment (key tile, head): the plain steps, with kt, j0 and the head fixed (general cursors in
+    // that loop cost 10-20 %); then the segment's last one or two steps through the cursors: the key
+    // tile switches where the next segment has another, the next segment's first tiles are staged and
+    // its first product issued, and the partial row is finished.
+    bool done = false;
     for (;;) {
-        bool inB = false;
-        for (;;) {
-            if (k1 != ck || h1 != ch) break;
-            COL_STEP(sa, sb, NOTHING, NOTHING)
-            if (k1 != ck || h1 != ch) { inB = true; break; }
-            COL_STEP(sb, sa, NOTHING, NOTHING)
+        {
+            int j0 = jWG + ck * BK;
+            uint bh = headBase + ch, qB = bh * qRow4;
+            int iE = spanEnd(j0, lq, lk, off);
+            bool inB = false;
+            for (;;) {
+                if (ci + 2 * BQ >= iE) break;
+                FAST_STEP(sa, sb)
+                if (ci + 2 * BQ >= iE) { inB = true; break; }
+                FAST_STEP(sb, sa)
+            }
+            if (inB) sa = sb;
         }
-        if (inB) sa = sb;
-        if (k1 >= CKP) break;
-        COL_STEP(sa, sb, if (k1 != ck) { SPAN_SWITCH_K }, if (true) SPAN_FINISH)
-        sa = sb;
+        k1 = ck; h1 = ch; i1 = ci;
+        spanAdvance(k1, h1, i1, group, jWG, lq, lk, off);
+        k2 = k1; h2 = h1; i2 = i1;
+        spanAdvance(k2, h2, i2, group, jWG, lq, lk, off);
+        for (;;) {
+            if (k1 >= CKP) { done = true; break; }
+            bool segEnd = k1 != ck || h1 != ch;
+            COL_STEP(sa, sb, if (k1 != ck) { SPAN_SWITCH_K }, if (segEnd) SPAN_FINISH)
+            sa = sb;
+            if (segEnd) break;
+        }
+        if (done) break;
     }
     {
         int j0 = jWG + ck * BK;
@@ -358,6 +403,7 @@ void main() {
     }
 #undef NOTHING
 #undef COL_STEP
+#undef FAST_STEP
 #undef SPAN_FINISH
 #undef SPAN_SWITCH_K
 #undef COL_PRODUCT
@@ -395,7 +441,11 @@ void main() {
 #endif
 
     coopmat<float16_t, gl_ScopeWorkgroup, BK, HEAD_DIM, gl_MatrixUseA> kt;
-#ifdef CLK
+#ifdef CKLD
+#define LOAD_K(MAT, J) \
+    if ((J) + BK <= int(P.N)) coopMatLoad(MAT, kData, (bkv * P.N + uint(J)) * HEAD_DIM, HEAD_DIM, gl_CooperativeMatrixLayoutRowMajor); \
+    else coopMatLoadTensorNV(MAT, kData, bkv * P.N * HEAD_DIM, sliceTensorLayoutNV(layoutK, (J), BK, 0, HEAD_DIM));
+#elif defined(CLK)
     // CLK: a key tile wholly inside K loads without bounds checks
     tensorLayoutNV<2, gl_CooperativeMatrixClampModeUndefinedNV> layoutKIn = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeUndefinedNV);
     layoutKIn = setTensorLayoutDimensionNV(layoutKIn, P.N, HEAD_DIM);
