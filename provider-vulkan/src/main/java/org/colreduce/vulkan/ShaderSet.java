@@ -18,15 +18,14 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
                  Pipelines.Pipeline heads, Pipelines.Pipeline output, int rowTile, int splitTile, int keyTile, long slack, long splitTarget) {
     static final int TILE = 32, COOP_TILE = 64;
 
-    /** {@code keyTiles}: B · Hkv · ⌈N / 128⌉, the column pass's 128-key items (WG6 sizes its column workgroups by it). */
-    static ShaderSet choose(VulkanDevice device, DType dtype, int headDim, int queries, long keyTiles, boolean cooperative, boolean lean, boolean attend) {
+    static ShaderSet choose(VulkanDevice device, DType dtype, int headDim, int queries, boolean cooperative, boolean lean, boolean attend) {
         Pipelines pipelines = device.pipelines;
         String portable = VulkanSession.preamble(dtype, 0);
         Pipelines.Pipeline heads = pipelines.get("head_reduce", "#define NO_COMMON\n", 3, false);
         Pipelines.Pipeline output = attend ? pipelines.get("attention_output", portable, 6, false) : null;
         String coop = VulkanSession.preamble(dtype, headDim);
         if (cooperative && device.cooperativeMatrix2) {
-            Cm2 t = Cm2.current(headDim, queries, keyTiles);
+            Cm2 t = Cm2.current(headDim, queries);
             String cm2 = coop + t.preamble();
             Pipelines.Pipeline merge = pipelines.get("row_statistics_merge", portable + (t.planar() ? "#define PLANAR_STATS\n" : ""), 5, false);
             return new ShaderSet("cm2", pipelines.get("row_statistics_cm2", cm2, 4, true), merge,
@@ -48,7 +47,8 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
      */
     record Cm2(Map<String, String> defines) {
         /**
-         * The measured choice (H200, docs/PERFORMANCE.md, branches vk4, vk6 and vk7): WG5, i.e. WG3
+         * The measured choice (H200, docs/PERFORMANCE.md, branches vk4, vk6, vk7 and vk8): WG6, i.e. WG5
+         * with the column pass's key tiles loaded as plain matrix loads (CKLD), WG5 being WG3
          * (WG1 with, where 64 ≤ D ≤ 128 and M ≥ 256, 128-row tiles of 256 invocations, both streamed
          * tiles staged in shared memory and their loops software-pipelined, the column pass's
          * statistics staged with its tiles, a plain row max and a rescale without exp2 while the max
@@ -57,28 +57,9 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
          * 8 key tiles. (vk6 had left WG3 a named profile after its device test JVM died in
          * libEGL_nvidia: that was the shell's timeout killing a JVM that needed a few seconds more.)
          */
-        static String defaults(int headDim, int queries, long keyTiles) {
-            return profile("WG5", headDim, queries, keyTiles);
+        static String defaults(int headDim, int queries) {
+            return profile("WG6", headDim, queries);
         }
-
-        /** Where the caller does not say: enough 128-key items for any column workgroup size. */
-        static final long MANY_KEY_TILES = Long.MAX_VALUE;
-
-        static String profile(String name, int headDim, int queries) { return profile(name, headDim, queries, MANY_KEY_TILES); }
-
-        /**
-         * WG6's column workgroups (branch vk8): in the staged class, where a key tile meets at most 16
-         * query tiles (M ≤ 1024: longer segments gain nothing and unbalance causal grids), CSPAN over
-         * SPAN key tiles where that still leaves at least 1024 workgroups; "" otherwise.
-         */
-        static String span(int headDim, int queries, long keyTiles) {
-            if (headDim > 128 || headDim < 64 || queries < 256 || queries > 1024) return "";
-            for (int ckp : new int[]{SPAN, 2})
-                if (keyTiles / ckp >= 1024) return ",CSPAN,CKP=" + ckp;
-            return "";
-        }
-
-        static final int SPAN = 4;
 
         /**
          * Named choices, per problem class (benchmark items, and what {@link #defaults} picks from):
@@ -92,10 +73,12 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
          * M ≥ 256 (D ≤ 128), FMAX and RLZ; where M < 256, CLK and CKP=4 (the column pass of decode).
          * WG3 (vk6): WG2 with D = 128's tiles and staging for 64 ≤ D ≤ 128 where M ≥ 256, and for
          * M < 256 at D = 128 pass 1 staged and pipelined (RSM, RPIPE on 64-row tiles). WG4 (vk7): WG3
-         * with RTARGET=256. WG5 (vk7, the default): WG3 with RTARGET=128 and, where M < 256, CKP=8.
+         * with RTARGET=256. WG5 (vk7): WG3 with RTARGET=128 and, where M < 256, CKP=8. WG6 (vk8, the
+         * default): WG5 with CKLD (the column pass's key tiles as plain matrix loads). WG7: WG6 with
+         * CKP=2 where M ≥ 256 (64 ≤ D ≤ 128).
          * Where D > 128 every name is DEFAULT0 (the staging holds tiles of D ≤ 128).
          */
-        static String profile(String name, int headDim, int queries, long keyTiles) {
+        static String profile(String name, int headDim, int queries) {
             boolean big = headDim >= 128 && queries >= 256;
             String base = "RFULL,RWIDE,CFULL,CBCAST,LU," + (big ? "RBQ=128,RWG=256" : "RBQ=64");
             String wideColumns = big ? ",CSM,CBK=128,CWG=256" : "";
@@ -116,27 +99,26 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
                         : base + (headDim == 128 ? ",RSM,RPIPE" : "") + ",CLK,CKP=4";
                 case "WG4" -> headDim > 128 ? base : profile("WG3", headDim, queries) + ",RTARGET=256";
                 case "WG5" -> headDim > 128 ? base : profile("WG3", headDim, queries) + ",RTARGET=128" + (queries >= 256 ? "" : ",CKP=8");
-                case "WG6" -> headDim > 128 ? base : profile("WG5", headDim, queries, keyTiles) + span(headDim, queries, keyTiles);
+                case "WG6" -> headDim > 128 ? base : profile("WG5", headDim, queries) + ",CKLD";
+                case "WG7" -> headDim > 128 ? base : profile("WG6", headDim, queries) + (queries >= 256 && headDim >= 64 ? ",CKP=2" : "");
                 default -> null;
             };
         }
 
-        static Cm2 current(int headDim, int queries, long keyTiles) {
+        static Cm2 current(int headDim, int queries) {
             String v = System.getProperty("colreduce.vulkan.cm2");
-            return parse(v == null ? "DEFAULT" : v, headDim, queries, keyTiles);
+            return parse(v == null ? "DEFAULT" : v, headDim, queries);
         }
 
         static Cm2 parse(String list) { return parse(list, 128, 4096); }
 
-        static Cm2 parse(String list, int headDim, int queries) { return parse(list, headDim, queries, MANY_KEY_TILES); }
-
         /** A list of defines; the item DEFAULT stands for {@link #defaults}, a {@link #profile} name for that choice, and a later item replaces an earlier one. */
-        static Cm2 parse(String list, int headDim, int queries, long keyTiles) {
+        static Cm2 parse(String list, int headDim, int queries) {
             Map<String, String> d = new LinkedHashMap<>();
             for (String raw : list.split(",")) {
                 String item = raw.trim();
                 if (item.isEmpty()) continue;
-                String named = item.equalsIgnoreCase("DEFAULT") ? defaults(headDim, queries, keyTiles) : profile(item.toUpperCase(Locale.ROOT), headDim, queries, keyTiles);
+                String named = item.equalsIgnoreCase("DEFAULT") ? defaults(headDim, queries) : profile(item.toUpperCase(Locale.ROOT), headDim, queries);
                 for (String t : named != null ? named.split(",") : new String[]{item}) {
                     int eq = t.indexOf('=');
                     String name = (eq < 0 ? t : t.substring(0, eq)).trim().toUpperCase(Locale.ROOT);

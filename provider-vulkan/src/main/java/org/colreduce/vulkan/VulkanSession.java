@@ -170,8 +170,7 @@ final class VulkanSession implements BackendSession {
      * after the whole submission has succeeded.
      */
     private void run(ReduceProblem p, AttendProblem a) {
-        ShaderSet shaders = ShaderSet.choose(device, p.dtype(), p.headDim(), p.queries(),
-                (long) p.batch() * p.kvHeads() * ((p.keys() + 127) / 128), cooperative(p.dtype(), p.headDim()), leanCoop, a != null);
+        ShaderSet shaders = ShaderSet.choose(device, p.dtype(), p.headDim(), p.queries(), cooperative(p.dtype(), p.headDim()), leanCoop, a != null);
         BatchChunks chunking = BatchChunks.of(p, shaders.slack(), device, a != null);
         int b = p.batch(), hq = p.queryHeads(), hkv = p.kvHeads(), m = p.queries(), n = p.keys();
         boolean grouped = p.heads() != HeadReduction.NONE;
