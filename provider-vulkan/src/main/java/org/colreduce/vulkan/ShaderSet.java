@@ -47,7 +47,9 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
      */
     record Cm2(Map<String, String> defines) {
         /**
-         * The measured choice (H200, docs/PERFORMANCE.md, branches vk4, vk6 and vk7): WG5, i.e. WG3
+         * The measured choice (H200, docs/PERFORMANCE.md, branches vk4, vk6, vk7 and vk8): WG6, i.e. WG5
+         * with, where M ≥ 256 and 64 ≤ D ≤ 128, the column pass's key tiles loaded as plain matrix
+         * loads (CKLD), WG5 being WG3
          * (WG1 with, where 64 ≤ D ≤ 128 and M ≥ 256, 128-row tiles of 256 invocations, both streamed
          * tiles staged in shared memory and their loops software-pipelined, the column pass's
          * statistics staged with its tiles, a plain row max and a rescale without exp2 while the max
@@ -57,7 +59,7 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
          * libEGL_nvidia: that was the shell's timeout killing a JVM that needed a few seconds more.)
          */
         static String defaults(int headDim, int queries) {
-            return profile("WG5", headDim, queries);
+            return profile("WG6", headDim, queries);
         }
 
         /**
@@ -72,7 +74,9 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
          * M ≥ 256 (D ≤ 128), FMAX and RLZ; where M < 256, CLK and CKP=4 (the column pass of decode).
          * WG3 (vk6): WG2 with D = 128's tiles and staging for 64 ≤ D ≤ 128 where M ≥ 256, and for
          * M < 256 at D = 128 pass 1 staged and pipelined (RSM, RPIPE on 64-row tiles). WG4 (vk7): WG3
-         * with RTARGET=256. WG5 (vk7, the default): WG3 with RTARGET=128 and, where M < 256, CKP=8.
+         * with RTARGET=256. WG5 (vk7): WG3 with RTARGET=128 and, where M < 256, CKP=8. WG6 (vk8, the
+         * default): WG5 with CKLD (the column pass's key tiles as plain matrix loads) where M ≥ 256
+         * and 64 ≤ D ≤ 128, the class it was measured in.
          * Where D > 128 every name is DEFAULT0 (the staging holds tiles of D ≤ 128).
          */
         static String profile(String name, int headDim, int queries) {
@@ -96,6 +100,7 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
                         : base + (headDim == 128 ? ",RSM,RPIPE" : "") + ",CLK,CKP=4";
                 case "WG4" -> headDim > 128 ? base : profile("WG3", headDim, queries) + ",RTARGET=256";
                 case "WG5" -> headDim > 128 ? base : profile("WG3", headDim, queries) + ",RTARGET=128" + (queries >= 256 ? "" : ",CKP=8");
+                case "WG6" -> headDim > 128 ? base : profile("WG5", headDim, queries) + (queries >= 256 && headDim >= 64 ? ",CKLD" : "");
                 default -> null;
             };
         }
