@@ -32,7 +32,8 @@ class Cm2VariantsCompileTest {
     static final String[] PROFILES = {"DEFAULT", "DEFAULT0", "WG1", "WG2", "WG3", "SG1", "SG2", "WG1U", "SG1U", "SG2U", "SG1W",
         "WG1,RPIPE,CPIPE,FMAX,RLZ,CLK", "SG1U,SGF,FMAX,CPIPE", "WG1,RPIPE,CPIPE,FMAX,RLZ,CSST",
         "WG1,FMAX,RLZ,RSM,RPIPE,CSM,CPIPE,CSST,CBK=128,CWG=256", "WG1,CLK,CKP=4", "WG1,RPIPE,CPIPE,CSST,CKP=2",
-        "WG4", "WG5", "WG4,CKP=16", "WG4,CKP=2", "WG4,CWG=256,RWG=256", "WG4,CBK=128"};
+        "WG4", "WG5", "WG4,CKP=16", "WG4,CKP=2", "WG4,CWG=256,RWG=256", "WG4,CBK=128",
+        "WG5,RDIRECT", "WG5,RPER=2", "WG5,RPER=4,RDIRECT", "WG5,RPER=8,RDIRECT"};
 
     @Test
     void everyVariantCompiles() {

@@ -129,15 +129,33 @@ float rescale(const in uint32_t row, const in uint32_t col, const in float l, co
 }
 
 // column 0 carries the max, column 1 the sum
-float pickPair(const in uint32_t row, const in uint32_t col, const in float mv, const in float lv) { return col == 0u ? mv : lv; }
+float pickPair(const in uint32_t row, const in uint32_t col, const in float mv, const in float lv) {
+#ifdef RDIRECT
+    // RDIRECT: where the keys are not split (one split), the merge's result (m, log2 l) itself,
+    // computed as row_statistics_merge does (bit for bit), and the host skips the merge pass
+    if (P.splitKeys >= int(P.N)) {
+        bool any = lv != 0.0 || isnan(lv);
+        float mx = any ? stickyMax(NEG_INF, mv) : NEG_INF;
+        float sum = any ? 0.0 + lv * exp2(mv - mx) : 0.0;
+        return col == 0u ? (sum == 0.0 ? NEG_INF : mx) : (sum == 0.0 ? 0.0 : log2(sum));
+    }
+#endif
+    return col == 0u ? mv : lv;
+}
 
 float storeStats(const in uint32_t row, const in uint32_t col, const in float v, const in uint32_t base, const in int i0) {
     uint i = uint(i0) + row;
-    if (col < 2u && i < P.M) stats[2u * (base + i) + col] = v;
+    if (col < 2u && i < P.M) {
+        stats[2u * (base + i) + col] = v;
+#ifdef RDIRECT
+        // and the planar copy the merge writes for column_pass_cm2 (m at 2R + r, log2 l at 3R + r)
+        if (P.splitKeys >= int(P.N)) stats[(2u + col) * (P.B * P.Hq * P.M) + base + i] = v;
+#endif
+    }
     return v;
 }
 
-#ifndef RSG
+#if !defined(RSG) && !defined(RPER)
 void main() {
     uint bh = gl_WorkGroupID.y, b = bh / P.Hq, h = bh % P.Hq;
     uint kvh = h / (P.Hq / P.Hkv);
@@ -342,7 +360,7 @@ void main() {
     coopMatPerElementNV(pair, m, pickPair, l);
     coopMatPerElementNV(pair, pair, storeStats, (gl_WorkGroupID.z * P.B * P.Hq + bh) * P.M, i0);
 }
-#endif // !RSG
+#endif // !RSG && !RPER
 
 #ifdef RSG
 // RSG (with RSM): subgroup-scope matrices. Each subgroup owns SGR query rows (Q as 16×16 A
@@ -588,3 +606,153 @@ void main() {
     }
 }
 #endif // RSG
+
+#ifdef RPER
+// RPER (with RSM, RWIDE, RPIPE): a workgroup owns RPER consecutive row tiles of RBQ rows (same
+// batch, head and key split) and walks their key tiles as one sequence, so the staged, pipelined
+// loop does not restart between row tiles: the next row tile's first key tiles are staged while the
+// current one's last run, its Q is loaded under the current one's last epilogue, and only that
+// epilogue is not overlapped by a product. Short workgroups (1024², 16 key tiles) otherwise pay the
+// pipeline's fill and last epilogue once per row tile.
+#ifndef RPIPE
+#error RPER needs RSM, RWIDE and RPIPE
+#endif
+// the key range of row tile r of this workgroup, [jFirst, jEnd) with jFirst a tile boundary; empty where jFirst >= jEnd
+ivec2 keySpan(const int iBase, const int r, const int lq, const int lk, const int off, const int split0) {
+    int i0 = iBase + r * BQ;
+    if (i0 >= lq || lk <= 0) return ivec2(0, 0);
+    int iLast = min(i0 + BQ, lq) - 1;
+    int jEnd = P.maskKind == 0 ? lk : min(lk, iLast + off + 1);
+    int jBegin = P.maskKind == 2 ? max(0, i0 + off - P.window + 1) : 0;
+    jBegin = max(jBegin, split0);
+    jEnd = min(jEnd, split0 + P.splitKeys);
+    return ivec2((jBegin / BK) * BK, jEnd);
+}
+
+// the cursor (row tile, key tile) after c; c.x == RPER is the end
+ivec2 advance(const ivec2 c, const int iBase, const int lq, const int lk, const int off, const int split0) {
+    if (c.x >= RPER) return c;
+    int j = c.y + BK;
+    if (j < keySpan(iBase, c.x, lq, lk, off, split0).y) return ivec2(c.x, j);
+    for (int r = c.x + 1; r < RPER; r++) {
+        ivec2 s = keySpan(iBase, r, lq, lk, off, split0);
+        if (s.x < s.y) return ivec2(r, s.x);
+    }
+    return ivec2(RPER, 0);
+}
+
+void main() {
+    uint bh = gl_WorkGroupID.y, b = bh / P.Hq, h = bh % P.Hq;
+    uint kvh = h / (P.Hq / P.Hkv);
+    int lq = lengths[b], lk = lengths[P.B + b], off = causalOffset(lq, lk);
+    int iBase = int(gl_WorkGroupID.x) * (BQ * RPER);
+    int split0 = int(gl_WorkGroupID.z) * P.splitKeys;
+    uint statBase = (gl_WorkGroupID.z * P.B * P.Hq + bh) * P.M;
+
+    ACC(BQ, NARROW) m = ACC(BQ, NARROW)(NEG_INF);
+    ACC(BQ, NARROW) l = ACC(BQ, NARROW)(0.0);
+    ACC(BQ, NARROW) pair;
+    // row tiles that see no key (rows past lq, or none visible): (−inf, 0); storeStats skips rows past M
+    for (int r = 0; r < RPER; r++) {
+        ivec2 s = keySpan(iBase, r, lq, lk, off, split0);
+        if (iBase + r * BQ < int(P.M) && s.x >= s.y) {
+            coopMatPerElementNV(pair, m, pickPair, l);
+            coopMatPerElementNV(pair, pair, storeStats, statBase, iBase + r * BQ);
+        }
+    }
+    // the first tile: the first row tile that sees a key
+    ivec2 c0 = ivec2(RPER, 0);
+    for (int r = RPER - 1; r >= 0; r--) {
+        ivec2 s = keySpan(iBase, r, lq, lk, off, split0);
+        if (s.x < s.y) c0 = ivec2(r, s.x);
+    }
+    if (c0.x >= RPER) return;
+
+    tensorLayoutNV<2, gl_CooperativeMatrixClampModeConstantNV> layoutQ = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeConstantNV);
+    layoutQ = setTensorLayoutDimensionNV(layoutQ, P.M, HEAD_DIM);
+    coopmat<float16_t, gl_ScopeWorkgroup, BQ, HEAD_DIM, gl_MatrixUseA> qa;
+    uint qBase = bh * P.M * HEAD_DIM;
+    coopMatLoadTensorNV(qa, qData, qBase, sliceTensorLayoutNV(layoutQ, iBase + c0.x * BQ, BQ, 0, HEAD_DIM));
+    uint kBase4 = (b * P.Hkv + kvh) * P.N * HEAD_DIM / 8u, lane = gl_LocalInvocationIndex;
+    ivec2 c1 = advance(c0, iBase, lq, lk, off, split0);
+    ivec2 c2 = advance(c1, iBase, lq, lk, off, split0);
+    // tiles c0 and c1 into buffers 0 and 1 (c1 may be the end: its words are never read)
+    UNROLL for (uint e = 0; e < PER_THREAD; e++) {
+        uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4;
+        if (idx < TILE4) {
+            kStage[r * KROW + c] = kWord(kBase4, uint(c0.y) + r, c);
+            kStage[BK * KROW + r * KROW + c] = c1.x < RPER ? kWord(kBase4, uint(c1.y) + r, c) : uvec4(0);
+        }
+    }
+    barrier();
+    uvec4 pre[PER_THREAD];
+    coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BK, gl_MatrixUseB> kb;
+    coopMatLoad(kb, kStage, 0u, KROW, gl_CooperativeMatrixLayoutColumnMajor);
+    ACC(BQ, BK) sa = coopMatMulAdd(qa, kb, ACC(BQ, BK)(0.0)), sb;
+    uint t = 0;
+    // the epilogue after the scale (and mask): row max, exp2, row sum, rescale
+#define PE_EPI(S) { \
+        ACC(BQ, NARROW) tileMax, mNew; \
+        coopMatReduceNV(tileMax, S, gl_CooperativeMatrixReduceRowNV, maxOp); \
+        coopMatPerElementNV(mNew, m, maxPair, tileMax); \
+        coopMatPerElementNV(S, S, expBelow, mNew); \
+        ACC(BQ, BK) tileSum; \
+        coopMatReduceNV(tileSum, S, gl_CooperativeMatrixReduceRowNV, addOp); \
+        coopMatPerElementNV(l, l, rescale, m, mNew, tileSum); \
+        m = mNew; }
+    // one step: tile c0's epilogue (its product is in CUR), tile c1's product into NXT, tile c2 staged
+#define PE_STEP(CUR, NXT) { \
+        bool more2 = c2.x < RPER; \
+        if (more2) { \
+            UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
+                uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4; \
+                pre[e] = uvec4(0); \
+                if (idx < TILE4) pre[e] = kWord(kBase4, uint(c2.y) + r, c); \
+            } \
+        } \
+        int i0 = iBase + c0.x * BQ; \
+        uint nb = ((t + 1u) & 1u) * uint(BK * KROW); \
+        if (c1.x == c0.x) { \
+            /* the product and the whole epilogue in one basic block, one copy per mask case (as RPIPE) */ \
+            if (tileVisible(i0, BQ, c0.y, BK, lq, lk, off)) { \
+                coopMatLoad(kb, kStage, nb, KROW, gl_CooperativeMatrixLayoutColumnMajor); \
+                NXT = coopMatMulAdd(qa, kb, ACC(BQ, BK)(0.0)); \
+                coopMatPerElementNV(CUR, CUR, scaled); \
+                PE_EPI(CUR) \
+            } else { \
+                coopMatLoad(kb, kStage, nb, KROW, gl_CooperativeMatrixLayoutColumnMajor); \
+                NXT = coopMatMulAdd(qa, kb, ACC(BQ, BK)(0.0)); \
+                coopMatPerElementNV(CUR, CUR, rowLogit, i0, c0.y, lq, lk, off); \
+                PE_EPI(CUR) \
+            } \
+        } else { \
+            /* the last tile of row tile c0.x: the next row tile's Q loads under this epilogue */ \
+            if (c1.x < RPER) coopMatLoadTensorNV(qa, qData, qBase, sliceTensorLayoutNV(layoutQ, iBase + c1.x * BQ, BQ, 0, HEAD_DIM)); \
+            if (tileVisible(i0, BQ, c0.y, BK, lq, lk, off)) coopMatPerElementNV(CUR, CUR, scaled); \
+            else coopMatPerElementNV(CUR, CUR, rowLogit, i0, c0.y, lq, lk, off); \
+            PE_EPI(CUR) \
+            coopMatPerElementNV(pair, m, pickPair, l); \
+            coopMatPerElementNV(pair, pair, storeStats, statBase, i0); \
+            m = ACC(BQ, NARROW)(NEG_INF); \
+            l = ACC(BQ, NARROW)(0.0); \
+            if (c1.x >= RPER) break; \
+            coopMatLoad(kb, kStage, nb, KROW, gl_CooperativeMatrixLayoutColumnMajor); \
+            NXT = coopMatMulAdd(qa, kb, ACC(BQ, BK)(0.0)); \
+        } \
+        if (more2) { \
+            UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
+                uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4; \
+                if (idx < TILE4) kStage[(t & 1u) * (BK * KROW) + r * KROW + c] = pre[e]; \
+            } \
+        } \
+        barrier(); \
+        t++; \
+        c0 = c1; c1 = c2; c2 = advance(c2, iBase, lq, lk, off, split0); }
+    for (;;) {
+        PE_STEP(sa, sb)
+        PE_STEP(sb, sa)
+    }
+#undef PE_STEP
+#undef PE_EPI
+}
+#endif // RPER
