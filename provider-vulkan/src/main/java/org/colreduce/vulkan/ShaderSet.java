@@ -12,10 +12,13 @@ import org.colreduce.DType;
  * workgroup, keys a step; key splits are multiples of it), {@code keyTile} the keys a column-pass
  * workgroup owns. {@code slack} is how far past a binding's last row the KHR tile loads may read;
  * {@code output} is the attend pass (null for a column reduction); {@code splitTarget} the workgroups pass 1's
- * key splits aim at (cm2: the define RTARGET, else VulkanSession.TARGET_WORKGROUPS).
+ * key splits aim at (cm2: the define RTARGET, else VulkanSession.TARGET_WORKGROUPS); {@code directStats}:
+ * where the keys are not split, pass 1 writes the merged (m, log2 l) itself and the merge pass is skipped
+ * (cm2: the define RDIRECT).
  */
 record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge, Pipelines.Pipeline columns,
-                 Pipelines.Pipeline heads, Pipelines.Pipeline output, int rowTile, int splitTile, int keyTile, long slack, long splitTarget) {
+                 Pipelines.Pipeline heads, Pipelines.Pipeline output, int rowTile, int splitTile, int keyTile, long slack, long splitTarget,
+                 boolean directStats) {
     static final int TILE = 32, COOP_TILE = 64;
 
     static ShaderSet choose(VulkanDevice device, DType dtype, int headDim, int queries, boolean cooperative, boolean lean, boolean attend) {
@@ -29,15 +32,16 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
             String cm2 = coop + t.preamble();
             Pipelines.Pipeline merge = pipelines.get("row_statistics_merge", portable + (t.planar() ? "#define PLANAR_STATS\n" : ""), 5, false);
             return new ShaderSet("cm2", pipelines.get("row_statistics_cm2", cm2, 4, true), merge,
-                    pipelines.get("column_pass_cm2", cm2, 5, true), heads, output, t.rowTile(), t.splitTile(), t.keyTile(), t.slack(), t.value("RTARGET", (int) VulkanSession.TARGET_WORKGROUPS));
+                    pipelines.get("column_pass_cm2", cm2, 5, true), heads, output, t.rowTile(), t.splitTile(), t.keyTile(), t.slack(), t.value("RTARGET", (int) VulkanSession.TARGET_WORKGROUPS),
+                    t.defines().containsKey("RDIRECT"));
         }
         Pipelines.Pipeline merge = pipelines.get("row_statistics_merge", portable, 5, false);
         if (!cooperative)
             return new ShaderSet("portable", pipelines.get("row_statistics", portable, 4, false), merge,
-                    pipelines.get("column_pass", portable, 5, false), heads, output, TILE, TILE, TILE, 0, VulkanSession.TARGET_WORKGROUPS);
+                    pipelines.get("column_pass", portable, 5, false), heads, output, TILE, TILE, TILE, 0, VulkanSession.TARGET_WORKGROUPS, false);
         if (lean) coop += "#define LEAN\n";
         return new ShaderSet(lean ? "lean" : "staged", pipelines.get("row_statistics_coopmat", coop, 4, true), merge,
-                pipelines.get("column_pass_coopmat", coop, 5, true), heads, output, COOP_TILE, COOP_TILE, COOP_TILE, VulkanSession.SLACK_BYTES, VulkanSession.TARGET_WORKGROUPS);
+                pipelines.get("column_pass_coopmat", coop, 5, true), heads, output, COOP_TILE, COOP_TILE, COOP_TILE, VulkanSession.SLACK_BYTES, VulkanSession.TARGET_WORKGROUPS, false);
     }
 
     /**
@@ -132,6 +136,8 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
             // 64 rows of D halves, and read up to 127 rows into the binding's slack: D ≤ 128 only
             if (headDim > 128) for (String k : new String[]{"RSM", "RSG", "CSM", "CSG"}) d.remove(k);
             if (d.containsKey("CSG")) d.remove("CKP");   // the subgroup column pass owns one key tile
+            // RPER (row tiles a pass-1 workgroup walks) is a form of the staged, pipelined wide loop only
+            if (!(d.containsKey("RSM") && d.containsKey("RWIDE") && d.containsKey("RPIPE")) || d.containsKey("RSG")) d.remove("RPER");
             return new Cm2(d);
         }
 
@@ -140,7 +146,8 @@ record ShaderSet(String path, Pipelines.Pipeline rows, Pipelines.Pipeline merge,
             return v == null || v.isEmpty() ? fallback : Integer.parseInt(v);
         }
 
-        int rowTile() { return value("RBQ", 32); }
+        /** Rows of a pass-1 workgroup: RPER row tiles of RBQ. */
+        int rowTile() { return value("RBQ", 32) * value("RPER", 1); }
         int splitTile() { return value("RBK", 64); }
         /** Keys a column-pass workgroup owns: CKP tiles of CBK. */
         int keyTile() { return value("CBK", 64) * value("CKP", 1); }

@@ -247,16 +247,20 @@ final class VulkanSession implements BackendSession {
                 VulkanDevice.barrier(cb);
                 long set;
                 if (!ONLY.equals("columns")) {
-                    set = device.descriptorSet(rowPass, qr, kr, stats.whole(), lr);
+                    // one split and RDIRECT: pass 1 writes (m, log2 l) itself, no merge
+                    boolean direct1 = shaders.directStats() && split.count() == 1;
+                    set = device.descriptorSet(rowPass, qr, kr, direct1 ? lse.whole() : stats.whole(), lr);
                     bind(cb, rowPass, set);
                     push(cb, rowPass, ints(params));
                     vkCmdDispatch(cb, (m + rowTile - 1) / rowTile, bc * hq, split.count());
                     VulkanDevice.barrier(cb);
-                    set = device.descriptorSet(mergePass, qr, kr, lse.whole(), lr, stats.whole());
-                    bind(cb, mergePass, set);
-                    push(cb, mergePass, ints(params));
-                    dispatchLinear(cb, (chunkRows + 63) / 64);
-                    VulkanDevice.barrier(cb);
+                    if (!direct1) {
+                        set = device.descriptorSet(mergePass, qr, kr, lse.whole(), lr, stats.whole());
+                        bind(cb, mergePass, set);
+                        push(cb, mergePass, ints(params));
+                        dispatchLinear(cb, (chunkRows + 63) / 64);
+                        VulkanDevice.barrier(cb);
+                    }
                     device.mark(cb);   // pass 1's time, for the benchmark
                 }
                 if (!ONLY.equals("rows")) {

@@ -15,7 +15,9 @@
 // hand (see there), SGU unrolls every loop of fixed trip count, SGF (with SGM) uses NVIDIA's
 // accumulator layout as constants. RPIPE (with
 // RSM, RWIDE) issues the product of key tile t + 1 before the epilogue of tile t; FMAX takes the row
-// max as a plain max; RLZ skips the rescale's exp2 while a row's max stands. ShaderSet.Cm2.defaults
+// max as a plain max; RLZ skips the rescale's exp2 while a row's max stands. RDIRECT writes the
+// merged (m, log2 l) where the keys are not split (the host then skips the merge); RPER (with RPIPE)
+// walks several row tiles a workgroup (see there). ShaderSet.Cm2.defaults
 // is the measured choice; docs/PERFORMANCE.md has the measurements.
 #extension GL_NV_cooperative_matrix2 : require
 #ifdef SGM
@@ -129,15 +131,77 @@ float rescale(const in uint32_t row, const in uint32_t col, const in float l, co
 }
 
 // column 0 carries the max, column 1 the sum
-float pickPair(const in uint32_t row, const in uint32_t col, const in float mv, const in float lv) { return col == 0u ? mv : lv; }
+float pickPair(const in uint32_t row, const in uint32_t col, const in float mv, const in float lv) {
+#ifdef RDIRECT
+    // RDIRECT: where the keys are not split (one split), the merge's result (m, log2 l) itself,
+    // computed as row_statistics_merge does (bit for bit), and the host skips the merge pass
+    if (P.splitKeys >= int(P.N)) {
+        bool any = lv != 0.0 || isnan(lv);
+        float mx = any ? stickyMax(NEG_INF, mv) : NEG_INF;
+        float sum = any ? 0.0 + lv * exp2(mv - mx) : 0.0;
+        return col == 0u ? (sum == 0.0 ? NEG_INF : mx) : (sum == 0.0 ? 0.0 : log2(sum));
+    }
+#endif
+    return col == 0u ? mv : lv;
+}
 
 float storeStats(const in uint32_t row, const in uint32_t col, const in float v, const in uint32_t base, const in int i0) {
     uint i = uint(i0) + row;
-    if (col < 2u && i < P.M) stats[2u * (base + i) + col] = v;
+    if (col < 2u && i < P.M) {
+        stats[2u * (base + i) + col] = v;
+#ifdef RDIRECT
+        // and the planar copy the merge writes for column_pass_cm2 (m at 2R + r, log2 l at 3R + r)
+        if (P.splitKeys >= int(P.N)) stats[(2u + col) * (P.B * P.Hq * P.M) + base + i] = v;
+#endif
+    }
     return v;
 }
 
-#ifndef RSG
+#ifdef RPIPE
+// RPIPE's step: the epilogue of tile t (in CUR; the row max, exp2, row sum, rescale) and the product
+// of tile t + 1 into NXT, in one basic block per mask case; tile t + 2 staged (see main)
+#define WG_EPI(S) { \
+    ACC(BQ, NARROW) tileMax, mNew; \
+    coopMatReduceNV(tileMax, S, gl_CooperativeMatrixReduceRowNV, maxOp); \
+    coopMatPerElementNV(mNew, m, maxPair, tileMax); \
+    coopMatPerElementNV(S, S, expBelow, mNew); \
+    ACC(BQ, BK) tileSum; \
+    coopMatReduceNV(tileSum, S, gl_CooperativeMatrixReduceRowNV, addOp); \
+    coopMatPerElementNV(l, l, rescale, m, mNew, tileSum); \
+    m = mNew; }
+#define WG_STEP(CUR, NXT) { \
+    bool more2 = j0 + 2 * BK < jEnd; \
+    if (more2) { \
+        UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
+            uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4; \
+            pre[e] = uvec4(0); \
+            if (idx < TILE4) pre[e] = kWord(kBase4, uint(j0 + 2 * BK) + r, c); \
+        } \
+    } \
+    uint nb = ((t + 1u) & 1u) * uint(BK * KROW); \
+    if (tileVisible(i0, BQ, j0, BK, lq, lk, off)) { \
+        coopMatLoad(kb, kStage, nb, KROW, gl_CooperativeMatrixLayoutColumnMajor); \
+        NXT = coopMatMulAdd(qa, kb, ACC(BQ, BK)(0.0)); \
+        coopMatPerElementNV(CUR, CUR, scaled); \
+        WG_EPI(CUR) \
+    } else { \
+        coopMatLoad(kb, kStage, nb, KROW, gl_CooperativeMatrixLayoutColumnMajor); \
+        NXT = coopMatMulAdd(qa, kb, ACC(BQ, BK)(0.0)); \
+        coopMatPerElementNV(CUR, CUR, rowLogit, i0, j0, lq, lk, off); \
+        WG_EPI(CUR) \
+    } \
+    if (more2) { \
+        UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
+            uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4; \
+            if (idx < TILE4) kStage[(t & 1u) * (BK * KROW) + r * KROW + c] = pre[e]; \
+        } \
+    } \
+    barrier(); \
+    t++; \
+    j0 += BK; }
+#endif
+
+#if !defined(RSG) && !defined(RPER)
 void main() {
     uint bh = gl_WorkGroupID.y, b = bh / P.Hq, h = bh % P.Hq;
     uint kvh = h / (P.Hq / P.Hkv);
@@ -189,45 +253,6 @@ void main() {
             coopMatLoad(kb, kStage, 0u, KROW, gl_CooperativeMatrixLayoutColumnMajor);
             ACC(BQ, BK) sa = coopMatMulAdd(qa, kb, ACC(BQ, BK)(0.0)), sb;
             uint t = 0;
-#define WG_EPI(S) { \
-            ACC(BQ, NARROW) tileMax, mNew; \
-            coopMatReduceNV(tileMax, S, gl_CooperativeMatrixReduceRowNV, maxOp); \
-            coopMatPerElementNV(mNew, m, maxPair, tileMax); \
-            coopMatPerElementNV(S, S, expBelow, mNew); \
-            ACC(BQ, BK) tileSum; \
-            coopMatReduceNV(tileSum, S, gl_CooperativeMatrixReduceRowNV, addOp); \
-            coopMatPerElementNV(l, l, rescale, m, mNew, tileSum); \
-            m = mNew; }
-#define WG_STEP(CUR, NXT) { \
-            bool more2 = j0 + 2 * BK < jEnd; \
-            if (more2) { \
-                UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
-                    uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4; \
-                    pre[e] = uvec4(0); \
-                    if (idx < TILE4) pre[e] = kWord(kBase4, uint(j0 + 2 * BK) + r, c); \
-                } \
-            } \
-            uint nb = ((t + 1u) & 1u) * uint(BK * KROW); \
-            if (tileVisible(i0, BQ, j0, BK, lq, lk, off)) { \
-                coopMatLoad(kb, kStage, nb, KROW, gl_CooperativeMatrixLayoutColumnMajor); \
-                NXT = coopMatMulAdd(qa, kb, ACC(BQ, BK)(0.0)); \
-                coopMatPerElementNV(CUR, CUR, scaled); \
-                WG_EPI(CUR) \
-            } else { \
-                coopMatLoad(kb, kStage, nb, KROW, gl_CooperativeMatrixLayoutColumnMajor); \
-                NXT = coopMatMulAdd(qa, kb, ACC(BQ, BK)(0.0)); \
-                coopMatPerElementNV(CUR, CUR, rowLogit, i0, j0, lq, lk, off); \
-                WG_EPI(CUR) \
-            } \
-            if (more2) { \
-                UNROLL for (uint e = 0; e < PER_THREAD; e++) { \
-                    uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4; \
-                    if (idx < TILE4) kStage[(t & 1u) * (BK * KROW) + r * KROW + c] = pre[e]; \
-                } \
-            } \
-            barrier(); \
-            t++; \
-            j0 += BK; }
             bool inB = false;
             for (;;) {
                 if (j0 + BK >= jEnd) break;
@@ -239,8 +264,6 @@ void main() {
             if (tileVisible(i0, BQ, j0, BK, lq, lk, off)) coopMatPerElementNV(sa, sa, scaled);
             else coopMatPerElementNV(sa, sa, rowLogit, i0, j0, lq, lk, off);
             WG_EPI(sa)
-#undef WG_STEP
-#undef WG_EPI
         }
 #else
 #if defined(RABL) && RABL == 1
@@ -342,7 +365,7 @@ void main() {
     coopMatPerElementNV(pair, m, pickPair, l);
     coopMatPerElementNV(pair, pair, storeStats, (gl_WorkGroupID.z * P.B * P.Hq + bh) * P.M, i0);
 }
-#endif // !RSG
+#endif // !RSG && !RPER
 
 #ifdef RSG
 // RSG (with RSM): subgroup-scope matrices. Each subgroup owns SGR query rows (Q as 16×16 A
@@ -588,3 +611,134 @@ void main() {
     }
 }
 #endif // RSG
+
+
+#ifdef RPER
+// RPER (with RSM, RWIDE, RPIPE): a workgroup owns RPER consecutive row tiles of RBQ rows (one batch,
+// head and key split) and runs RPIPE's loop (WG_STEP, unchanged) over each; between row tiles the
+// pipeline is not drained to a new workgroup: the next row tile's Q and first two key tiles are
+// loaded under the current one's last epilogue. Short workgroups (1024²: 16 key tiles) otherwise
+// pay the launch, those loads' latency and the first product once per row tile.
+#ifndef RPIPE
+#error RPER needs RSM, RWIDE and RPIPE
+#endif
+// the key range of row tile r of this workgroup, [first, end) with first on a tile boundary; empty where first >= end
+ivec2 keySpan(const int iBase, const int r, const int lq, const int lk, const int off, const int split0) {
+    int i0 = iBase + r * BQ;
+    if (i0 >= lq || lk <= 0) return ivec2(0, 0);
+    int iLast = min(i0 + BQ, lq) - 1;
+    int jEnd = P.maskKind == 0 ? lk : min(lk, iLast + off + 1);
+    int jBegin = P.maskKind == 2 ? max(0, i0 + off - P.window + 1) : 0;
+    jBegin = max(jBegin, split0);
+    jEnd = min(jEnd, split0 + P.splitKeys);
+    return ivec2((jBegin / BK) * BK, jEnd);
+}
+
+// the first row tile from r on that sees a key (RPER if none)
+int nextTile(int r, const int iBase, const int lq, const int lk, const int off, const int split0) {
+    for (; r < RPER; r++) {
+        ivec2 s = keySpan(iBase, r, lq, lk, off, split0);
+        if (s.x < s.y) break;
+    }
+    return r;
+}
+
+void main() {
+    uint bh = gl_WorkGroupID.y, b = bh / P.Hq, h = bh % P.Hq;
+    uint kvh = h / (P.Hq / P.Hkv);
+    int lq = lengths[b], lk = lengths[P.B + b], off = causalOffset(lq, lk);
+    int iBase = int(gl_WorkGroupID.x) * (BQ * RPER);
+    int split0 = int(gl_WorkGroupID.z) * P.splitKeys;
+    uint statBase = (gl_WorkGroupID.z * P.B * P.Hq + bh) * P.M;
+
+    ACC(BQ, NARROW) m = ACC(BQ, NARROW)(NEG_INF);
+    ACC(BQ, NARROW) l = ACC(BQ, NARROW)(0.0);
+    ACC(BQ, NARROW) pair;
+    // row tiles that see no key (rows past lq, or none visible): (−inf, 0); storeStats skips rows past M
+    for (int r = 0; r < RPER; r++) {
+        ivec2 s = keySpan(iBase, r, lq, lk, off, split0);
+        if (iBase + r * BQ < int(P.M) && s.x >= s.y) {
+            coopMatPerElementNV(pair, m, pickPair, l);
+            coopMatPerElementNV(pair, pair, storeStats, statBase, iBase + r * BQ);
+        }
+    }
+    int rt = nextTile(0, iBase, lq, lk, off, split0);
+    if (rt >= RPER) return;
+
+    tensorLayoutNV<2, gl_CooperativeMatrixClampModeConstantNV> layoutQ = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeConstantNV);
+    layoutQ = setTensorLayoutDimensionNV(layoutQ, P.M, HEAD_DIM);
+    coopmat<float16_t, gl_ScopeWorkgroup, BQ, HEAD_DIM, gl_MatrixUseA> qa;
+    uint qBase = bh * P.M * HEAD_DIM;
+    int i0 = iBase + rt * BQ;
+    coopMatLoadTensorNV(qa, qData, qBase, sliceTensorLayoutNV(layoutQ, i0, BQ, 0, HEAD_DIM));
+    uint kBase4 = (b * P.Hkv + kvh) * P.N * HEAD_DIM / 8u, lane = gl_LocalInvocationIndex;
+    ivec2 span = keySpan(iBase, rt, lq, lk, off, split0);
+    int j0 = span.x, jEnd = span.y;
+    // the first two key tiles into buffers 0 and 1 (K rows past N read as zeros; their scores are masked)
+    UNROLL for (uint e = 0; e < PER_THREAD; e++) {
+        uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4;
+        if (idx < TILE4) {
+            kStage[r * KROW + c] = kWord(kBase4, uint(j0) + r, c);
+            kStage[BK * KROW + r * KROW + c] = kWord(kBase4, uint(j0 + BK) + r, c);
+        }
+    }
+    barrier();
+    uvec4 pre[PER_THREAD], pre2[PER_THREAD];
+    coopmat<float16_t, gl_ScopeWorkgroup, HEAD_DIM, BK, gl_MatrixUseB> kb;
+    coopMatLoad(kb, kStage, 0u, KROW, gl_CooperativeMatrixLayoutColumnMajor);
+    ACC(BQ, BK) sa = coopMatMulAdd(qa, kb, ACC(BQ, BK)(0.0)), sb;
+    uint t = 0;
+    for (;;) {
+        // RPIPE's loop over this row tile's key tiles, as in the other main
+        bool inB = false;
+        for (;;) {
+            if (j0 + BK >= jEnd) break;
+            WG_STEP(sa, sb)
+            if (j0 + BK >= jEnd) { inB = true; break; }
+            WG_STEP(sb, sa)
+        }
+        if (inB) sa = sb;
+        // sa holds the row tile's last product. The next row tile's Q and first two key tiles load
+        // into registers under this epilogue; both staging buffers are free once every invocation
+        // is past the barrier below (their products were issued before it).
+        int rn = nextTile(rt + 1, iBase, lq, lk, off, split0);
+        ivec2 sn = rn < RPER ? keySpan(iBase, rn, lq, lk, off, split0) : ivec2(0, 0);
+        if (rn < RPER) {
+            UNROLL for (uint e = 0; e < PER_THREAD; e++) {
+                uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4;
+                pre[e] = uvec4(0);
+                pre2[e] = uvec4(0);
+                if (idx < TILE4) {
+                    pre[e] = kWord(kBase4, uint(sn.x) + r, c);
+                    pre2[e] = kWord(kBase4, uint(sn.x + BK) + r, c);
+                }
+            }
+            coopMatLoadTensorNV(qa, qData, qBase, sliceTensorLayoutNV(layoutQ, iBase + rn * BQ, BQ, 0, HEAD_DIM));
+        }
+        if (tileVisible(i0, BQ, j0, BK, lq, lk, off)) coopMatPerElementNV(sa, sa, scaled);
+        else coopMatPerElementNV(sa, sa, rowLogit, i0, j0, lq, lk, off);
+        WG_EPI(sa)
+        coopMatPerElementNV(pair, m, pickPair, l);
+        coopMatPerElementNV(pair, pair, storeStats, statBase, i0);
+        if (rn >= RPER) break;
+        m = ACC(BQ, NARROW)(NEG_INF);
+        l = ACC(BQ, NARROW)(0.0);
+        barrier();   // a row tile of one key tile ran no step: its product's load may still be reading
+        t++;
+        UNROLL for (uint e = 0; e < PER_THREAD; e++) {
+            uint idx = e * RWG + lane, r = idx / ROW4, c = idx % ROW4;
+            if (idx < TILE4) {
+                kStage[(t & 1u) * (BK * KROW) + r * KROW + c] = pre[e];
+                kStage[((t + 1u) & 1u) * (BK * KROW) + r * KROW + c] = pre2[e];
+            }
+        }
+        barrier();
+        rt = rn;
+        i0 = iBase + rt * BQ;
+        j0 = sn.x;
+        jEnd = sn.y;
+        coopMatLoad(kb, kStage, (t & 1u) * uint(BK * KROW), KROW, gl_CooperativeMatrixLayoutColumnMajor);
+        sa = coopMatMulAdd(qa, kb, ACC(BQ, BK)(0.0));
+    }
+}
+#endif // RPER
