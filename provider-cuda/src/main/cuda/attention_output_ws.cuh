@@ -165,234 +165,234 @@ __device__ void attention_output_specialized(const Problem& p, const OutputProbl
     const bool online = o.online != 0;
     int ring = 0;   // as the producer's: K and V tiles consumed so far
     for (int qi = 0;; qi++) {
-    int it = 0;
-    if constexpr (PERSIST) {
-        mbarrier_wait(qFull, qi & 1);
-        it = *sItem;
-        if (it >= items) break;
-    } else if (qi > 0) {
-        break;
-    }
-    const Item job = item(it);
-    const int bh = job.bh, b = job.b, kvh = job.kvh, tiles = job.tiles;
-    const int64_t i0 = job.i0, t0 = job.t0;
-    const BatchMask mask = BatchMask::of(p, b);
-    const int64_t w0 = i0 + (KSPLIT ? 0 : wg * 64) + cw * 16;   // this warp's 16 rows
-    const int64_t row0 = w0 + g;                  // this thread's rows: row0, row0 + 8
-
-    float m[2], l[2] = {0.f, 0.f}, oacc[E / 8][4];
-    start_output_rows<E>(p, o, bh, row0, m, oacc);
-
-    if (tiles > 0) {
-        const int rb = ring;   // this item's n-th key tile is the ring's (rb + n)-th
-        const BatchMask::Narrow narrow = mask.narrow();
-        const float cs = p.c * p.sgn;
-        const int r0 = (int)row0;
-        float sacc[BN / 8][4];
-        uint32_t pa[BN / 16][4], pl[PSPLIT ? BN / 16 : 1][4];
-
-        // (every wait comes before the wgmma groups are issued: none spins with a group in flight)
-        // the ring stage read from lane 0, as wg: the descriptors of its tile stay uniform
-        auto stage = [](int n) { return __shfl_sync(0xffffffffu, n, 0); };
-        auto issue_scores = [&](int n) {
-            warpgroup_mma_issue_ss<T, BN, CH / 2, BM>(sacc, sQ, KSPLIT ? 0 : wg * 64, kTile(stage(rb + n)));
-        };
-        // the stage's last reader in this warp is done: one arrival per consumer warp
-        auto release = [&](uint64_t* bar) {
-            if (lane == 0) mbarrier_arrive(bar);
-        };
-        auto issue_values = [&](int n) {
-            fence_acc<E>(oacc);
-            asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
-            // all E value columns in one instruction per k step (the 64-column blocks LBO apart):
-            // 3-5 % faster than one m64n64k16 per block at E = 128 (attend_lab, H200)
-            const uint4* vt = vTile(stage(rb + n));
-#pragma unroll
-            for (int kk = 0; kk < BN / 16; kk++) {
-                const uint64_t d = n_major_descriptor<BN>(vt, kk);
-                WgmmaT<T, E>::mma(oacc, pa[kk], d, 1);
-                if constexpr (PSPLIT) WgmmaT<T, E>::mma(oacc, pl[kk], d, 1);
-            }
-            asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
-            fence_acc<E>(oacc);
-        };
-        // logits (log2 domain), tile maximum and exponentials; FULL: every score visible, the
-        // scale goes into the exponential's FFMA (the extreme of the raw scores, by the scale's sign)
-        float alpha[2] = {1.f, 1.f};
-        int64_t badLo = INT64_MAX, badHi = -1;   // the tiles whose non-finite V was zeroed
-        auto softmax = [&](int64_t u, auto fullTag) {
-            constexpr bool FULL = decltype(fullTag)::value;
-            if constexpr (!FULL) {
-                const int j0 = (int)(u * BN);
-#pragma unroll
-                for (int n = 0; n < BN / 8; n++)
-#pragma unroll
-                    for (int e = 0; e < 4; e++)
-                        sacc[n][e] = narrow.visible(r0 + (e >> 1) * 8, j0 + n * 8 + 2 * t + (e & 1)) ? sacc[n][e] * cs : -INFINITY;
-            }
-            const float k = FULL ? cs : 1.f;
-#pragma unroll
-            for (int r = 0; r < 2; r++) {
-                float base;
-                if (online) {
-                    float mx = !FULL || cs >= 0.f ? quad_extreme<BN, true>(sacc, r) : quad_extreme<BN, false>(sacc, r);
-                    if constexpr (FULL) mx *= cs;
-                    float mn = fmaxf(m[r], mx);
-                    base = mn == -INFINITY ? 0.f : mn;
-                    alpha[r] = fast_exp2(m[r] - base);
-                    m[r] = mn;
-                } else {
-                    base = m[r] == -INFINITY ? 0.f : m[r];
-                }
-                float s0 = 0.f, s1 = 0.f;
-#pragma unroll
-                for (int n = 0; n < BN / 8; n++) {
-                    float p0 = fast_exp2(fmaf(sacc[n][2 * r], k, -base)), p1 = fast_exp2(fmaf(sacc[n][2 * r + 1], k, -base));
-                    sacc[n][2 * r] = p0;
-                    sacc[n][2 * r + 1] = p1;
-                    s0 += p0;
-                    s1 += p1;
-                }
-                l[r] = (online ? l[r] * alpha[r] : l[r]) + (s0 + s1);
-            }
-        };
-        auto softmax_tile = [&](int64_t u) {
-            if (mask.full(w0, w0 + 16, u * BN, u * BN + BN)) softmax(u, True());
-            else softmax(u, False());
-        };
-        // SPEC §7.3 on a tile not visible to every row of the block: non-finite V values are
-        // zeroed for the wgmma (both consumer warpgroups agree first) and the tile is noted; the
-        // rows that see them get them from global memory after the loop, when P is dead
-        auto nonfinite_values = [&](int64_t u, int n) {
-            if (mask.full(i0, i0 + BM, u * BN, u * BN + BN)) return;
-            mbarrier_wait(&vFull[(rb + n) % VS], ((rb + n) / VS) & 1);
-            uint4* vt = vTile(rb + n);
-            // the tile's readers: both consumer warpgroups (barrier 1), or with KSPLIT this one (2 + wg)
-            constexpr int R = KSPLIT ? 128 : CT;
-            const int rt = KSPLIT ? ctid & 127 : ctid, bar = KSPLIT ? 2 + wg : 1;
-            bool bad = false;
-            for (int e = rt; e < BN * CH; e += R) bad |= nonfinite_any<T>(vt[e]);
-            if (!consumers_any<R>(bad, bar)) return;
-            badLo = min(badLo, u);
-            badHi = u;
-            sanitize_values<T, BN * CH, R>(vt, rt);
-            fence_async_shared();
-            consumers_sync<R>(bar);
-        };
-
-        // ping-pong: warpgroup w waits at barrier 2 + w for the other's products of the same step
-        auto my_turn = [&]() {
-            if constexpr (PINGPONG) asm volatile("bar.sync %0, %1;\n" ::"r"(2 + wg), "n"(CT) : "memory");
-        };
-        auto your_turn = [&]() {
-            if constexpr (PINGPONG) asm volatile("bar.arrive %0, %1;\n" ::"r"(3 - wg), "n"(CT) : "memory");
-        };
-        if (wg == 1 && tiles > 1) your_turn();   // warpgroup 0 goes first
-
-        // this warpgroup's tiles: every one, or with KSPLIT every other (n = 2k + wg)
-        const int mine = KSPLIT ? (tiles - wg + 1) / 2 : tiles;
-        auto nth = [&](int k) { return KSPLIT ? 2 * k + wg : k; };
-        if constexpr (!PERSIST) mbarrier_wait(qFull, 0);
-        if (mine > 0) {
-            const int n0 = nth(0);
-            mbarrier_wait(&kFull[(rb + n0) % KS], ((rb + n0) / KS) & 1);
-            issue_scores(n0);
-            warpgroup_wait<0, BN>(sacc);
-            release(&kEmpty[(rb + n0) % KS]);
-            if (mine == 1) release(qEmpty);   // the item's last read of Q
-            softmax_tile(t0 + n0);
-            probability_fragments<T, BN>(pa, pl, sacc);
-            nonfinite_values(t0 + n0, n0);
-            for (int kk = 1; kk < mine; kk++) {
-                const int n = nth(kk), np = nth(kk - 1);
-                const int64_t u = t0 + n;
-                const int k = rb + n, kp = rb + np;   // ring positions of K_u and of the previous V
-                mbarrier_wait(&kFull[k % KS], (k / KS) & 1);
-                mbarrier_wait(&vFull[kp % VS], (kp / VS) & 1);
-                my_turn();
-                issue_scores(n);
-                issue_values(np);
-                if (wg == 0 || kk < mine - 1) your_turn();
-                warpgroup_wait<1, BN>(sacc);   // S_u landed; the previous P·V may still run
-                release(&kEmpty[k % KS]);
-                if (kk == mine - 1) release(qEmpty);
-                softmax_tile(u);
-                warpgroup_wait<0, E>(oacc);
-                release(&vEmpty[kp % VS]);
-                if (online) rescale_output<E>(oacc, alpha);
-                probability_fragments<T, BN>(pa, pl, sacc);
-                nonfinite_values(u, n);
-            }
-            const int nl = nth(mine - 1), last = rb + nl;
-            mbarrier_wait(&vFull[last % VS], (last / VS) & 1);
-            issue_values(nl);
-            warpgroup_wait<0, E>(oacc);
-            release(&vEmpty[last % VS]);
-        } else {
-            release(qEmpty);   // KSPLIT, one tile: the other warpgroup's
+        int it = 0;
+        if constexpr (PERSIST) {
+            mbarrier_wait(qFull, qi & 1);
+            it = *sItem;
+            if (it >= items) break;
+        } else if (qi > 0) {
+            break;
         }
+        const Item job = item(it);
+        const int bh = job.bh, b = job.b, kvh = job.kvh, tiles = job.tiles;
+        const int64_t i0 = job.i0, t0 = job.t0;
+        const BatchMask mask = BatchMask::of(p, b);
+        const int64_t w0 = i0 + (KSPLIT ? 0 : wg * 64) + cw * 16;   // this warp's 16 rows
+        const int64_t row0 = w0 + g;                  // this thread's rows: row0, row0 + 8
 
-        // the non-finite V values of the noted tiles (this warpgroup's), for the rows that see their keys
-        const T* V = (const T*)o.v + b * o.vsb + kvh * o.vsh;
-        for (int64_t u = badLo; u <= badHi; u++) {
-            if (KSPLIT && ((u - t0) & 1) != wg) continue;
-            if (mask.full(i0, i0 + BM, u * BN, u * BN + BN)) continue;
-            for (int j = 0; j < BN && u * BN + j < p.N; j++)
+        float m[2], l[2] = {0.f, 0.f}, oacc[E / 8][4];
+        start_output_rows<E>(p, o, bh, row0, m, oacc);
+
+        if (tiles > 0) {
+            const int rb = ring;   // this item's n-th key tile is the ring's (rb + n)-th
+            const BatchMask::Narrow narrow = mask.narrow();
+            const float cs = p.c * p.sgn;
+            const int r0 = (int)row0;
+            float sacc[BN / 8][4];
+            uint32_t pa[BN / 16][4], pl[PSPLIT ? BN / 16 : 1][4];
+
+            // (every wait comes before the wgmma groups are issued: none spins with a group in flight)
+            // the ring stage read from lane 0, as wg: the descriptors of its tile stay uniform
+            auto stage = [](int n) { return __shfl_sync(0xffffffffu, n, 0); };
+            auto issue_scores = [&](int n) {
+                warpgroup_mma_issue_ss<T, BN, CH / 2, BM>(sacc, sQ, KSPLIT ? 0 : wg * 64, kTile(stage(rb + n)));
+            };
+            // the stage's last reader in this warp is done: one arrival per consumer warp
+            auto release = [&](uint64_t* bar) {
+                if (lane == 0) mbarrier_arrive(bar);
+            };
+            auto issue_values = [&](int n) {
+                fence_acc<E>(oacc);
+                asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+                // all E value columns in one instruction per k step (the 64-column blocks LBO apart):
+                // 3-5 % faster than one m64n64k16 per block at E = 128 (attend_lab, H200)
+                const uint4* vt = vTile(stage(rb + n));
+#pragma unroll
+                for (int kk = 0; kk < BN / 16; kk++) {
+                    const uint64_t d = n_major_descriptor<BN>(vt, kk);
+                    WgmmaT<T, E>::mma(oacc, pa[kk], d, 1);
+                    if constexpr (PSPLIT) WgmmaT<T, E>::mma(oacc, pl[kk], d, 1);
+                }
+                asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+                fence_acc<E>(oacc);
+            };
+            // logits (log2 domain), tile maximum and exponentials; FULL: every score visible, the
+            // scale goes into the exponential's FFMA (the extreme of the raw scores, by the scale's sign)
+            float alpha[2] = {1.f, 1.f};
+            int64_t badLo = INT64_MAX, badHi = -1;   // the tiles whose non-finite V was zeroed
+            auto softmax = [&](int64_t u, auto fullTag) {
+                constexpr bool FULL = decltype(fullTag)::value;
+                if constexpr (!FULL) {
+                    const int j0 = (int)(u * BN);
+#pragma unroll
+                    for (int n = 0; n < BN / 8; n++)
+#pragma unroll
+                        for (int e = 0; e < 4; e++)
+                            sacc[n][e] = narrow.visible(r0 + (e >> 1) * 8, j0 + n * 8 + 2 * t + (e & 1)) ? sacc[n][e] * cs : -INFINITY;
+                }
+                const float k = FULL ? cs : 1.f;
 #pragma unroll
                 for (int r = 0; r < 2; r++) {
-                    if (!narrow.visible(r0 + r * 8, (int)(u * BN) + j)) continue;
-                    const unsigned short* vrow = (const unsigned short*)(V + (u * BN + j) * o.vsn);
+                    float base;
+                    if (online) {
+                        float mx = !FULL || cs >= 0.f ? quad_extreme<BN, true>(sacc, r) : quad_extreme<BN, false>(sacc, r);
+                        if constexpr (FULL) mx *= cs;
+                        float mn = fmaxf(m[r], mx);
+                        base = mn == -INFINITY ? 0.f : mn;
+                        alpha[r] = fast_exp2(m[r] - base);
+                        m[r] = mn;
+                    } else {
+                        base = m[r] == -INFINITY ? 0.f : m[r];
+                    }
+                    float s0 = 0.f, s1 = 0.f;
 #pragma unroll
-                    for (int n8 = 0; n8 < E / 8; n8++)
-#pragma unroll
-                        for (int e = 0; e < 2; e++) {
-                            const int x = n8 * 8 + 2 * t + e;
-                            if (x >= o.ldv) continue;
-                            const float v = to_float<T>(vrow[x]);
-                            if (!isfinite(v)) oacc[n8][2 * r + e] += v;
-                        }
+                    for (int n = 0; n < BN / 8; n++) {
+                        float p0 = fast_exp2(fmaf(sacc[n][2 * r], k, -base)), p1 = fast_exp2(fmaf(sacc[n][2 * r + 1], k, -base));
+                        sacc[n][2 * r] = p0;
+                        sacc[n][2 * r + 1] = p1;
+                        s0 += p0;
+                        s1 += p1;
+                    }
+                    l[r] = (online ? l[r] * alpha[r] : l[r]) + (s0 + s1);
                 }
-        }
-    }
+            };
+            auto softmax_tile = [&](int64_t u) {
+                if (mask.full(w0, w0 + 16, u * BN, u * BN + BN)) softmax(u, True());
+                else softmax(u, False());
+            };
+            // SPEC §7.3 on a tile not visible to every row of the block: non-finite V values are
+            // zeroed for the wgmma (both consumer warpgroups agree first) and the tile is noted; the
+            // rows that see them get them from global memory after the loop, when P is dead
+            auto nonfinite_values = [&](int64_t u, int n) {
+                if (mask.full(i0, i0 + BM, u * BN, u * BN + BN)) return;
+                mbarrier_wait(&vFull[(rb + n) % VS], ((rb + n) / VS) & 1);
+                uint4* vt = vTile(rb + n);
+                // the tile's readers: both consumer warpgroups (barrier 1), or with KSPLIT this one (2 + wg)
+                constexpr int R = KSPLIT ? 128 : CT;
+                const int rt = KSPLIT ? ctid & 127 : ctid, bar = KSPLIT ? 2 + wg : 1;
+                bool bad = false;
+                for (int e = rt; e < BN * CH; e += R) bad |= nonfinite_any<T>(vt[e]);
+                if (!consumers_any<R>(bad, bar)) return;
+                badLo = min(badLo, u);
+                badHi = u;
+                sanitize_values<T, BN * CH, R>(vt, rt);
+                fence_async_shared();
+                consumers_sync<R>(bar);
+            };
 
-    else if (PERSIST) {
-        if (lane == 0) mbarrier_arrive(qEmpty);   // an item with no keys: its (empty) Q tile is done
-    }
-    ring += tiles;
+            // ping-pong: warpgroup w waits at barrier 2 + w for the other's products of the same step
+            auto my_turn = [&]() {
+                if constexpr (PINGPONG) asm volatile("bar.sync %0, %1;\n" ::"r"(2 + wg), "n"(CT) : "memory");
+            };
+            auto your_turn = [&]() {
+                if constexpr (PINGPONG) asm volatile("bar.arrive %0, %1;\n" ::"r"(3 - wg), "n"(CT) : "memory");
+            };
+            if (wg == 1 && tiles > 1) your_turn();   // warpgroup 0 goes first
 
-    if constexpr (KSPLIT) {
-        // warpgroup 1's (m, l, O) into warpgroup 0's: the same rows and columns per thread, so
-        // thread by thread, through shared memory ([value][thread]: no bank conflicts)
-        const int me = ctid & 127;
-        if (wg == 1) {
-#pragma unroll
-            for (int n = 0; n < E / 8; n++)
-#pragma unroll
-                for (int e = 0; e < 4; e++) sMerge[(n * 4 + e) * 128 + me] = oacc[n][e];
-#pragma unroll
-            for (int r = 0; r < 2; r++) sMerge[(E / 2 + r) * 128 + me] = m[r], sMerge[(E / 2 + 2 + r) * 128 + me] = l[r];
-        }
-        consumers_sync<CT>();
-        if (wg == 0) {
-            float a0[2], a1[2];
-#pragma unroll
-            for (int r = 0; r < 2; r++) {
-                const float m1 = sMerge[(E / 2 + r) * 128 + me], mn = fmaxf(m[r], m1), base = mn == -INFINITY ? 0.f : mn;
-                a0[r] = fast_exp2(m[r] - base);
-                a1[r] = fast_exp2(m1 - base);
-                l[r] = l[r] * a0[r] + sMerge[(E / 2 + 2 + r) * 128 + me] * a1[r];
-                m[r] = mn;
+            // this warpgroup's tiles: every one, or with KSPLIT every other (n = 2k + wg)
+            const int mine = KSPLIT ? (tiles - wg + 1) / 2 : tiles;
+            auto nth = [&](int k) { return KSPLIT ? 2 * k + wg : k; };
+            if constexpr (!PERSIST) mbarrier_wait(qFull, 0);
+            if (mine > 0) {
+                const int n0 = nth(0);
+                mbarrier_wait(&kFull[(rb + n0) % KS], ((rb + n0) / KS) & 1);
+                issue_scores(n0);
+                warpgroup_wait<0, BN>(sacc);
+                release(&kEmpty[(rb + n0) % KS]);
+                if (mine == 1) release(qEmpty);   // the item's last read of Q
+                softmax_tile(t0 + n0);
+                probability_fragments<T, BN>(pa, pl, sacc);
+                nonfinite_values(t0 + n0, n0);
+                for (int kk = 1; kk < mine; kk++) {
+                    const int n = nth(kk), np = nth(kk - 1);
+                    const int64_t u = t0 + n;
+                    const int k = rb + n, kp = rb + np;   // ring positions of K_u and of the previous V
+                    mbarrier_wait(&kFull[k % KS], (k / KS) & 1);
+                    mbarrier_wait(&vFull[kp % VS], (kp / VS) & 1);
+                    my_turn();
+                    issue_scores(n);
+                    issue_values(np);
+                    if (wg == 0 || kk < mine - 1) your_turn();
+                    warpgroup_wait<1, BN>(sacc);   // S_u landed; the previous P·V may still run
+                    release(&kEmpty[k % KS]);
+                    if (kk == mine - 1) release(qEmpty);
+                    softmax_tile(u);
+                    warpgroup_wait<0, E>(oacc);
+                    release(&vEmpty[kp % VS]);
+                    if (online) rescale_output<E>(oacc, alpha);
+                    probability_fragments<T, BN>(pa, pl, sacc);
+                    nonfinite_values(u, n);
+                }
+                const int nl = nth(mine - 1), last = rb + nl;
+                mbarrier_wait(&vFull[last % VS], (last / VS) & 1);
+                issue_values(nl);
+                warpgroup_wait<0, E>(oacc);
+                release(&vEmpty[last % VS]);
+            } else {
+                release(qEmpty);   // KSPLIT, one tile: the other warpgroup's
             }
-#pragma unroll
-            for (int n = 0; n < E / 8; n++)
-#pragma unroll
-                for (int e = 0; e < 4; e++) oacc[n][e] = oacc[n][e] * a0[e >> 1] + sMerge[(n * 4 + e) * 128 + me] * a1[e >> 1];
-        }
-        consumers_sync<CT>();   // read before warpgroup 1 writes the next item's
-        if (wg == 1) continue;
-    }
 
-    write_output_rows<T, E>(p, o, bh, row0, oacc, m, l);
+            // the non-finite V values of the noted tiles (this warpgroup's), for the rows that see their keys
+            const T* V = (const T*)o.v + b * o.vsb + kvh * o.vsh;
+            for (int64_t u = badLo; u <= badHi; u++) {
+                if (KSPLIT && ((u - t0) & 1) != wg) continue;
+                if (mask.full(i0, i0 + BM, u * BN, u * BN + BN)) continue;
+                for (int j = 0; j < BN && u * BN + j < p.N; j++)
+#pragma unroll
+                    for (int r = 0; r < 2; r++) {
+                        if (!narrow.visible(r0 + r * 8, (int)(u * BN) + j)) continue;
+                        const unsigned short* vrow = (const unsigned short*)(V + (u * BN + j) * o.vsn);
+#pragma unroll
+                        for (int n8 = 0; n8 < E / 8; n8++)
+#pragma unroll
+                            for (int e = 0; e < 2; e++) {
+                                const int x = n8 * 8 + 2 * t + e;
+                                if (x >= o.ldv) continue;
+                                const float v = to_float<T>(vrow[x]);
+                                if (!isfinite(v)) oacc[n8][2 * r + e] += v;
+                            }
+                    }
+            }
+        }
+
+        else if (PERSIST) {
+            if (lane == 0) mbarrier_arrive(qEmpty);   // an item with no keys: its (empty) Q tile is done
+        }
+        ring += tiles;
+
+        if constexpr (KSPLIT) {
+            // warpgroup 1's (m, l, O) into warpgroup 0's: the same rows and columns per thread, so
+            // thread by thread, through shared memory ([value][thread]: no bank conflicts)
+            const int me = ctid & 127;
+            if (wg == 1) {
+#pragma unroll
+                for (int n = 0; n < E / 8; n++)
+#pragma unroll
+                    for (int e = 0; e < 4; e++) sMerge[(n * 4 + e) * 128 + me] = oacc[n][e];
+#pragma unroll
+                for (int r = 0; r < 2; r++) sMerge[(E / 2 + r) * 128 + me] = m[r], sMerge[(E / 2 + 2 + r) * 128 + me] = l[r];
+            }
+            consumers_sync<CT>();
+            if (wg == 0) {
+                float a0[2], a1[2];
+#pragma unroll
+                for (int r = 0; r < 2; r++) {
+                    const float m1 = sMerge[(E / 2 + r) * 128 + me], mn = fmaxf(m[r], m1), base = mn == -INFINITY ? 0.f : mn;
+                    a0[r] = fast_exp2(m[r] - base);
+                    a1[r] = fast_exp2(m1 - base);
+                    l[r] = l[r] * a0[r] + sMerge[(E / 2 + 2 + r) * 128 + me] * a1[r];
+                    m[r] = mn;
+                }
+#pragma unroll
+                for (int n = 0; n < E / 8; n++)
+#pragma unroll
+                    for (int e = 0; e < 4; e++) oacc[n][e] = oacc[n][e] * a0[e >> 1] + sMerge[(n * 4 + e) * 128 + me] * a1[e >> 1];
+            }
+            consumers_sync<CT>();   // read before warpgroup 1 writes the next item's
+            if (wg == 1) continue;
+        }
+
+        write_output_rows<T, E>(p, o, bh, row0, oacc, m, l);
     }
 #endif
 }
