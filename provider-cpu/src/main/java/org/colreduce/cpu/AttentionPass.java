@@ -100,7 +100,7 @@ final class AttentionPass {
         for (int tt = 0; tt < tiles; tt++) { t.tileLo[tt] = Integer.MAX_VALUE; t.tileHi[tt] = -1; }
         for (int r = 0; r < rows; r++) {
             int row = (int) ((p0 + r) % m);
-            boolean sees = lse[base + r] != Float.NEGATIVE_INFINITY;
+            boolean sees = lse[2 * (base + r)] != Float.NEGATIVE_INFINITY;
             sc.firstKey[r] = sees ? (int) mask.firstKey(row, lenQ, lenK) : 0;
             sc.lastKey[r] = sees ? (int) mask.lastKey(row, lenQ, lenK) : -1;
             if (sc.firstKey[r] > sc.lastKey[r]) continue;
@@ -138,7 +138,7 @@ final class AttentionPass {
                     int col = columns(b, rowHead, chunk) + j0;
                     float[] pr = t.p[i];
                     Arrays.fill(pr, from, to, 0f);
-                    kern.addExp(sc.s, i * KEYS, from, to, lse[base + r], pr);
+                    kern.addExp(sc.s, i * KEYS, from, to, lse[2 * (base + r)], lse[2 * (base + r) + 1], pr);
                     if (max) {
                         for (int j = from; j < to; j++) partial[col + j] = Math.max(partial[col + j], pr[j]);
                         continue;

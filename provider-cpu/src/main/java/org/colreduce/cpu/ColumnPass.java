@@ -91,8 +91,9 @@ final class ColumnPass {
                 int from = (int) Math.max(mask.firstKey(row0 + i, lenQ, lenK) - j0, 0);
                 int to = (int) Math.min(mask.lastKey(row0 + i, lenQ, lenK) - j0 + 1, keys);
                 if (from >= to) continue;
-                if (max) kern.maxShifted(sc.s, i * KEYS, from, to, lse[base + i], sc.colMax);
-                else kern.addExp(sc.s, i * KEYS, from, to, lse[base + i], sc.blockSum);
+                int at = 2 * (base + i);
+                if (max) kern.maxShifted(sc.s, i * KEYS, from, to, lse[at], lse[at + 1], sc.colMax);
+                else kern.addExp(sc.s, i * KEYS, from, to, lse[at], lse[at + 1], sc.blockSum);
             }
             if (!max) for (int j = 0; j < keys; j++) sc.colSum[j] += sc.blockSum[j];
         }

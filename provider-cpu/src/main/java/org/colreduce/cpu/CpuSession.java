@@ -17,7 +17,7 @@ import org.colreduce.spi.ReduceProblem;
 /**
  * A CPU session: its kernels, its workers, and the resident tensors it made. A column reduction
  * is two parallel passes, {@link RowStatistics} then {@link ColumnPass}, joined by the per-row
- * lse (B·Hq·M floats, the only allocation that grows with the problem).
+ * the row statistics (2·B·Hq·M floats, the only allocation that grows with the problem).
  */
 final class CpuSession implements BackendSession {
     private final Kernels kernels;
@@ -53,9 +53,9 @@ final class CpuSession implements BackendSession {
         workers.forEach(pass.combineTasks(), pass.shareable(), pass::combine);
     }
 
-    /** Pass 1 alone: lse per (b, query head, row), [B, Hq, M] row-major; −∞ for rows that see no key. */
+    /** Pass 1 alone: (m, log l) per (b, query head, row), [B, Hq, M, 2] row-major; m = −∞ for rows that see no key. */
     float[] rowStatistics(HostProblem hp) {
-        float[] lse = new float[Math.multiplyExact(Math.multiplyExact(hp.p().batch(), hp.p().queryHeads()), hp.p().queries())];
+        float[] lse = new float[Math.multiplyExact(2, Math.multiplyExact(Math.multiplyExact(hp.p().batch(), hp.p().queryHeads()), hp.p().queries()))];
         workers.forEach(RowStatistics.tasks(hp.p()), hp.shareable(), t -> RowStatistics.run(hp, kernels, t, lse));
         return lse;
     }

@@ -26,11 +26,15 @@ interface Kernels {
     /** The most float lanes of any vector species (2048 bits). */
     int LANES_MAX = 64;
 
-    /** acc[j] += exp(s[row + j] − shift) for j in [from, to). */
-    void addExp(float[] s, int row, int from, int to, float shift, float[] acc);
+    /**
+     * acc[j] += exp((s[row + j] − max) − logSum) for j in [from, to): the row's statistics kept
+     * as two floats, as pass 1 found them (one float max + logSum would round by up to half an ulp
+     * of a huge logit and scale the whole row of P by e^±0.004 near 1e5, SPEC 7.2).
+     */
+    void addExp(float[] s, int row, int from, int to, float max, float logSum, float[] acc);
 
-    /** acc[j] = max(acc[j], s[row + j] − shift) for j in [from, to). */
-    void maxShifted(float[] s, int row, int from, int to, float shift, float[] acc);
+    /** acc[j] = max(acc[j], (s[row + j] − max) − logSum) for j in [from, to). */
+    void maxShifted(float[] s, int row, int from, int to, float max, float logSum, float[] acc);
 
     /** What runs, for the availability text: "Vector API, 512-bit species" or "scalar path…". */
     String describe();

@@ -8,15 +8,17 @@ import org.colreduce.Mask;
 import org.colreduce.spi.ReduceProblem;
 
 /**
- * Pass 1: for each (batch, query head, row), lse = m + log Σ exp(s − m) over the keys the row
- * sees, with s = (scale·q)·k and m the running max (online softmax over key tiles). A row that
- * sees no key gets −∞, and the column pass never visits it. Softmax normalisations other than
+ * Pass 1: for each (batch, query head, row), (m, log Σ exp(s − m)) over the keys the row sees,
+ * with s = (scale·q)·k and m the running max (online softmax over key tiles), kept as two floats:
+ * one float m + log l would round by up to half an ulp of m, which near |s| ~ 1e5 scales the
+ * row's P by e^±0.004 (SPEC 7.2; CUDA and Vulkan keep the pair too). A row that sees no key gets
+ * m = −∞, and the column pass never visits it. Softmax normalisations other than
  * exp (α-entmax, top-k) replace this pass and keep {@link ColumnPass}'s structure.
  * <p>
  * The query heads that share a KV head are packed into one row dimension, packed row
  * p = g·M + i for head g of the group and row i, so a task reads and transposes each K tile once
  * for all of them: a decode step (M = 1) with 4 query heads per KV head reads K once, not 4 times.
- * Packed rows are consecutive in the [B, Hq, M] lse array.
+ * Packed rows are consecutive in the [B, Hq, M, 2] lse array.
  */
 final class RowStatistics {
     private RowStatistics() {}
@@ -29,7 +31,7 @@ final class RowStatistics {
 
     static int tasks(ReduceProblem p) { return Math.multiplyExact(p.batch() * p.kvHeads(), blocksPerGroup(p)); }
 
-    /** Fills lse for task t's rows: [B, Hq, M] row-major, the layout of {@link HostProblem#rowIndex}. */
+    /** Fills lse for task t's rows: (m, log l) at 2·{@link HostProblem#rowIndex}, [B, Hq, M, 2] row-major. */
     static void run(HostProblem hp, Kernels kern, int task, float[] lse) {
         ReduceProblem p = hp.p();
         int perGroup = blocksPerGroup(p), m = p.queries();
@@ -46,7 +48,8 @@ final class RowStatistics {
         int lo = Integer.MAX_VALUE, hi = -1;
         for (int r = 0; r < rows; r++) {
             int row = (int) ((p0 + r) % m);
-            lse[base + r] = Float.NEGATIVE_INFINITY;
+            lse[2 * (base + r)] = Float.NEGATIVE_INFINITY;
+            lse[2 * (base + r) + 1] = 0f;
             boolean sees = row < lenQ; // rows ≥ lenQ see nothing
             sc.firstKey[r] = sees ? (int) mask.firstKey(row, lenQ, lenK) : 0;
             sc.lastKey[r] = sees ? (int) mask.lastKey(row, lenQ, lenK) : -1;
@@ -86,7 +89,10 @@ final class RowStatistics {
             }
         }
         for (int r = 0; r < rows; r++)
-            if (sc.firstKey[r] <= sc.lastKey[r]) lse[base + r] = (float) (sc.rowMax[r] + StrictMath.log(sc.rowSum[r]));
+            if (sc.firstKey[r] <= sc.lastKey[r]) {
+                lse[2 * (base + r)] = sc.rowMax[r];
+                lse[2 * (base + r) + 1] = (float) StrictMath.log(sc.rowSum[r]);
+            }
     }
 
     /** Whether a row of tile [t0, t0 + rows) sees a key of [first, last]. */

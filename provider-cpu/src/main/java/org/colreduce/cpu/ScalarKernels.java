@@ -83,13 +83,13 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void addExp(float[] s, int row, int from, int to, float shift, float[] acc) {
-        for (int j = from; j < to; j++) acc[j] += FastExp.exp(s[row + j] - shift);
+    public void addExp(float[] s, int row, int from, int to, float max, float logSum, float[] acc) {
+        for (int j = from; j < to; j++) acc[j] += FastExp.exp((s[row + j] - max) - logSum);
     }
 
     @Override
-    public void maxShifted(float[] s, int row, int from, int to, float shift, float[] acc) {
-        for (int j = from; j < to; j++) acc[j] = Math.max(acc[j], s[row + j] - shift);
+    public void maxShifted(float[] s, int row, int from, int to, float max, float logSum, float[] acc) {
+        for (int j = from; j < to; j++) acc[j] = Math.max(acc[j], (s[row + j] - max) - logSum);
     }
 
     @Override

@@ -124,26 +124,26 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void addExp(float[] s, int row, int from, int to, float shift, float[] acc) {
-        FloatVector sh = FloatVector.broadcast(F, shift);
+    public void addExp(float[] s, int row, int from, int to, float max, float logSum, float[] acc) {
+        FloatVector mx = FloatVector.broadcast(F, max), lg = FloatVector.broadcast(F, logSum);
         int j = from;
         for (; j <= to - L; j += L)
-            FloatVector.fromArray(F, acc, j).add(exp(FloatVector.fromArray(F, s, row + j).sub(sh))).intoArray(acc, j);
+            FloatVector.fromArray(F, acc, j).add(exp(FloatVector.fromArray(F, s, row + j).sub(mx).sub(lg))).intoArray(acc, j);
         if (j < to) {
             VectorMask<Float> m = F.indexInRange(j, to);
-            FloatVector.fromArray(F, acc, j, m).add(exp(FloatVector.fromArray(F, s, row + j, m).sub(sh))).intoArray(acc, j, m);
+            FloatVector.fromArray(F, acc, j, m).add(exp(FloatVector.fromArray(F, s, row + j, m).sub(mx).sub(lg))).intoArray(acc, j, m);
         }
     }
 
     @Override
-    public void maxShifted(float[] s, int row, int from, int to, float shift, float[] acc) {
-        FloatVector sh = FloatVector.broadcast(F, shift);
+    public void maxShifted(float[] s, int row, int from, int to, float max, float logSum, float[] acc) {
+        FloatVector mx = FloatVector.broadcast(F, max), lg = FloatVector.broadcast(F, logSum);
         int j = from;
         for (; j <= to - L; j += L)
-            FloatVector.fromArray(F, acc, j).max(FloatVector.fromArray(F, s, row + j).sub(sh)).intoArray(acc, j);
+            FloatVector.fromArray(F, acc, j).max(FloatVector.fromArray(F, s, row + j).sub(mx).sub(lg)).intoArray(acc, j);
         if (j < to) {
             VectorMask<Float> m = F.indexInRange(j, to);
-            FloatVector.fromArray(F, acc, j, m).max(FloatVector.fromArray(F, s, row + j, m).sub(sh)).intoArray(acc, j, m);
+            FloatVector.fromArray(F, acc, j, m).max(FloatVector.fromArray(F, s, row + j, m).sub(mx).sub(lg)).intoArray(acc, j, m);
         }
     }
 

@@ -189,8 +189,8 @@ class CpuBackendTest {
         float[] x = new float[1000];
         for (int i = 0; i < x.length; i++) x[i] = -100 + 0.1f * i + (float) rnd.nextGaussian() * 1e-3f;
         float[] va = new float[x.length], vb = new float[x.length];
-        Kernels.select(false).addExp(x, 0, 0, x.length, 0f, va);
-        Kernels.select(true).addExp(x, 0, 0, x.length, 0f, vb);
+        Kernels.select(false).addExp(x, 0, 0, x.length, 0f, 0f, va);
+        Kernels.select(true).addExp(x, 0, 0, x.length, 0f, 0f, vb);
         assertArrayEquals(va, vb);
         for (int i = 0; i < x.length; i++) {
             double want = Math.exp(x[i]);
