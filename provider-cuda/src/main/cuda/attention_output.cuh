@@ -407,28 +407,29 @@ __device__ void attention_output(const Problem& p, const OutputProblem& o) {
 // O and the row statistics of each row from its key slices (splits > 1): m the largest slice
 // maximum, l and O the slices' sums rescaled to it, added in slice order (the same bits on every
 // run); then as write_output_rows: O = 0 for a row that sees no key, NaN for an infinite O (SPEC
-// 7.3: an infinite value the row sees). One warp per row, lanes over Dv.
+// 7.3: an infinite value the row sees). One warp per row, lane x holding columns x + 32u (Dv ≤ 256).
 template <typename T>
 __device__ void attention_output_combine(const Problem& p, const OutputProblem& o) {
     const int64_t rows = (int64_t)p.B * p.Hq * p.M;
     const int64_t row = (int64_t)blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
     const int lane = threadIdx.x & 31;
     if (row >= rows) return;
-    float m = -INFINITY, l = 0.f;
+    float m = -INFINITY, l = 0.f, acc[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
     for (int s = 0; s < o.splits; s++) m = fmaxf(m, o.partialStats[(s * rows + row) * 2]);
     for (int s = 0; s < o.splits; s++) {
         const float ms = o.partialStats[(s * rows + row) * 2];
-        if (ms != -INFINITY) l += o.partialStats[(s * rows + row) * 2 + 1] * exp2f(ms - m);
+        if (ms == -INFINITY) continue;   // the row sees no key of this slice
+        const float f = exp2f(ms - m);
+        l += o.partialStats[(s * rows + row) * 2 + 1] * f;
+        const float* slice = o.partialO + (s * rows + row) * o.Dv;
+#pragma unroll
+        for (int u = 0; u < 8; u++)
+            if (lane + 32 * u < o.Dv) acc[u] += slice[lane + 32 * u] * f;
     }
     const float inv = l == 0.f ? 0.f : 1.f / l;
-    for (int x = lane; x < o.Dv; x += 32) {
-        float acc = 0.f;
-        for (int s = 0; s < o.splits; s++) {
-            const float ms = o.partialStats[(s * rows + row) * 2];
-            if (ms != -INFINITY) acc += o.partialO[(s * rows + row) * o.Dv + x] * exp2f(ms - m);
-        }
-        store_output<T>(o, row * o.Dv + x, inv == 0.f ? 0.f : nan_if_infinite(acc * inv));
-    }
+#pragma unroll
+    for (int u = 0; u < 8; u++)
+        if (lane + 32 * u < o.Dv) store_output<T>(o, row * o.Dv + lane + 32 * u, inv == 0.f ? 0.f : nan_if_infinite(acc[u] * inv));
     if (lane == 0) store_row_stats(p.lse, row, m / p.c, l);
 }
 

@@ -37,7 +37,7 @@ import org.colreduce.spi.ReduceProblem;
  */
 final class CudaSession implements BackendSession {
     // device scratch slots
-    private static final int S_Q = 0, S_K = 1, S_QPAD = 2, S_KPAD = 3, S_LENS = 4, S_LSE = 5, S_PARTIAL = 6, S_COLVAL = 7, S_OUT = 8, S_PREV = 9, S_V = 10, S_VPAD = 11, S_O = 12, S_SCHED = 13, S_OPART = 14, S_SLOTS = 15;
+    private static final int S_Q = 0, S_K = 1, S_QPAD = 2, S_KPAD = 3, S_LENS = 4, S_LSE = 5, S_PARTIAL = 6, S_COLVAL = 7, S_OUT = 8, S_PREV = 9, S_V = 10, S_VPAD = 11, S_O = 12, S_OPART = 13, S_SLOTS = 14;
     // pinned host staging slots
     private static final int P_Q = 0, P_K = 1, P_LENS = 2, P_PREV = 3, P_OUT = 4, P_V = 5, P_O = 6, P_SLOTS = 7;
 
@@ -55,6 +55,8 @@ final class CudaSession implements BackendSession {
     private final TensorMaps outputMaps = new TensorMaps(block.bytes, outputBlock.bytes);
     private final int multiprocessors;
     private final boolean hopper;
+    /** The persistent output kernel's counters (attention_output_ws.cuh): zeroed here, set back to zero by each launch. */
+    private long scheduler;
     private boolean closed;
     /** The lengths on the device at uploadedLensAt (uploadLengths). */
     private int[] uploadedLenQ, uploadedLenK;
@@ -73,6 +75,8 @@ final class CudaSession implements BackendSession {
                 CudaDriver.check(cuModuleLoadData(module, img), "cuModuleLoadData(" + CudaDriver.FATBIN + ")");
             }
             multiprocessors = CudaDriver.attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device);
+            scheduler = alloc(8, "output pass scheduler");
+            CudaDriver.check(cuMemsetD8(scheduler, (byte) 0, 8), "cuMemsetD8(scheduler)");
             hopper = CudaDriver.attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device) == 9;
             ok = true;
         } finally {
@@ -205,8 +209,6 @@ final class CudaSession implements BackendSession {
         long oElems = a == null ? 0 : rows * a.valueDim(), oBytes = a == null ? 0 : oElems * a.output().dtype().byteSize();
         boolean hostO = a != null && !(a.output() instanceof CudaResidentTensor);
         long o = a == null ? 0 : hostO ? scratch(S_O, oBytes, "attention output") : ((CudaResidentTensor) a.output()).pointer();
-        // the persistent output kernel's counters: zeroed when allocated, set back to zero by each launch
-        long scheduler = a == null ? 0 : scratch(S_SCHED, 8, "output pass scheduler");
         // the output pass's key slices (decoding): O of each slice, then its (max, sum)
         long slicedO = op == null || op.splits() < 2 ? 0
                 : scratch(S_OPART, (long) op.splits() * rows * (a.valueDim() + 2) * 4, "attention output slices");
@@ -392,7 +394,6 @@ final class CudaSession implements BackendSession {
             if (slot == S_LENS) uploadedLensAt = 0;   // a new buffer (maybe at the old address) holds no lengths
             scratch[slot] = alloc(bytes, what);
             scratchBytes[slot] = bytes;
-            if (slot == S_SCHED) CudaDriver.check(cuMemsetD8Async(scratch[slot], (byte) 0, bytes, stream), "cuMemsetD8Async(scheduler)");
         }
         return scratch[slot];
     }
@@ -427,6 +428,7 @@ final class CudaSession implements BackendSession {
         for (CudaResidentTensor t : residents.toArray(new CudaResidentTensor[0])) t.close();
         residents.clear();
         for (int i = 0; i < S_SLOTS; i++) if (scratch[i] != 0) { cuMemFree(scratch[i]); scratch[i] = 0; }
+        if (scheduler != 0) cuMemFree(scheduler);
         for (int i = 0; i < P_SLOTS; i++) if (pinned[i] != null) { cuMemFreeHost(pinned[i]); pinned[i] = null; }
         if (!module.isNull()) cuModuleUnload(module);
         if (!stream.isNull()) cuStreamDestroy(stream);

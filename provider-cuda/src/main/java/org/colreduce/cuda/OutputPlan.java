@@ -65,25 +65,14 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
         String kernel = System.getProperty(KERNEL, "ws");
         if (hopper && e <= 128 && kernel.equals("ws")) {
             int blocks = persistentBlocks(p, multiprocessors);
-            if (p.queries() > 64) {
-                long tiles = LaunchPlan.ceilDiv(p.queries(), QUERY_TILE);
-                int smem = specializedSmem(QUERY_TILE, e, false);
-                if (blocks > 0 && tiles * bh > blocks)
-                    return new OutputPlan(name + "_wsp", tiles, bh, 384, smem, ldv, online, true, true, blocks, 1, 0);
-                return new OutputPlan(name + "_ws", tiles, bh, 384, smem, ldv, online, true, true, 0, 1, 0);
-            }
+            if (p.queries() > 64) return specialized(name + "_ws", LaunchPlan.ceilDiv(p.queries(), QUERY_TILE), bh, specializedSmem(QUERY_TILE, e, false), ldv, online, blocks);
             // few query rows (decoding): the 128-row kernel would compute half its rows for
             // nothing. Where the (batch, head) pairs fill the multiprocessors, 64-row blocks whose
             // consumer warpgroups take alternate key tiles (attend_lab, H200: 16,32,64,16384 1.27 ms
             // against mma.sync's 1.44 and the 128-row kernel's 2.18); else mma.sync with key slices
             String decode = System.getProperty(DECODE, "");
-            if (decode.equals("wsk") || (!decode.equals("mma") && bh >= multiprocessors)) {
-                long tiles = LaunchPlan.ceilDiv(p.queries(), 64);
-                int smem = specializedSmem(64, e, true);
-                if (blocks > 0 && tiles * bh > blocks)
-                    return new OutputPlan(name + "_wskp", tiles, bh, 384, smem, ldv, online, true, true, blocks, 1, 0);
-                return new OutputPlan(name + "_wsk", tiles, bh, 384, smem, ldv, online, true, true, 0, 1, 0);
-            }
+            if (decode.equals("wsk") || (!decode.equals("mma") && bh >= multiprocessors))
+                return specialized(name + "_wsk", LaunchPlan.ceilDiv(p.queries(), 64), bh, specializedSmem(64, e, true), ldv, online, blocks);
         }
         if (hopper && e <= 128 && kernel.equals("wg")) return pipelined(name, p.queries(), bh, e, ldv, online);
         // OutputTiles<E>::smem(): Q tile, two stages of K and V, 1 KB for alignment
@@ -103,6 +92,12 @@ record OutputPlan(String kernel, long blocksX, long blocksY, int threads, int sm
         }
         return new OutputPlan(name, LaunchPlan.ceilDiv(p.queries(), 64), bh, 128, (64 + 4 * keyTile) * e * 2 + 1024, ldv, online, false, false, 0,
                 splits, keysPerSplit);
+    }
+
+    /** A TMA kernel, persistent (name + "p", the grid {@code blocks}) where there are more query tiles than that. */
+    private static OutputPlan specialized(String name, long tiles, long bh, int smem, int ldv, boolean online, int blocks) {
+        boolean persistent = blocks > 0 && tiles * bh > blocks;
+        return new OutputPlan(persistent ? name + "p" : name, tiles, bh, 384, smem, ldv, online, true, true, persistent ? blocks : 0, 1, 0);
     }
 
     /** The combine kernel of key slices (splits > 1). */
